@@ -1,0 +1,46 @@
+# hexmatrix recipes. `just --list` shows them with their descriptions.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+bin := "target/release/hexmatrix"
+
+# List the recipes.
+default:
+    @just --list
+
+# Run the whole pipeline on the bundled Valletta dataset and show the result.
+demo:
+    cargo build --release --quiet -p hexmatrix
+    scripts/demo.sh
+
+# Format check, clippy (warnings are errors), docs, and every test.
+test:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+    cargo test --workspace
+
+# Benchmarks against the peer tools: `just bench crop|graph|matrix|warm` (no argument: all).
+bench stage="all":
+    cargo build --release --quiet -p hexmatrix
+    if [ "{{stage}}" = all ]; then for s in crop graph matrix warm; do bench/$s.sh; done; else bench/{{stage}}.sh; fi
+
+# Crop a dataset's region to its bbox: `just crop valletta`.
+crop dataset="valletta":
+    cargo build --release --quiet -p hexmatrix
+    {{bin}} crop --dataset datasets/{{dataset}}.toml --output outputs/{{dataset}}/city.osm.pbf
+
+# Build the road graph of a cropped dataset: `just graph valletta`.
+graph dataset="valletta" profile="car":
+    cargo build --release --quiet -p hexmatrix
+    {{bin}} graph --input outputs/{{dataset}}/city.osm.pbf --profile {{profile}} --output outputs/{{dataset}}/graph-{{profile}}
+
+# Compute the travel matrix of a dataset from its graph: `just matrix valletta`.
+matrix dataset="valletta" profile="car":
+    cargo build --release --quiet -p hexmatrix
+    {{bin}} matrix --dataset datasets/{{dataset}}.toml --graph outputs/{{dataset}}/graph-{{profile}} --output outputs/{{dataset}}/matrix
+
+# Load a dataset's matrix into Redis: `just warm valletta redis://127.0.0.1:6379/0`.
+warm dataset="valletta" redis="redis://127.0.0.1:6379/0":
+    cargo build --release --quiet -p hexmatrix
+    {{bin}} warm --matrix outputs/{{dataset}}/matrix --redis {{redis}}

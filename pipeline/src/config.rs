@@ -1,0 +1,101 @@
+//! Dataset files (`datasets/NAME.toml`) and their validation.
+
+use std::path::{Path, PathBuf};
+
+use hexmatrix_osm::Bbox;
+use serde::Deserialize;
+
+/// A dataset file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read dataset file {path}: {source}")]
+    Read {
+        /// The dataset file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or a value is invalid.
+    #[error("dataset file {path}: {message}")]
+    Invalid {
+        /// The dataset file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One city as described by `datasets/NAME.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatasetFile {
+    name: String,
+    description: Option<String>,
+    region_url: String,
+    region_file: Option<String>,
+    bbox: [f64; 4],
+    resolution: u8,
+    profile: String,
+    max_duration_s: Option<f64>,
+}
+
+/// A validated dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Short name, used for output directories and cache pointer keys.
+    pub name: String,
+    /// Human description.
+    #[expect(dead_code, reason = "shown by `run` once it lands")]
+    pub description: Option<String>,
+    /// Where the region extract is published.
+    #[expect(dead_code, reason = "used by `fetch` once it lands")]
+    pub region_url: String,
+    /// A local copy of the region, resolved against the dataset file's directory.
+    pub region_file: Option<PathBuf>,
+    /// The city bbox.
+    pub bbox: Bbox,
+    /// H3 resolution of the matrix.
+    #[expect(dead_code, reason = "used by `matrix` once it lands")]
+    pub resolution: u8,
+    /// Vehicle profile name.
+    #[expect(dead_code, reason = "used by `graph` once it lands")]
+    pub profile: String,
+    /// Optional matrix duration limit in seconds.
+    #[expect(dead_code, reason = "used by `matrix` once it lands")]
+    pub max_duration_s: Option<f64>,
+}
+
+impl Dataset {
+    /// Reads and validates a dataset file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let raw: DatasetFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let [a, b, c, d] = raw.bbox;
+        let bbox = Bbox::new(a, b, c, d).map_err(|e| invalid(e.to_string()))?;
+        if !(6..=11).contains(&raw.resolution) {
+            return Err(invalid(format!(
+                "resolution {} is outside the accepted 6..=11",
+                raw.resolution
+            )));
+        }
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        Ok(Self {
+            name: raw.name,
+            description: raw.description,
+            region_url: raw.region_url,
+            region_file: raw.region_file.map(|f| base.join(f)),
+            bbox,
+            resolution: raw.resolution,
+            profile: raw.profile,
+            max_duration_s: raw.max_duration_s,
+        })
+    }
+}

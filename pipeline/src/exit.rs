@@ -1,0 +1,38 @@
+//! Exit codes: stable and documented in the README.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | internal or unclassified error |
+//! | 2 | bad input: arguments, dataset file, or input data |
+//! | 3 | fetch failure |
+//! | 4 | Redis failure |
+//! | 5 | another run holds the dataset lock |
+
+/// Unclassified failure.
+pub const INTERNAL: u8 = 1;
+/// Bad arguments or bad input data.
+pub const BAD_INPUT: u8 = 2;
+/// The region could not be downloaded or verified.
+#[expect(dead_code, reason = "used once `fetch` lands")]
+pub const FETCH: u8 = 3;
+/// Redis could not be reached, refused a write, or failed verification.
+pub const REDIS: u8 = 4;
+/// Another run holds the lock.
+#[expect(dead_code, reason = "used once `run` lands")]
+pub const LOCKED: u8 = 5;
+
+/// Maps an error chain to an exit code by the typed errors it carries.
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.downcast_ref::<hexmatrix_osm::Error>().is_some()
+            || cause.downcast_ref::<crate::config::ConfigError>().is_some()
+        {
+            return BAD_INPUT;
+        }
+        if cause.downcast_ref::<hexmatrix_warm::Error>().is_some() {
+            return REDIS;
+        }
+    }
+    INTERNAL
+}

@@ -1,0 +1,37 @@
+//! `hexmatrix`: the command-line glue around the stage crates. Parses
+//! arguments, sets up logging and progress, calls one stage library per
+//! subcommand, and maps errors to documented exit codes.
+
+mod cli;
+mod commands;
+#[allow(dead_code, reason = "stage commands adopt these as they land")]
+mod config;
+mod exit;
+#[allow(dead_code, reason = "stage commands adopt these as they land")]
+mod memory;
+#[allow(dead_code, reason = "stage commands adopt these as they land")]
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    progress::init_logging(cli.log_format);
+    let ctx = progress::Context::new(cli.progress);
+    match commands::dispatch(&cli.command, &ctx) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = exit::code_for(&err);
+            #[expect(
+                clippy::print_stderr,
+                reason = "the binary reports its error to the user"
+            )]
+            {
+                eprintln!("hexmatrix: {err:#}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

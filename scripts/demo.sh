@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The README's first command (`just demo`): the whole pipeline on the bundled
+# Valletta dataset, then a cache hit read back the way the gateway reads it.
+# Uses $HEXMATRIX_REDIS when set; otherwise starts a throwaway redis-server on a
+# free loopback port and stops it at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=target/release/hexmatrix
+dataset=datasets/valletta.toml
+out=outputs/valletta/demo
+mkdir -p "$out"
+
+redis_pid=""
+cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+redis_url="${HEXMATRIX_REDIS:-}"
+if [ -z "$redis_url" ]; then
+  if ! command -v redis-server >/dev/null; then
+    echo "demo: redis-server is not installed and HEXMATRIX_REDIS is not set." >&2
+    echo "demo: install it (Debian/Ubuntu: apt-get install -y redis-server) or point HEXMATRIX_REDIS at a Redis." >&2
+    exit 1
+  fi
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$out/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
+    --daemonize no >"$out/redis/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_url="redis://127.0.0.1:$port/0"
+  echo "demo: started a throwaway redis-server at $redis_url (stopped at the end)"
+fi
+
+set -x
+"$bin" crop --dataset "$dataset" --output "$out/city.osm.pbf"
+"$bin" graph --input "$out/city.osm.pbf" --profile car --output "$out/graph-car"
+"$bin" matrix --dataset "$dataset" --graph "$out/graph-car" --output "$out/matrix"
+"$bin" warm --matrix "$out/matrix" --redis "$redis_url" --version demo
+# Valletta City Gate -> Sliema ferries -> Birkirkara: every ordered pair, as the gateway reads it.
+"$bin" lookup --redis "$redis_url" 35.8968,14.5119 35.9110,14.5040 35.8955,14.4650
+set +x
+echo "demo: outputs are under $out (city.osm.pbf, graph-car/, matrix/)"

@@ -1,0 +1,3 @@
+//! End-to-end tests: the real `hexmatrix` binary in a fresh temp dir.
+
+mod cli;
