@@ -1,7 +1,96 @@
-//! Test helpers: where the shared real datasets are, and (once the writer
-//! lands) tiny generated PBFs.
+//! Test helpers: tiny PBF files built in code, and where the shared real
+//! datasets are.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+pub use crate::elements::MemberType;
+use crate::elements::{Element, Member, Node, Relation, Tags, Way};
+use crate::error::Result;
+use crate::writer::{PbfWriter, WriterOptions};
+
+/// Builds a small sorted PBF file from nodes, ways and relations given in any order.
+#[derive(Debug, Default, Clone)]
+pub struct FixtureBuilder {
+    elements: Vec<Element>,
+}
+
+fn owned(tags: &[(&str, &str)]) -> Tags {
+    tags.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+impl FixtureBuilder {
+    /// An empty builder.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a node at `lat`, `lon` (degrees, stored at 1e-7 precision).
+    pub fn node(&mut self, id: i64, lat: f64, lon: f64, tags: &[(&str, &str)]) -> &mut Self {
+        self.elements.push(Element::Node(Node {
+            id,
+            lat: crate::bbox::to_fixed(lat) as i32,
+            lon: crate::bbox::to_fixed(lon) as i32,
+            tags: owned(tags),
+            meta: None,
+        }));
+        self
+    }
+
+    /// Adds a way through `nodes` in order.
+    pub fn way(&mut self, id: i64, nodes: &[i64], tags: &[(&str, &str)]) -> &mut Self {
+        self.elements.push(Element::Way(Way {
+            id,
+            refs: nodes.to_vec(),
+            tags: owned(tags),
+            meta: None,
+        }));
+        self
+    }
+
+    /// Adds a relation with `(type, id, role)` members in order.
+    pub fn relation(
+        &mut self,
+        id: i64,
+        members: &[(MemberType, i64, &str)],
+        tags: &[(&str, &str)],
+    ) -> &mut Self {
+        self.elements.push(Element::Relation(Relation {
+            id,
+            members: members
+                .iter()
+                .map(|(kind, id, role)| Member {
+                    kind: *kind,
+                    id: *id,
+                    role: (*role).to_owned(),
+                })
+                .collect(),
+            tags: owned(tags),
+            meta: None,
+        }));
+        self
+    }
+
+    /// Writes the entities sorted by type then id with the project's writer.
+    /// A later entity with the same type and id replaces the earlier one.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] naming `path`.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut sorted: Vec<&Element> = self.elements.iter().rev().collect();
+        // Stable sort of the reversed list keeps the last definition first.
+        sorted.sort_by_key(|e| (e.kind(), e.id()));
+        sorted.dedup_by_key(|e| (e.kind(), e.id()));
+        let mut writer = PbfWriter::create(path, &WriterOptions::default())?;
+        for e in sorted {
+            writer.write(e.clone())?;
+        }
+        writer.finish()?;
+        Ok(())
+    }
+}
 
 /// The directory holding the shared OSM extracts (`../shared/datasets` beside the
 /// checkout), overridable with `HEXMATRIX_DATASETS`.

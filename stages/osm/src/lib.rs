@@ -12,12 +12,24 @@
 //! node inside it together with all of that way's nodes, and every relation
 //! with a member in the output. Ids, tags, coordinates and metadata are kept.
 //!
-//! Principal types: [`Bbox`] (validated bounding box).
+//! Principal types: [`Bbox`] (validated bounding box), [`PbfWriter`] (sorted
+//! PBF output), [`PbfReader`] (ordered parallel decode with located errors).
 
 pub mod bbox;
+pub mod blob;
+pub mod dense;
+pub mod elements;
 pub mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
+pub mod header;
+pub mod proto;
+pub mod reader;
+pub mod strings;
+pub mod writer;
 
 pub use bbox::Bbox;
+pub use elements::{Element, Member, MemberType, Meta, Node, Relation, Way};
 pub use error::{Error, Result};
+pub use reader::{PbfReader, read_all};
+pub use writer::{PbfWriter, WriterOptions};
