@@ -1,9 +1,13 @@
 //! Errors of this crate.
 
+use std::path::PathBuf;
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What can go wrong in this stage.
+/// What can go wrong in this stage. Anomalies in the OSM data (missing nodes,
+/// malformed restrictions, absurd maxspeed values) are not errors: they are
+/// counted in [`crate::GraphSummary`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -11,8 +15,96 @@ pub enum Error {
     #[error("{path}: {source}")]
     Io {
         /// The file involved.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The PBF could not be decoded.
+    #[error("{path}: cannot decode PBF (blob {blob}): {source}")]
+    Pbf {
+        /// The input file.
+        path: PathBuf,
+        /// Number of the blob (0-based) where decoding failed.
+        blob: u64,
+        /// The decoder's error.
+        source: osmpbf::Error,
+    },
+    /// The profile name is not one of the built-in profiles.
+    #[error("unknown profile {name:?} (known: {known})")]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The known names, comma separated.
+        known: String,
+    },
+    /// The input has no way that the profile can drive on.
+    #[error("{path}: no routable road for profile {profile} ({ways} ways read)")]
+    NoRoutableRoads {
+        /// The input file.
+        path: PathBuf,
+        /// The profile.
+        profile: String,
+        /// How many ways the file holds.
+        ways: u64,
+    },
+    /// The graph has more nodes or edges than the 32-bit ids allow.
+    #[error("graph too large: {what} count {count} exceeds the 32-bit limit")]
+    TooLarge {
+        /// What overflowed (nodes, edges).
+        what: &'static str,
+        /// The count.
+        count: u64,
+    },
+    /// A `graph.ch` file is not one of ours, truncated, corrupt or of another version.
+    #[error("{path}: {reason}")]
+    BadChFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and what was expected.
+        reason: String,
+    },
+    /// A Parquet file could not be written or read.
+    #[error("{path}: parquet: {source}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+    /// An Arrow batch could not be built or read.
+    #[error("{path}: arrow: {source}")]
+    Arrow {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: arrow_schema::ArrowError,
+    },
+    /// A Parquet file lacks a column or has it with the wrong type.
+    #[error("{path}: column {column:?} is missing or not of type {expected}")]
+    BadColumn {
+        /// The file.
+        path: PathBuf,
+        /// The column name.
+        column: &'static str,
+        /// The expected Arrow type.
+        expected: &'static str,
+    },
+    /// A Parquet file holds a value that breaks the graph contract.
+    #[error("{path}: {reason}")]
+    BadValue {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }

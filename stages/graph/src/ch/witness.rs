@@ -1,0 +1,89 @@
+//! Witness search: a bounded Dijkstra that looks for a path around the node
+//! being contracted. Finding none only costs a superfluous shortcut, so the
+//! search stops after a fixed number of settled nodes.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// An adjacency entry of the preparation graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Arc {
+    pub node: u32,
+    pub w: u64,
+}
+
+/// Reusable search state (one per thread).
+#[derive(Debug)]
+pub(crate) struct Witness {
+    dist: Vec<u64>,
+    touched: Vec<u32>,
+    heap: BinaryHeap<Reverse<(u64, u32)>>,
+}
+
+impl Witness {
+    /// State for a graph of `n` nodes.
+    pub fn new(n: usize) -> Self {
+        Self {
+            dist: vec![u64::MAX; n],
+            touched: Vec::new(),
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    /// Number of nodes it was made for.
+    pub fn len(&self) -> usize {
+        self.dist.len()
+    }
+
+    /// Distance found to `node` by the last search (`u64::MAX` if none).
+    pub fn dist(&self, node: u32) -> u64 {
+        self.dist[node as usize]
+    }
+
+    /// Searches from `source` over `out`, never entering `avoid`, up to weight
+    /// `max` or `settle_limit` settled nodes.
+    pub fn run(
+        &mut self,
+        out: &[Vec<Arc>],
+        source: u32,
+        avoid: u32,
+        max: u64,
+        settle_limit: usize,
+    ) {
+        for &t in &self.touched {
+            self.dist[t as usize] = u64::MAX;
+        }
+        self.touched.clear();
+        self.heap.clear();
+        self.dist[source as usize] = 0;
+        self.touched.push(source);
+        self.heap.push(Reverse((0, source)));
+        let mut settled = 0;
+        while let Some(Reverse((d, v))) = self.heap.pop() {
+            if d > self.dist[v as usize] {
+                continue;
+            }
+            if d > max {
+                break;
+            }
+            settled += 1;
+            if settled > settle_limit {
+                break;
+            }
+            for a in &out[v as usize] {
+                if a.node == avoid {
+                    continue;
+                }
+                let nd = d + a.w;
+                let slot = &mut self.dist[a.node as usize];
+                if nd < *slot {
+                    if *slot == u64::MAX {
+                        self.touched.push(a.node);
+                    }
+                    *slot = nd;
+                    self.heap.push(Reverse((nd, a.node)));
+                }
+            }
+        }
+    }
+}

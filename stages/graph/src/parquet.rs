@@ -1,0 +1,235 @@
+//! `nodes.parquet`, `edges.parquet` and `restrictions.parquet`: writers, and
+//! the readers that the matrix stage and the oracle use.
+
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
+};
+use arrow_schema::{Field, Schema};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::extract::RoadGraph;
+use crate::restriction::TurnRule;
+use crate::{Error, Result};
+
+/// File name of the node table.
+pub const NODES_FILE: &str = "nodes.parquet";
+/// File name of the edge table.
+pub const EDGES_FILE: &str = "edges.parquet";
+/// File name of the applied turn rules.
+pub const RESTRICTIONS_FILE: &str = "restrictions.parquet";
+/// `component` value of nodes in the routable component.
+pub const MAIN_COMPONENT: &str = "main";
+/// `component` value of every other node.
+pub const OTHER_COMPONENT: &str = "other";
+
+fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
+    let fields: Vec<Field> = columns
+        .iter()
+        .map(|(name, a)| Field::new(*name, a.data_type().clone(), a.null_count() > 0))
+        .collect();
+    let schema = Arc::new(Schema::new(fields));
+    let arrow_err = |source| Error::Arrow {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pq_err = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, a)| a).collect(),
+    )
+    .map_err(arrow_err)?;
+    let level = ZstdLevel::try_new(3).map_err(pq_err)?;
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(1 << 20))
+        .build();
+    let file = File::create(path).map_err(|e| Error::io(path, e))?;
+    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(pq_err)?;
+    writer.write(&batch).map_err(pq_err)?;
+    writer.close().map_err(pq_err)?;
+    Ok(())
+}
+
+/// Writes `nodes.parquet`: `node`, `osm_id`, `lat`, `lon`, `component`.
+pub(crate) fn write_nodes(path: &Path, g: &RoadGraph, main: &[bool]) -> Result<()> {
+    let n = g.osm_id.len() as u32;
+    let component: StringArray = main
+        .iter()
+        .map(|&m| Some(if m { MAIN_COMPONENT } else { OTHER_COMPONENT }))
+        .collect();
+    write(
+        path,
+        vec![
+            ("node", Arc::new(UInt32Array::from_iter_values(0..n))),
+            ("osm_id", Arc::new(Int64Array::from(g.osm_id.clone()))),
+            ("lat", Arc::new(Float64Array::from(g.lat.clone()))),
+            ("lon", Arc::new(Float64Array::from(g.lon.clone()))),
+            ("component", Arc::new(component)),
+        ],
+    )
+}
+
+/// Writes `edges.parquet`: `from`, `to`, `way_id`, `highway`, `distance_m`, `duration_s`.
+pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
+    let e = &g.edges;
+    let highway: StringArray = e
+        .iter()
+        .map(|x| Some(g.classes[x.class as usize]))
+        .collect();
+    write(
+        path,
+        vec![
+            (
+                "from",
+                Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.from))),
+            ),
+            (
+                "to",
+                Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.to))),
+            ),
+            (
+                "way_id",
+                Arc::new(Int64Array::from_iter_values(e.iter().map(|x| x.way_id))),
+            ),
+            ("highway", Arc::new(highway)),
+            (
+                "distance_m",
+                Arc::new(Float64Array::from_iter_values(
+                    e.iter().map(|x| x.distance_m),
+                )),
+            ),
+            (
+                "duration_s",
+                Arc::new(Float64Array::from_iter_values(
+                    e.iter().map(|x| x.duration_s),
+                )),
+            ),
+        ],
+    )
+}
+
+/// Writes `restrictions.parquet`, one row per turn rule: `relation_id`,
+/// `restriction`, `only`, `from_edge`, `to_edge` (rows of edges.parquet), `from_way`,
+/// `via_osm_id`, `to_way`, `from_node`, `via_node`, `to_node`.
+pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule]) -> Result<()> {
+    let edge = |i: u32| &g.edges[i as usize];
+    let value: StringArray = rules.iter().map(|r| Some(r.value.as_str())).collect();
+    let u32s = |f: &dyn Fn(&TurnRule) -> u32| -> ArrayRef {
+        Arc::new(UInt32Array::from_iter_values(rules.iter().map(f)))
+    };
+    let i64s = |f: &dyn Fn(&TurnRule) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(rules.iter().map(f)))
+    };
+    write(
+        path,
+        vec![
+            ("relation_id", i64s(&|r| r.relation_id)),
+            ("restriction", Arc::new(value)),
+            (
+                "only",
+                Arc::new(rules.iter().map(|r| Some(r.only)).collect::<BooleanArray>()),
+            ),
+            ("from_edge", u32s(&|r| r.from_edge)),
+            ("to_edge", u32s(&|r| r.to_edge)),
+            ("from_way", i64s(&|r| edge(r.from_edge).way_id)),
+            (
+                "via_osm_id",
+                i64s(&|r| g.osm_id[edge(r.from_edge).to as usize]),
+            ),
+            ("to_way", i64s(&|r| edge(r.to_edge).way_id)),
+            ("from_node", u32s(&|r| edge(r.from_edge).from)),
+            ("via_node", u32s(&|r| edge(r.from_edge).to)),
+            ("to_node", u32s(&|r| edge(r.to_edge).to)),
+        ],
+    )
+}
+
+/// Reads every batch of a Parquet file.
+pub(crate) fn read_batches(path: &Path) -> Result<Vec<RecordBatch>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let pq_err = |source| Error::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(pq_err)?
+        .with_batch_size(1 << 16)
+        .build()
+        .map_err(pq_err)?;
+    reader
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|source| Error::Arrow {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// One typed column of a batch.
+pub(crate) fn column<'a, T: 'static>(
+    path: &Path,
+    batch: &'a RecordBatch,
+    name: &'static str,
+    expected: &'static str,
+) -> Result<&'a T> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<T>())
+        .ok_or_else(|| Error::BadColumn {
+            path: path.to_path_buf(),
+            column: name,
+            expected,
+        })
+}
+
+/// The node table the matrix stage needs; index = graph node id.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GraphNodes {
+    /// OSM node id.
+    pub osm_id: Vec<i64>,
+    /// Latitude, degrees.
+    pub lat: Vec<f64>,
+    /// Longitude, degrees.
+    pub lon: Vec<f64>,
+    /// Whether the node is in the routable (largest strongly connected) component.
+    pub in_main: Vec<bool>,
+}
+
+/// Reads `GRAPH_DIR/nodes.parquet`.
+///
+/// # Errors
+/// I/O or Parquet errors, a missing column, or rows whose `node` is not their index.
+pub fn read_nodes(graph_dir: &Path) -> Result<GraphNodes> {
+    let path = graph_dir.join(NODES_FILE);
+    let mut out = GraphNodes::default();
+    for batch in read_batches(&path)? {
+        let node = column::<UInt32Array>(&path, &batch, "node", "UInt32")?;
+        let osm = column::<Int64Array>(&path, &batch, "osm_id", "Int64")?;
+        let lat = column::<Float64Array>(&path, &batch, "lat", "Float64")?;
+        let lon = column::<Float64Array>(&path, &batch, "lon", "Float64")?;
+        let comp = column::<StringArray>(&path, &batch, "component", "Utf8")?;
+        for i in 0..batch.num_rows() {
+            if node.value(i) as usize != out.osm_id.len() {
+                return Err(Error::BadValue {
+                    path,
+                    reason: format!("row {} has node {}", out.osm_id.len(), node.value(i)),
+                });
+            }
+            out.osm_id.push(osm.value(i));
+            out.lat.push(lat.value(i));
+            out.lon.push(lon.value(i));
+            out.in_main
+                .push(comp.is_valid(i) && comp.value(i) == MAIN_COMPONENT);
+        }
+    }
+    Ok(out)
+}

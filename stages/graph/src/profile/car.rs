@@ -1,0 +1,44 @@
+//! The `car` profile table.
+
+use super::Profile;
+
+/// A car: OSRM car-like classes and speeds, `motorcar` access and restrictions.
+pub const CAR: Profile = Profile {
+    name: "car",
+    highways: &[
+        ("motorway", 90.0),
+        ("motorway_link", 45.0),
+        ("trunk", 85.0),
+        ("trunk_link", 40.0),
+        ("primary", 65.0),
+        ("primary_link", 30.0),
+        ("secondary", 55.0),
+        ("secondary_link", 25.0),
+        ("tertiary", 40.0),
+        ("tertiary_link", 20.0),
+        ("unclassified", 25.0),
+        ("residential", 25.0),
+        ("living_street", 10.0),
+        ("service", 15.0),
+        ("road", 20.0),
+    ],
+    access_keys: &["access", "vehicle", "motor_vehicle", "motorcar"],
+    restriction_keys: &["restriction:motorcar"],
+    except_values: &["motorcar", "motor_vehicle", "vehicle"],
+    implied_oneway: &["motorway", "motorway_link"],
+    passable_barriers: &[
+        "border_control",
+        "toll_booth",
+        "cattle_grid",
+        "lift_gate",
+        "sally_port",
+        "no",
+        "entrance",
+        "height_restrictor",
+        "arch",
+        "kerb",
+    ],
+    max_speed_kmh: 130.0,
+    maxspeed_factor: 0.8,
+    ferry_speed_kmh: 5.0,
+};

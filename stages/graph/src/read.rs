@@ -1,0 +1,250 @@
+//! One parallel pass over the PBF: node coordinates, blocking barriers,
+//! routable ways (already judged by the profile) and restriction relations.
+//! Blobs decode in parallel and are merged back in file order, so the result
+//! does not depend on thread timing.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
+use rayon::iter::{ParallelBridge, ParallelIterator};
+
+use crate::profile::Profile;
+use crate::tags::{self, WayRule};
+use crate::{Error, Result};
+
+/// A routable way: its node ids and how it is driven.
+#[derive(Debug, Clone)]
+pub(crate) struct RawWay {
+    pub id: i64,
+    /// Start and end of its node ids in [`OsmData::refs`].
+    pub refs: (usize, usize),
+    pub rule: WayRule,
+}
+
+/// A restriction relation that concerns the profile, not yet checked.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RawRestriction {
+    pub id: i64,
+    /// The restriction value, e.g. `no_left_turn`.
+    pub value: String,
+    pub from: Vec<i64>,
+    pub via_nodes: Vec<i64>,
+    pub via_ways: Vec<i64>,
+    pub to: Vec<i64>,
+    /// Members with an unexpected role or type.
+    pub odd_members: u32,
+}
+
+/// Element counts of the whole file.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ReadCounts {
+    pub nodes: u64,
+    pub ways: u64,
+    pub relations: u64,
+    pub ways_routable: u64,
+    pub maxspeed_absurd: u64,
+    pub maxspeed_unparsed: u64,
+    /// Restriction relations with an `except` tag naming this vehicle.
+    pub restrictions_excepted: u64,
+    /// Restriction relations with only a conditional value (`restriction:conditional`).
+    pub restrictions_conditional: u64,
+}
+
+/// Everything the graph needs from the PBF.
+#[derive(Debug, Default)]
+pub(crate) struct OsmData {
+    /// Node ids, ascending; `lat`/`lon` in 1e-7 degrees alongside.
+    pub node_ids: Vec<i64>,
+    pub node_lat: Vec<i32>,
+    pub node_lon: Vec<i32>,
+    /// Ids of nodes whose tags block the vehicle, ascending.
+    pub blocking: Vec<i64>,
+    pub ways: Vec<RawWay>,
+    pub refs: Vec<i64>,
+    pub restrictions: Vec<RawRestriction>,
+    pub counts: ReadCounts,
+}
+
+#[derive(Default)]
+struct Block {
+    data: OsmData,
+}
+
+/// Reads `path` for `profile`, adding consumed bytes to `bytes_read`.
+pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Result<OsmData> {
+    let reader = BlobReader::from_path(path).map_err(|source| pbf_error(path, 0, source))?;
+    let mut blocks: Vec<(u64, Result<Block>)> = reader
+        .enumerate()
+        .par_bridge()
+        .map(|(index, blob)| {
+            let index = index as u64;
+            let block = blob
+                .and_then(|blob| {
+                    if let Some(offset) = blob.offset() {
+                        bytes_read.fetch_max(offset.0, Ordering::Relaxed);
+                    }
+                    decode(&blob, profile)
+                })
+                .map_err(|source| pbf_error(path, index, source));
+            (index, block)
+        })
+        .collect();
+    blocks.sort_by_key(|(index, _)| *index);
+    let mut out = OsmData::default();
+    let mut sorted = true;
+    for (_, block) in blocks {
+        let block = block?.data;
+        if let (Some(last), Some(first)) = (out.node_ids.last(), block.node_ids.first()) {
+            sorted &= last < first;
+        }
+        out.node_ids.extend_from_slice(&block.node_ids);
+        out.node_lat.extend_from_slice(&block.node_lat);
+        out.node_lon.extend_from_slice(&block.node_lon);
+        out.blocking.extend_from_slice(&block.blocking);
+        let base = out.refs.len();
+        out.refs.extend_from_slice(&block.refs);
+        out.ways.extend(block.ways.into_iter().map(|mut w| {
+            w.refs = (w.refs.0 + base, w.refs.1 + base);
+            w
+        }));
+        out.restrictions.extend(block.restrictions);
+        let (a, b) = (&mut out.counts, block.counts);
+        a.nodes += b.nodes;
+        a.ways += b.ways;
+        a.relations += b.relations;
+        a.ways_routable += b.ways_routable;
+        a.maxspeed_absurd += b.maxspeed_absurd;
+        a.maxspeed_unparsed += b.maxspeed_unparsed;
+        a.restrictions_excepted += b.restrictions_excepted;
+        a.restrictions_conditional += b.restrictions_conditional;
+    }
+    if !sorted || !out.node_ids.windows(2).all(|w| w[0] < w[1]) {
+        sort_nodes(&mut out);
+    }
+    out.blocking.sort_unstable();
+    out.blocking.dedup();
+    out.ways.sort_by_key(|w| w.id);
+    out.restrictions.sort_by_key(|r| r.id);
+    Ok(out)
+}
+
+/// Unsorted input (allowed by the format, rare in practice): sort nodes by id,
+/// keeping the first copy of a duplicated id.
+fn sort_nodes(d: &mut OsmData) {
+    let mut order: Vec<usize> = (0..d.node_ids.len()).collect();
+    order.sort_by_key(|&i| d.node_ids[i]);
+    order.dedup_by_key(|i| d.node_ids[*i]);
+    d.node_lat = order.iter().map(|&i| d.node_lat[i]).collect();
+    d.node_lon = order.iter().map(|&i| d.node_lon[i]).collect();
+    d.node_ids = order.iter().map(|&i| d.node_ids[i]).collect();
+}
+
+fn pbf_error(path: &Path, blob: u64, source: osmpbf::Error) -> Error {
+    Error::Pbf {
+        path: path.to_path_buf(),
+        blob,
+        source,
+    }
+}
+
+fn decode(blob: &osmpbf::Blob, profile: &Profile) -> osmpbf::Result<Block> {
+    let mut b = Block::default();
+    let BlobDecode::OsmData(block) = blob.decode()? else {
+        return Ok(b);
+    };
+    let d = &mut b.data;
+    let mut tag_buf: Vec<(&str, &str)> = Vec::new();
+    for element in block.elements() {
+        match element {
+            Element::DenseNode(n) => {
+                d.counts.nodes += 1;
+                d.node_ids.push(n.id());
+                d.node_lat.push(n.decimicro_lat());
+                d.node_lon.push(n.decimicro_lon());
+                tag_buf.clear();
+                tag_buf.extend(n.tags());
+                if !tag_buf.is_empty() && tags::node_blocks(profile, &tag_buf) {
+                    d.blocking.push(n.id());
+                }
+            }
+            Element::Node(n) => {
+                d.counts.nodes += 1;
+                d.node_ids.push(n.id());
+                d.node_lat.push(n.decimicro_lat());
+                d.node_lon.push(n.decimicro_lon());
+                tag_buf.clear();
+                tag_buf.extend(n.tags());
+                if !tag_buf.is_empty() && tags::node_blocks(profile, &tag_buf) {
+                    d.blocking.push(n.id());
+                }
+            }
+            Element::Way(w) => {
+                d.counts.ways += 1;
+                tag_buf.clear();
+                tag_buf.extend(w.tags());
+                if let Some(rule) = tags::way_rule(profile, &tag_buf) {
+                    d.counts.ways_routable += 1;
+                    d.counts.maxspeed_absurd += u64::from(rule.anomalies.absurd);
+                    d.counts.maxspeed_unparsed += u64::from(rule.anomalies.unparsed);
+                    let start = d.refs.len();
+                    d.refs.extend(w.refs());
+                    d.ways.push(RawWay {
+                        id: w.id(),
+                        refs: (start, d.refs.len()),
+                        rule,
+                    });
+                }
+            }
+            Element::Relation(r) => {
+                d.counts.relations += 1;
+                tag_buf.clear();
+                tag_buf.extend(r.tags());
+                if tags::tag(&tag_buf, "type") != Some("restriction") {
+                    continue;
+                }
+                let value = profile
+                    .restriction_keys
+                    .iter()
+                    .find_map(|k| tags::tag(&tag_buf, k))
+                    .or_else(|| tags::tag(&tag_buf, "restriction"));
+                let Some(value) = value else {
+                    let conditional = tag_buf.iter().any(|(k, _)| {
+                        k.strip_suffix(":conditional").is_some_and(|base| {
+                            base == "restriction" || profile.restriction_keys.contains(&base)
+                        })
+                    });
+                    if conditional {
+                        d.counts.restrictions_conditional += 1;
+                    }
+                    continue;
+                };
+                let excepted = tags::tag(&tag_buf, "except").is_some_and(|except| {
+                    except
+                        .split(';')
+                        .any(|e| profile.except_values.contains(&e.trim()))
+                });
+                if excepted {
+                    d.counts.restrictions_excepted += 1;
+                    continue;
+                }
+                let mut raw = RawRestriction {
+                    id: r.id(),
+                    value: value.to_string(),
+                    ..RawRestriction::default()
+                };
+                for m in r.members() {
+                    match (m.role().unwrap_or(""), m.member_type) {
+                        ("from", RelMemberType::Way) => raw.from.push(m.member_id),
+                        ("to", RelMemberType::Way) => raw.to.push(m.member_id),
+                        ("via", RelMemberType::Node) => raw.via_nodes.push(m.member_id),
+                        ("via", RelMemberType::Way) => raw.via_ways.push(m.member_id),
+                        _ => raw.odd_members += 1,
+                    }
+                }
+                d.restrictions.push(raw);
+            }
+        }
+    }
+    Ok(b)
+}

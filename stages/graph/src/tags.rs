@@ -1,0 +1,238 @@
+//! The tag rules, as pure functions over a profile table: which ways a vehicle
+//! may use and in which directions and at what speed, which nodes block it, and
+//! how a ferry's `duration` reads.
+
+use crate::maxspeed::{self, MaxSpeed};
+use crate::profile::Profile;
+
+/// The `highway` value written for ferry edges.
+pub const FERRY_CLASS: &str = "ferry";
+
+/// Access values that let the vehicle through.
+const ALLOWED: &[&str] = &[
+    "yes",
+    "permissive",
+    "designated",
+    "destination",
+    "customers",
+    "delivery",
+    "official",
+    "discouraged",
+];
+/// Access values that shut the vehicle out.
+const DENIED: &[&str] = &[
+    "no",
+    "private",
+    "agricultural",
+    "forestry",
+    "agricultural;forestry",
+    "emergency",
+    "psv",
+    "bus",
+    "military",
+    "use_sidepath",
+];
+/// `construction` values on a road that do not close it.
+const CONSTRUCTION_OPEN: &[&str] = &["no", "minor", "widening"];
+
+/// Looks a key up in a tag list.
+#[must_use]
+pub fn tag<'a>(tags: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
+    tags.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+}
+
+/// The access verdict of the most specific tagged key: `Some(true)` allowed,
+/// `Some(false)` denied, `None` when no key with a known value is tagged.
+#[must_use]
+pub fn access(profile: &Profile, tags: &[(&str, &str)]) -> Option<bool> {
+    for key in profile.access_keys.iter().rev() {
+        match tag(tags, key) {
+            Some(v) if ALLOWED.contains(&v) => return Some(true),
+            Some(v) if DENIED.contains(&v) => return Some(false),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Travel directions along a way's node order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Both ways.
+    Both,
+    /// Only in node order.
+    Forward,
+    /// Only against node order.
+    Backward,
+}
+
+/// The `oneway` rule: explicit values first, then implied oneway for
+/// roundabouts and the profile's motorway classes. `None` for reversible or
+/// alternating roads, which the graph leaves out (their direction changes).
+#[must_use]
+pub fn direction(profile: &Profile, highway: &str, tags: &[(&str, &str)]) -> Option<Direction> {
+    match tag(tags, "oneway") {
+        Some("yes" | "1" | "true") => return Some(Direction::Forward),
+        Some("-1" | "reverse") => return Some(Direction::Backward),
+        Some("no" | "0" | "false") => return Some(Direction::Both),
+        Some("reversible" | "alternating") => return None,
+        _ => {}
+    }
+    let roundabout = matches!(tag(tags, "junction"), Some("roundabout" | "circular"));
+    if roundabout || profile.implied_oneway.contains(&highway) {
+        Some(Direction::Forward)
+    } else {
+        Some(Direction::Both)
+    }
+}
+
+/// Counters of `maxspeed` values that were ignored.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SpeedAnomalies {
+    /// Numbers outside the plausible range.
+    pub absurd: u32,
+    /// Values not understood.
+    pub unparsed: u32,
+}
+
+/// How a routable way is driven.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WayRule {
+    /// The `highway` class (or [`FERRY_CLASS`]).
+    pub class: &'static str,
+    /// Speed in node order, km/h; `None` if that direction is closed.
+    pub forward_kmh: Option<f64>,
+    /// Speed against node order, km/h; `None` if closed.
+    pub backward_kmh: Option<f64>,
+    /// Total crossing time of a ferry with a `duration` tag, seconds.
+    pub ferry_duration_s: Option<f64>,
+    /// Ignored `maxspeed` values on this way.
+    pub anomalies: SpeedAnomalies,
+}
+
+/// Decides whether a way is routable for `profile` and how; `None` if not.
+#[must_use]
+pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
+    if tag(tags, "route") == Some("ferry") {
+        return ferry_rule(profile, tags);
+    }
+    let highway = tag(tags, "highway")?;
+    let (class, default_kmh) = profile
+        .highways
+        .iter()
+        .find(|(c, _)| *c == highway)
+        .copied()?;
+    if tag(tags, "area") == Some("yes")
+        || tag(tags, "impassable") == Some("yes")
+        || tag(tags, "status") == Some("impassable")
+        || tag(tags, "service") == Some("emergency_access")
+        || tag(tags, "construction").is_some_and(|v| !CONSTRUCTION_OPEN.contains(&v))
+        || access(profile, tags) == Some(false)
+    {
+        return None;
+    }
+    let dir = direction(profile, class, tags)?;
+    let mut anomalies = SpeedAnomalies::default();
+    let general = tag(tags, "maxspeed");
+    let mut speed = |key: &str| {
+        let value = tag(tags, key).or(general);
+        let limit = value.map_or(MaxSpeed::Unknown, maxspeed::parse);
+        match limit {
+            MaxSpeed::Kmh(k) => (k * profile.maxspeed_factor).min(profile.max_speed_kmh),
+            MaxSpeed::Absurd(_) => {
+                anomalies.absurd += 1;
+                default_kmh
+            }
+            MaxSpeed::Unparsed => {
+                anomalies.unparsed += 1;
+                default_kmh
+            }
+            MaxSpeed::NoLimit | MaxSpeed::Unknown => default_kmh,
+        }
+    };
+    let forward = (dir != Direction::Backward).then(|| speed("maxspeed:forward"));
+    let backward = (dir != Direction::Forward).then(|| speed("maxspeed:backward"));
+    // A way counts one anomaly per bad value, not one per direction.
+    anomalies.absurd = anomalies.absurd.min(1);
+    anomalies.unparsed = anomalies.unparsed.min(1);
+    Some(WayRule {
+        class,
+        forward_kmh: forward,
+        backward_kmh: backward,
+        ferry_duration_s: None,
+        anomalies,
+    })
+}
+
+fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
+    if access(profile, tags) == Some(false) {
+        return None;
+    }
+    let dir = direction(profile, FERRY_CLASS, tags)?;
+    let kmh = profile.ferry_speed_kmh;
+    Some(WayRule {
+        class: FERRY_CLASS,
+        forward_kmh: (dir != Direction::Backward).then_some(kmh),
+        backward_kmh: (dir != Direction::Forward).then_some(kmh),
+        ferry_duration_s: tag(tags, "duration").and_then(parse_duration_s),
+        anomalies: SpeedAnomalies::default(),
+    })
+}
+
+/// Parses a ferry `duration`: `HH:MM`, `HH:MM:SS`, minutes (`90`), or ISO 8601 (`PT1H30M`).
+#[must_use]
+pub fn parse_duration_s(value: &str) -> Option<f64> {
+    let v = value.trim();
+    let secs = if let Some(iso) = v.strip_prefix("PT") {
+        let mut total = 0.0;
+        let mut number = String::new();
+        for c in iso.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+                continue;
+            }
+            let n: f64 = number.parse().ok()?;
+            number.clear();
+            total += n * match c {
+                'H' => 3600.0,
+                'M' => 60.0,
+                'S' => 1.0,
+                _ => return None,
+            };
+        }
+        if !number.is_empty() {
+            return None;
+        }
+        total
+    } else {
+        let parts: Vec<&str> = v.split(':').collect();
+        let nums: Option<Vec<f64>> = parts.iter().map(|p| p.trim().parse::<f64>().ok()).collect();
+        match nums?.as_slice() {
+            [m] => m * 60.0,
+            [h, m] => h * 3600.0 + m * 60.0,
+            [h, m, s] => h * 3600.0 + m * 60.0 + s,
+            _ => return None,
+        }
+    };
+    (secs.is_finite() && secs > 0.0).then_some(secs)
+}
+
+/// Whether a node with these tags stops the vehicle: a barrier it cannot pass
+/// (bollard, gate, block, chain, …) unless the node's access tags let it
+/// through, or a passable barrier (lift gate, toll booth, …) whose access tags deny it.
+#[must_use]
+pub fn node_blocks(profile: &Profile, tags: &[(&str, &str)]) -> bool {
+    let Some(barrier) = tag(tags, "barrier") else {
+        return false;
+    };
+    let verdict = access(profile, tags);
+    if profile.passable_barriers.contains(&barrier) {
+        verdict == Some(false)
+    } else {
+        verdict != Some(true)
+    }
+}
+
+#[cfg(test)]
+#[path = "tags_tests.rs"]
+mod tests;

@@ -1,0 +1,219 @@
+//! Tag rule tests, one per rule in PROFILES.md.
+
+use super::*;
+use crate::profile::{CAR, MOTORCYCLE};
+
+fn rule(tags: &[(&str, &str)]) -> Option<WayRule> {
+    way_rule(&CAR, tags)
+}
+
+#[test]
+fn routable_classes_and_default_speeds() {
+    let r = rule(&[("highway", "residential")]).unwrap();
+    assert_eq!(r.class, "residential");
+    assert_eq!((r.forward_kmh, r.backward_kmh), (Some(25.0), Some(25.0)));
+    for not in [
+        "footway",
+        "cycleway",
+        "path",
+        "steps",
+        "construction",
+        "proposed",
+        "track",
+        "bus_guideway",
+    ] {
+        assert!(rule(&[("highway", not)]).is_none(), "{not}");
+    }
+    assert!(rule(&[("building", "yes")]).is_none());
+    // Motorcycles may take tracks; cars may not.
+    assert!(way_rule(&MOTORCYCLE, &[("highway", "track")]).is_some());
+}
+
+#[test]
+fn construction_area_and_impassable_close_a_road() {
+    assert!(rule(&[("highway", "primary"), ("construction", "yes")]).is_none());
+    assert!(rule(&[("highway", "primary"), ("construction", "minor")]).is_some());
+    assert!(rule(&[("highway", "service"), ("area", "yes")]).is_none());
+    assert!(rule(&[("highway", "service"), ("impassable", "yes")]).is_none());
+}
+
+#[test]
+fn maxspeed_sets_speed_with_factor_and_cap() {
+    let r = rule(&[("highway", "primary"), ("maxspeed", "50")]).unwrap();
+    assert_eq!(r.forward_kmh, Some(40.0));
+    let r = rule(&[("highway", "motorway"), ("maxspeed", "none")]).unwrap();
+    assert_eq!(r.forward_kmh, Some(90.0));
+    let r = rule(&[("highway", "motorway"), ("maxspeed", "180")]).unwrap();
+    assert_eq!(r.forward_kmh, Some(130.0));
+    let r = rule(&[("highway", "primary"), ("maxspeed", "RO:urban")]).unwrap();
+    assert_eq!(r.forward_kmh, Some(40.0));
+    let r = rule(&[("highway", "primary"), ("maxspeed", "30 mph")]).unwrap();
+    assert!((r.forward_kmh.unwrap() - 30.0 * 1.609_344 * 0.8).abs() < 1e-9);
+    let r = rule(&[
+        ("highway", "primary"),
+        ("maxspeed", "50"),
+        ("maxspeed:backward", "30"),
+    ])
+    .unwrap();
+    assert_eq!((r.forward_kmh, r.backward_kmh), (Some(40.0), Some(24.0)));
+}
+
+#[test]
+fn absurd_and_unparsed_maxspeed_fall_back_and_are_counted_once() {
+    let r = rule(&[("highway", "primary"), ("maxspeed", "5000")]).unwrap();
+    assert_eq!(r.forward_kmh, Some(65.0));
+    assert_eq!(
+        r.anomalies,
+        SpeedAnomalies {
+            absurd: 1,
+            unparsed: 0
+        }
+    );
+    let r = rule(&[("highway", "primary"), ("maxspeed", "fast")]).unwrap();
+    assert_eq!(r.backward_kmh, Some(65.0));
+    assert_eq!(
+        r.anomalies,
+        SpeedAnomalies {
+            absurd: 0,
+            unparsed: 1
+        }
+    );
+}
+
+#[test]
+fn access_hierarchy_most_specific_wins() {
+    assert!(rule(&[("highway", "service"), ("access", "private")]).is_none());
+    assert!(
+        rule(&[
+            ("highway", "service"),
+            ("access", "no"),
+            ("motorcar", "yes")
+        ])
+        .is_some()
+    );
+    assert!(
+        rule(&[
+            ("highway", "service"),
+            ("access", "yes"),
+            ("motor_vehicle", "no")
+        ])
+        .is_none()
+    );
+    assert!(
+        rule(&[
+            ("highway", "service"),
+            ("vehicle", "no"),
+            ("motor_vehicle", "destination")
+        ])
+        .is_some()
+    );
+    assert!(rule(&[("highway", "track"), ("access", "agricultural")]).is_none());
+    assert!(rule(&[("highway", "residential"), ("access", "destination")]).is_some());
+    // Unknown values do not decide: the next, more general key does.
+    assert!(
+        rule(&[
+            ("highway", "service"),
+            ("access", "no"),
+            ("motorcar", "maybe")
+        ])
+        .is_none()
+    );
+    // motorcar=no does not concern motorcycles, motorcycle=no does not concern cars.
+    assert!(way_rule(&MOTORCYCLE, &[("highway", "primary"), ("motorcar", "no")]).is_some());
+    assert!(way_rule(&MOTORCYCLE, &[("highway", "primary"), ("motorcycle", "no")]).is_none());
+    assert!(rule(&[("highway", "primary"), ("motorcycle", "no")]).is_some());
+}
+
+#[test]
+fn oneway_values_and_implied_oneway() {
+    let dir = |tags: &[(&str, &str)]| {
+        rule(tags).map(|r| (r.forward_kmh.is_some(), r.backward_kmh.is_some()))
+    };
+    for yes in ["yes", "1", "true"] {
+        assert_eq!(
+            dir(&[("highway", "residential"), ("oneway", yes)]),
+            Some((true, false))
+        );
+    }
+    assert_eq!(
+        dir(&[("highway", "residential"), ("oneway", "-1")]),
+        Some((false, true))
+    );
+    assert_eq!(
+        dir(&[("highway", "residential"), ("oneway", "no")]),
+        Some((true, true))
+    );
+    assert_eq!(
+        dir(&[("highway", "residential"), ("oneway", "reversible")]),
+        None
+    );
+    assert_eq!(dir(&[("highway", "motorway")]), Some((true, false)));
+    assert_eq!(dir(&[("highway", "motorway_link")]), Some((true, false)));
+    assert_eq!(
+        dir(&[("highway", "motorway"), ("oneway", "no")]),
+        Some((true, true))
+    );
+    assert_eq!(
+        dir(&[("highway", "primary"), ("junction", "roundabout")]),
+        Some((true, false))
+    );
+    assert_eq!(
+        dir(&[("highway", "primary"), ("junction", "circular")]),
+        Some((true, false))
+    );
+}
+
+#[test]
+fn ferries_use_duration_or_ferry_speed() {
+    let r = rule(&[("route", "ferry"), ("duration", "00:25")]).unwrap();
+    assert_eq!(r.class, FERRY_CLASS);
+    assert_eq!(r.ferry_duration_s, Some(1500.0));
+    assert_eq!(r.forward_kmh, Some(5.0));
+    let r = rule(&[("route", "ferry")]).unwrap();
+    assert_eq!(r.ferry_duration_s, None);
+    assert!(rule(&[("route", "ferry"), ("motor_vehicle", "no")]).is_none());
+    assert!(rule(&[("route", "bus")]).is_none());
+}
+
+#[test]
+fn durations_parse_in_every_tagged_form() {
+    assert_eq!(parse_duration_s("1:30"), Some(5400.0));
+    assert_eq!(parse_duration_s("01:30:15"), Some(5415.0));
+    assert_eq!(parse_duration_s("45"), Some(2700.0));
+    assert_eq!(parse_duration_s("PT1H30M"), Some(5400.0));
+    assert_eq!(parse_duration_s("PT20M30S"), Some(1230.0));
+    assert_eq!(parse_duration_s("soon"), None);
+    assert_eq!(parse_duration_s("0"), None);
+    assert_eq!(parse_duration_s("PT5"), None);
+    assert_eq!(parse_duration_s("1:2:3:4"), None);
+}
+
+#[test]
+fn barriers_block_unless_access_allows() {
+    assert!(node_blocks(&CAR, &[("barrier", "bollard")]));
+    assert!(node_blocks(&CAR, &[("barrier", "gate")]));
+    assert!(!node_blocks(
+        &CAR,
+        &[("barrier", "gate"), ("access", "yes")]
+    ));
+    assert!(!node_blocks(
+        &CAR,
+        &[("barrier", "gate"), ("motor_vehicle", "permissive")]
+    ));
+    assert!(node_blocks(
+        &CAR,
+        &[("barrier", "gate"), ("access", "private")]
+    ));
+    assert!(!node_blocks(&CAR, &[("barrier", "lift_gate")]));
+    assert!(!node_blocks(&CAR, &[("barrier", "toll_booth")]));
+    assert!(node_blocks(
+        &CAR,
+        &[("barrier", "lift_gate"), ("motorcar", "no")]
+    ));
+    assert!(node_blocks(
+        &MOTORCYCLE,
+        &[("barrier", "motorcycle_barrier")]
+    ));
+    assert!(!node_blocks(&CAR, &[("highway", "traffic_signals")]));
+    assert!(!node_blocks(&CAR, &[]));
+}
