@@ -1,9 +1,12 @@
-//! Errors of this crate.
+//! Errors of this crate. Every Redis error names the server by its URL with the
+//! password masked; every file error names the file.
+
+use std::path::PathBuf;
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// What can go wrong in this stage.
+/// What can go wrong while warming or reading the cache.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -11,8 +14,149 @@ pub enum Error {
     #[error("{path}: {source}")]
     Io {
         /// The file involved.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A Parquet file could not be read.
+    #[error("cannot read parquet file {path}: {source}")]
+    Parquet {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+    /// A matrix file lacks a column or has it with the wrong type.
+    #[error("{path}: {message}")]
+    Schema {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The matrix `manifest.json` is missing, malformed or disagrees with the parts.
+    #[error("matrix manifest {path}: {message}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// An option has a value that cannot be used.
+    #[error("invalid {name} {value:?}: {reason}")]
+    InvalidOption {
+        /// The option.
+        name: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// The Redis server could not be reached.
+    #[error("cannot connect to redis at {url}: {source}")]
+    Connect {
+        /// The server, password masked.
+        url: String,
+        /// The underlying error.
+        source: redis::RedisError,
+    },
+    /// The Redis server refused the user name or password.
+    #[error(
+        "redis at {url} refused the credentials: {source} (give them in the url: redis://user:password@host:port/db)"
+    )]
+    Auth {
+        /// The server, password masked.
+        url: String,
+        /// The underlying error.
+        source: redis::RedisError,
+    },
+    /// A Redis command failed.
+    #[error("redis at {url} failed while {during}: {source}")]
+    Redis {
+        /// The server, password masked.
+        url: String,
+        /// What we were doing.
+        during: String,
+        /// The underlying error.
+        source: redis::RedisError,
+    },
+    /// Redis refused writes because it reached its memory limit.
+    #[error(
+        "redis at {url} is out of memory: maxmemory {maxmemory} bytes ({maxmemory_mib:.1} MiB) reached with maxmemory-policy {policy} after {written} keys of this load; raise maxmemory, free memory or shorten the TTL of older versions, then rerun (the load resumes)"
+    )]
+    OutOfMemory {
+        /// The server, password masked.
+        url: String,
+        /// The server's `maxmemory` in bytes.
+        maxmemory: u64,
+        /// The same in MiB, for the message.
+        maxmemory_mib: f64,
+        /// The server's `maxmemory-policy`.
+        policy: String,
+        /// Keys acknowledged before the refusal.
+        written: u64,
+    },
+    /// The loaded version failed verification; the pointer was not moved.
+    #[error("verification of version {version} failed: {message}; the pointer was not moved")]
+    Verify {
+        /// The version being verified.
+        version: String,
+        /// What disagreed.
+        message: String,
+    },
+    /// The version already exists in Redis, loaded from a different matrix.
+    #[error(
+        "version {version} in redis was loaded from another matrix (fingerprint {found}, this matrix {expected}); choose another --version or pass --force to overwrite it"
+    )]
+    VersionConflict {
+        /// The version.
+        version: String,
+        /// Fingerprint recorded in Redis.
+        found: String,
+        /// Fingerprint of the matrix given.
+        expected: String,
+    },
+    /// The pointer key names no version (nothing loaded yet) or a version without manifest.
+    #[error("redis at {url}: {message}")]
+    NoVersion {
+        /// The server, password masked.
+        url: String,
+        /// What is missing.
+        message: String,
+    },
+}
+
+/// The URL with its password replaced by `***`, for messages and logs.
+#[must_use]
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    let userinfo = &rest[..at];
+    let user = userinfo.split(':').next().unwrap_or("");
+    format!("{}{}:***{}", &url[..scheme_end + 3], user, &rest[at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            redact_url("redis://127.0.0.1:6379/0"),
+            "redis://127.0.0.1:6379/0"
+        );
+        assert_eq!(redact_url("redis://:secret@h:1/0"), "redis://:***@h:1/0");
+        assert_eq!(
+            redact_url("rediss://bob:s3:cret@h:1"),
+            "rediss://bob:***@h:1"
+        );
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
 }

@@ -1,12 +1,56 @@
-//! Redis cache warming for hexmatrix: loads a travel matrix into Redis (single
-//! node or Cluster) under versioned keys, verifies it, then moves the pointer to
-//! the current version; also the gateway-side lookup.
+//! Redis cache warming for hexmatrix: loads a travel matrix into Redis (one
+//! server or a Cluster) under a new version, verifies it, then moves the pointer
+//! key that gateways read; and the gateway-side lookup.
 //!
-//! **Inputs**: a matrix directory (`cells.parquet`, `matrix/part-*.parquet`).
+//! Principal types: [`WarmOptions`] → [`warm()`] → [`WarmSummary`];
+//! [`Target`] (where Redis is), [`KeyTemplate`], [`ValueFormat`], [`TtlPolicy`];
+//! [`lookup::current`] and [`lookup::Current`] for reading like a gateway.
 //!
-//! **Outputs**: Redis keys `route:{version}:{origin_hex}:{dest_hex}` and the
-//! per-version cell set, manifest and `route:current` pointer.
+//! **Inputs**: a matrix directory as the matrix stage writes it: `manifest.json`
+//! (resolution, bbox, parts, pair count), `cells.parquet` (`cell`, `status`),
+//! `matrix/part-NNNNN.parquet` (`origin`, `dest` `UInt64`, `distance_m`,
+//! `duration_s` Float32 nullable).
+//!
+//! **Outputs** (the contract for gateway authors, see `CONTRACT.md`):
+//! - `route:{version}:{origin_hex}:{dest_hex}` per stored ordered pair (template
+//!   configurable; the `cluster` preset hash-tags the origin), value
+//!   `{"dist":1234.5,"dur":321.4}` (or the `text` form `1235,321.4`), "no route"
+//!   `{"dist":-1,"dur":-1}` with its own shorter TTL, every key with a jittered TTL;
+//! - `route:{version}:cells` (set of drivable cells), `route:{version}:manifest`
+//!   (JSON: resolution, bbox, template, format, counts), `route:{version}:progress`
+//!   (resume checkpoints);
+//! - the pointer `route:current` (configurable) = the version, moved only after
+//!   the load is complete and verified.
+//!
+//! ```no_run
+//! use hexmatrix_warm::{Counters, Sink, Target, WarmOptions, warm};
+//! let sink = Sink::Redis(Target::Single("redis://127.0.0.1:6379/0".into()));
+//! let opts = WarmOptions::new("outputs/valletta/matrix".into(), sink, "v1".into());
+//! let summary = warm(&opts, &Counters::default())?;
+//! println!("{} keys", summary.keys_total);
+//! # Ok::<(), hexmatrix_warm::Error>(())
+//! ```
 
+pub mod checkpoint;
+pub mod connect;
 pub mod error;
+#[cfg(feature = "fixture")]
+pub mod fixture;
+pub mod keys;
+pub mod load;
+pub mod lookup;
+pub mod matrix;
+pub mod server;
+pub mod ttl;
+pub mod value;
+pub mod verify;
+pub mod version;
+pub mod warm;
 
+pub use connect::{Conn, Target};
 pub use error::{Error, Result};
+pub use keys::KeyTemplate;
+pub use load::{Counters, Sink};
+pub use ttl::{TtlPolicy, parse_duration};
+pub use value::ValueFormat;
+pub use warm::{DEFAULT_POINTER_KEY, WarmOptions, WarmStatus, WarmSummary, warm};

@@ -1,0 +1,342 @@
+//! Connections: one Redis server or a Redis Cluster, from URLs that may carry an
+//! ACL user and password (`redis://user:pass@host:port/db`). Errors name the
+//! server with the password masked and tell a refused password from a server
+//! that cannot be reached.
+
+use std::time::Duration;
+
+use redis::cluster::{ClusterClient, ClusterConnection};
+use redis::{Client, Cmd, ConnectionAddr, ConnectionLike, ErrorKind, IntoConnectionInfo, Value};
+
+use crate::error::{Error, Result, redact_url};
+
+/// How long to wait for a connection or a reply before giving up.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where the cache lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One server (or a proxy in front of several).
+    Single(String),
+    /// Seed nodes of a Redis Cluster.
+    Cluster(Vec<String>),
+}
+
+impl Target {
+    /// Parses `--cluster` style comma-separated URLs.
+    pub fn cluster_from_list(list: &str) -> Self {
+        Self::Cluster(
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    /// The URL(s) with passwords masked.
+    #[must_use]
+    pub fn display(&self) -> String {
+        match self {
+            Self::Single(url) => redact_url(url),
+            Self::Cluster(urls) => urls
+                .iter()
+                .map(|u| redact_url(u))
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+
+    /// Opens a connection.
+    ///
+    /// # Errors
+    /// Bad URL, server unreachable, or credentials refused.
+    pub fn connect(&self) -> Result<Conn> {
+        let shown = self.display();
+        match self {
+            Self::Single(url) => {
+                let client = Client::open(url.as_str()).map_err(|e| bad_url(url, &e))?;
+                let con = client
+                    .get_connection_with_timeout(TIMEOUT)
+                    .map_err(|e| connect_error(&shown, e))?;
+                let _ = con.set_read_timeout(Some(TIMEOUT));
+                let _ = con.set_write_timeout(Some(TIMEOUT));
+                let mut conn = Conn {
+                    url: shown,
+                    inner: Inner::Single(con),
+                };
+                conn.ping()?;
+                Ok(conn)
+            }
+            Self::Cluster(urls) => {
+                if urls.is_empty() {
+                    return Err(Error::InvalidOption {
+                        name: "cluster",
+                        value: String::new(),
+                        reason: "give at least one redis:// url".to_owned(),
+                    });
+                }
+                for url in urls {
+                    url.as_str()
+                        .into_connection_info()
+                        .map_err(|e| bad_url(url, &e))?;
+                }
+                let client = ClusterClient::builder(urls.iter().map(String::as_str))
+                    .connection_timeout(TIMEOUT)
+                    .response_timeout(TIMEOUT)
+                    .build()
+                    .map_err(|e| connect_error(&shown, e))?;
+                let con = client
+                    .get_connection()
+                    .map_err(|e| connect_error(&shown, e))?;
+                let mut conn = Conn {
+                    url: shown,
+                    inner: Inner::Cluster(Box::new(con)),
+                };
+                conn.ping()?;
+                Ok(conn)
+            }
+        }
+    }
+
+    /// Plain connections to every master (one for a single server): for INFO and
+    /// DBSIZE, which a Cluster answers per node.
+    ///
+    /// # Errors
+    /// As [`Target::connect`], or CLUSTER NODES fails.
+    pub fn masters(&self) -> Result<Vec<Conn>> {
+        match self {
+            Self::Single(_) => Ok(vec![self.connect()?]),
+            Self::Cluster(urls) => {
+                let mut seed = Self::Single(urls[0].clone()).connect()?;
+                let nodes: String =
+                    seed.query(redis::cmd("CLUSTER").arg("NODES"), "reading CLUSTER NODES")?;
+                let mut out = Vec::new();
+                for line in nodes.lines() {
+                    let fields: Vec<&str> = line.split_whitespace().collect();
+                    if fields.len() < 3
+                        || !fields[2].contains("master")
+                        || fields[2].contains("fail")
+                    {
+                        continue;
+                    }
+                    let addr = fields[1].split(['@', ',']).next().unwrap_or_default();
+                    let Some((host, port)) = addr.rsplit_once(':') else {
+                        continue;
+                    };
+                    let Ok(port) = port.parse::<u16>() else {
+                        continue;
+                    };
+                    let info = urls[0]
+                        .as_str()
+                        .into_connection_info()
+                        .map_err(|e| bad_url(&urls[0], &e))?
+                        .set_addr(ConnectionAddr::Tcp(host.to_owned(), port));
+                    let shown = format!("redis://{host}:{port}");
+                    let client = Client::open(info).map_err(|e| connect_error(&shown, e))?;
+                    let con = client
+                        .get_connection_with_timeout(TIMEOUT)
+                        .map_err(|e| connect_error(&shown, e))?;
+                    out.push(Conn {
+                        url: shown,
+                        inner: Inner::Single(con),
+                    });
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn bad_url(url: &str, e: &redis::RedisError) -> Error {
+    Error::InvalidOption {
+        name: "redis url",
+        value: redact_url(url),
+        reason: e.to_string(),
+    }
+}
+
+fn is_auth_error(e: &redis::RedisError) -> bool {
+    e.kind() == ErrorKind::AuthenticationFailed
+        || matches!(e.code(), Some("NOAUTH" | "WRONGPASS" | "NOPERM"))
+        || e.to_string().contains("WRONGPASS")
+        || e.to_string().contains("NOAUTH")
+}
+
+fn connect_error(url: &str, source: redis::RedisError) -> Error {
+    if is_auth_error(&source) {
+        Error::Auth {
+            url: url.to_owned(),
+            source,
+        }
+    } else {
+        Error::Connect {
+            url: url.to_owned(),
+            source,
+        }
+    }
+}
+
+enum Inner {
+    Single(redis::Connection),
+    Cluster(Box<ClusterConnection>),
+}
+
+/// An open connection to a server or a Cluster.
+pub struct Conn {
+    url: String,
+    inner: Inner,
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conn")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Conn {
+    /// The server (password masked).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether this is a Cluster connection.
+    #[must_use]
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.inner, Inner::Cluster(_))
+    }
+
+    /// Wraps a Redis error with the server and what we were doing.
+    #[must_use]
+    pub fn error(&self, during: &str, source: redis::RedisError) -> Error {
+        if is_auth_error(&source) {
+            Error::Auth {
+                url: self.url.clone(),
+                source,
+            }
+        } else {
+            Error::Redis {
+                url: self.url.clone(),
+                during: during.to_owned(),
+                source,
+            }
+        }
+    }
+
+    fn like(&mut self) -> &mut dyn ConnectionLike {
+        match &mut self.inner {
+            Inner::Single(c) => c,
+            Inner::Cluster(c) => c.as_mut(),
+        }
+    }
+
+    /// Runs one command.
+    ///
+    /// # Errors
+    /// The command fails; `during` names what we were doing.
+    pub fn query<T: redis::FromRedisValue>(&mut self, cmd: &Cmd, during: &str) -> Result<T> {
+        cmd.query(self.like()).map_err(|e| self.error(during, e))
+    }
+
+    /// Checks the connection (and the credentials: a server with `requirepass`
+    /// accepts a connection without AUTH and refuses the first command).
+    ///
+    /// # Errors
+    /// Unreachable server or refused credentials.
+    pub fn ping(&mut self) -> Result<()> {
+        let pong: String = self.query(&redis::cmd("PING"), "sending PING")?;
+        debug_assert_eq!(pong, "PONG");
+        Ok(())
+    }
+
+    /// Sends pre-encoded RESP commands (`count` of them) on a single-node connection
+    /// and returns their replies. This is the primitive under redis-rs pipelines;
+    /// encoding once lets `--resp-out` write the very same bytes.
+    ///
+    /// # Errors
+    /// I/O errors; server errors come back as `Value::ServerError` items.
+    pub fn send_packed(&mut self, resp: &[u8], count: usize) -> Result<Vec<Value>> {
+        match &mut self.inner {
+            Inner::Single(c) => c
+                .req_packed_commands(resp, 0, count)
+                .map_err(|e| Error::Redis {
+                    url: self.url.clone(),
+                    during: "writing a pipeline of keys".to_owned(),
+                    source: e,
+                }),
+            Inner::Cluster(_) => Err(Error::InvalidOption {
+                name: "connection",
+                value: self.url.clone(),
+                reason: "packed pipelines need a single-node connection".to_owned(),
+            }),
+        }
+    }
+
+    /// Runs a Cluster pipeline (commands routed by slot); on a single node a plain pipeline.
+    ///
+    /// # Errors
+    /// I/O errors or a command refused.
+    pub fn run_pipeline(&mut self, cmds: &[Cmd], during: &str) -> Result<Vec<Value>> {
+        match &mut self.inner {
+            Inner::Single(c) => {
+                let mut p = redis::pipe();
+                for cmd in cmds {
+                    p.add_command(cmd.clone());
+                }
+                p.query(c).map_err(|e| Error::Redis {
+                    url: self.url.clone(),
+                    during: during.to_owned(),
+                    source: e,
+                })
+            }
+            Inner::Cluster(c) => {
+                let mut p = redis::cluster::cluster_pipe();
+                for cmd in cmds {
+                    p.add_command(cmd.clone());
+                }
+                p.query(c.as_mut()).map_err(|e| Error::Redis {
+                    url: self.url.clone(),
+                    during: during.to_owned(),
+                    source: e,
+                })
+            }
+        }
+    }
+
+    /// Reads string values of `keys`; one MGET on a single server, or on a Cluster
+    /// when `one_slot` says they share a slot; GETs in a Cluster pipeline otherwise.
+    ///
+    /// # Errors
+    /// The read fails.
+    pub fn read_values(&mut self, keys: &[String], one_slot: bool) -> Result<Vec<Option<String>>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.is_cluster() || one_slot {
+            let mut cmd = redis::cmd("MGET");
+            for k in keys {
+                cmd.arg(k);
+            }
+            return self.query(&cmd, "reading keys with MGET");
+        }
+        let cmds: Vec<Cmd> = keys
+            .iter()
+            .map(|k| {
+                let mut c = redis::cmd("GET");
+                c.arg(k);
+                c
+            })
+            .collect();
+        let values = self.run_pipeline(&cmds, "reading keys with GET")?;
+        values
+            .into_iter()
+            .map(|v| {
+                redis::from_redis_value::<Option<String>>(v)
+                    .map_err(|e| self.error("reading keys with GET", e.into()))
+            })
+            .collect()
+    }
+}

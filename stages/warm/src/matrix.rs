@@ -1,0 +1,331 @@
+//! The matrix directory as the warm stage reads it: `manifest.json` (its presence
+//! means the matrix is complete), `cells.parquet` and the streamed
+//! `matrix/part-NNNNN.parquet` files, read batch by batch with bounded memory.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, UInt64Type};
+use arrow_array::{Array, Float32Array, RecordBatch, UInt64Array};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// Cell counts of the matrix manifest.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct CellCounts {
+    /// All cells covering the bbox.
+    pub total: u64,
+    /// Cells snapped to the main road component (rows and columns of the matrix).
+    pub ok: u64,
+    /// Cells without a road within the snap radius.
+    #[serde(default)]
+    pub no_road: u64,
+    /// Cells whose road is outside the main component.
+    #[serde(default)]
+    pub unroutable: u64,
+}
+
+/// One part file as listed in the manifest.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PartInfo {
+    /// Path relative to the matrix directory.
+    pub file: String,
+    /// Origin block number.
+    pub block: u64,
+    /// Origins in the block.
+    #[serde(default)]
+    pub origins: u64,
+    /// Rows (ordered pairs) in the file.
+    pub rows: u64,
+}
+
+/// The fields of `manifest.json` the warm stage uses (others are ignored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct MatrixManifest {
+    /// H3 resolution of the cells.
+    pub resolution: u8,
+    /// `[min_lon, min_lat, max_lon, max_lat]`.
+    pub bbox: [f64; 4],
+    /// Duration limit the matrix was computed with, if any.
+    #[serde(default)]
+    pub max_duration_s: Option<f64>,
+    /// Origins per part.
+    #[serde(default)]
+    pub origin_block_size: u64,
+    /// Cell counts.
+    pub cells: CellCounts,
+    /// Ordered pairs over all parts.
+    pub pairs: u64,
+    /// Pairs without a route.
+    #[serde(default)]
+    pub unreachable_pairs: u64,
+    /// The part files.
+    pub parts: Vec<PartInfo>,
+}
+
+/// An opened, complete matrix directory.
+#[derive(Debug, Clone)]
+pub struct MatrixDir {
+    dir: PathBuf,
+    /// The parsed manifest.
+    pub manifest: MatrixManifest,
+    /// The manifest as JSON, embedded in the version manifest in Redis.
+    pub manifest_json: serde_json::Value,
+    /// SHA-256 of `manifest.json` (hex): identifies the matrix a version was loaded from.
+    pub fingerprint: String,
+}
+
+/// One decoded batch of pairs.
+#[derive(Debug, Clone)]
+pub struct PairBatch {
+    /// Origin cells.
+    pub origin: UInt64Array,
+    /// Destination cells.
+    pub dest: UInt64Array,
+    /// Distances in metres, null when unreachable.
+    pub distance_m: Float32Array,
+    /// Durations in seconds, null when unreachable.
+    pub duration_s: Float32Array,
+}
+
+impl PairBatch {
+    /// Number of pairs.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.origin.len()
+    }
+
+    /// Whether the batch is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.origin.is_empty()
+    }
+
+    /// `(distance_m, duration_s)` of row `i`, `None` without a route.
+    #[must_use]
+    pub fn route(&self, i: usize) -> Option<(f64, f64)> {
+        if self.distance_m.is_null(i) || self.duration_s.is_null(i) {
+            None
+        } else {
+            Some((
+                f64::from(self.distance_m.value(i)),
+                f64::from(self.duration_s.value(i)),
+            ))
+        }
+    }
+}
+
+impl MatrixDir {
+    /// Opens `dir`: reads and checks `manifest.json` and that every part exists.
+    ///
+    /// # Errors
+    /// Missing or malformed manifest, or a listed part missing.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let path = dir.join("manifest.json");
+        let bytes = std::fs::read(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                Error::Manifest {
+                    path: path.clone(),
+                    message: "not found: the matrix is missing or incomplete (manifest.json is written last)".to_owned(),
+                }
+            } else {
+                Error::Io { path: path.clone(), source }
+            }
+        })?;
+        let bad = |message: String| Error::Manifest {
+            path: path.clone(),
+            message,
+        };
+        let manifest_json: serde_json::Value =
+            serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        let manifest: MatrixManifest =
+            serde_json::from_value(manifest_json.clone()).map_err(|e| bad(e.to_string()))?;
+        if h3o::Resolution::try_from(manifest.resolution).is_err() {
+            return Err(bad(format!(
+                "resolution {} is not an H3 resolution",
+                manifest.resolution
+            )));
+        }
+        let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
+        if rows != manifest.pairs {
+            return Err(bad(format!(
+                "parts hold {rows} rows but pairs is {}",
+                manifest.pairs
+            )));
+        }
+        for part in &manifest.parts {
+            let p = dir.join(&part.file);
+            if !p.is_file() {
+                return Err(bad(format!(
+                    "part {} is listed but {} does not exist",
+                    part.block,
+                    p.display()
+                )));
+            }
+        }
+        let fingerprint =
+            Sha256::digest(&bytes)
+                .iter()
+                .fold(String::with_capacity(64), |mut s, b| {
+                    use std::fmt::Write as _;
+                    let _ = write!(s, "{b:02x}");
+                    s
+                });
+        Ok(Self {
+            dir: dir.to_owned(),
+            manifest,
+            manifest_json,
+            fingerprint,
+        })
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of part `index` (position in the manifest's `parts`).
+    #[must_use]
+    pub fn part_path(&self, index: usize) -> PathBuf {
+        self.dir.join(&self.manifest.parts[index].file)
+    }
+
+    /// The `ok` cells of `cells.parquet`, ascending.
+    ///
+    /// # Errors
+    /// The file is missing or lacks the `cell`/`status` columns.
+    pub fn ok_cells(&self) -> Result<Vec<u64>> {
+        let path = self.dir.join("cells.parquet");
+        let reader = open_reader(&path, &["cell", "status"], 8192)?;
+        let mut cells = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| Error::Parquet {
+                path: path.clone(),
+                source: e.into(),
+            })?;
+            let cell =
+                column(&batch, &path, "cell", &DataType::UInt64)?.as_primitive::<UInt64Type>();
+            let status = column(&batch, &path, "status", &DataType::Utf8)?.as_string::<i32>();
+            for i in 0..batch.num_rows() {
+                if !cell.is_null(i) && status.is_valid(i) && status.value(i) == "ok" {
+                    cells.push(cell.value(i));
+                }
+            }
+        }
+        cells.sort_unstable();
+        Ok(cells)
+    }
+
+    /// Streams part `index` in batches of about `batch_rows` pairs.
+    ///
+    /// # Errors
+    /// The part cannot be opened or lacks a column.
+    pub fn read_part(&self, index: usize, batch_rows: usize) -> Result<PartReader> {
+        let path = self.part_path(index);
+        let reader = open_reader(
+            &path,
+            &["origin", "dest", "distance_m", "duration_s"],
+            batch_rows,
+        )?;
+        Ok(PartReader { path, reader })
+    }
+}
+
+/// Batches of one part file.
+pub struct PartReader {
+    path: PathBuf,
+    reader: ParquetRecordBatchReader,
+}
+
+impl Iterator for PartReader {
+    type Item = Result<PairBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.reader.next()?;
+        Some(
+            batch
+                .map_err(|e| Error::Parquet {
+                    path: self.path.clone(),
+                    source: e.into(),
+                })
+                .and_then(|b| {
+                    let p = &self.path;
+                    Ok(PairBatch {
+                        origin: column(&b, p, "origin", &DataType::UInt64)?
+                            .as_primitive::<UInt64Type>()
+                            .clone(),
+                        dest: column(&b, p, "dest", &DataType::UInt64)?
+                            .as_primitive::<UInt64Type>()
+                            .clone(),
+                        distance_m: column(&b, p, "distance_m", &DataType::Float32)?
+                            .as_primitive::<Float32Type>()
+                            .clone(),
+                        duration_s: column(&b, p, "duration_s", &DataType::Float32)?
+                            .as_primitive::<Float32Type>()
+                            .clone(),
+                    })
+                }),
+        )
+    }
+}
+
+fn open_reader(
+    path: &Path,
+    columns: &[&str],
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReader> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let perr = |source| Error::Parquet {
+        path: path.to_owned(),
+        source,
+    };
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    let schema = builder.schema().clone();
+    for name in columns {
+        if schema.field_with_name(name).is_err() {
+            return Err(Error::Schema {
+                path: path.to_owned(),
+                message: format!("column {name} is missing"),
+            });
+        }
+    }
+    let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+    builder
+        .with_projection(mask)
+        .with_batch_size(batch_rows.max(1))
+        .build()
+        .map_err(perr)
+}
+
+fn column<'a>(
+    batch: &'a RecordBatch,
+    path: &Path,
+    name: &str,
+    ty: &DataType,
+) -> Result<&'a dyn Array> {
+    let col = batch.column_by_name(name).ok_or_else(|| Error::Schema {
+        path: path.to_owned(),
+        message: format!("column {name} is missing"),
+    })?;
+    if col.data_type() == ty {
+        Ok(col.as_ref())
+    } else {
+        Err(Error::Schema {
+            path: path.to_owned(),
+            message: format!(
+                "column {name} is {} but the matrix contract says {ty}",
+                col.data_type()
+            ),
+        })
+    }
+}

@@ -1,0 +1,148 @@
+//! Faults with real servers: unreachable, wrong password, killed mid-load,
+//! out of memory. The pointer never moves on a failed load.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use hexmatrix_warm::fixture::{MatrixSpec, RedisServer, write_matrix};
+use hexmatrix_warm::{Counters, Error, Target, WarmStatus, warm};
+
+use crate::support::{options, small_matrix};
+
+#[test]
+fn unreachable_server_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = small_matrix(tmp.path());
+    let mut server = RedisServer::start();
+    let url = server.url();
+    server.kill();
+    let err = warm(
+        &options(&m, Target::Single(url.clone()), "v1"),
+        &Counters::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains(&format!("cannot connect to redis at {url}")),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_password_is_a_clear_error_and_right_one_works() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = small_matrix(tmp.path());
+    let server = RedisServer::start_with(&["--requirepass", "s3cret"]);
+    let port = server.port();
+    for url in [
+        format!("redis://:wrong@127.0.0.1:{port}/0"),
+        format!("redis://127.0.0.1:{port}/0"),
+    ] {
+        let err = warm(
+            &options(&m, Target::Single(url), "v1"),
+            &Counters::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("refused the credentials"), "{text}");
+        assert!(!text.contains("wrong"), "password leaked: {text}");
+    }
+    let ok = format!("redis://:s3cret@127.0.0.1:{port}/0");
+    let s = warm(&options(&m, Target::Single(ok), "v1"), &Counters::default()).unwrap();
+    assert_eq!(s.keys_total, m.pairs);
+}
+
+#[test]
+fn killed_mid_load_keeps_the_pointer_and_the_rerun_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = small_matrix(&tmp.path().join("old"));
+    // Many small parts, so checkpoints land while the load is running.
+    let big = write_matrix(
+        &tmp.path().join("big"),
+        &MatrixSpec {
+            ok_cells: 300,
+            origin_block_size: 5,
+            tag: "big".into(),
+            ..MatrixSpec::default()
+        },
+    );
+    // AOF with fsync always: what Redis acknowledged survives the kill, as in production.
+    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let target = Target::Single(server.url());
+    warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
+
+    let counters = Counters::default();
+    let mut opts = options(&big, target.clone(), "v2");
+    opts.connections = 1;
+    opts.in_flight = 1;
+    let handle = {
+        let (opts, counters) = (opts.clone(), counters.clone());
+        std::thread::spawn(move || warm(&opts, &counters))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server
+        .cli(&["hlen", "route:v2:progress"])
+        .parse::<u64>()
+        .unwrap_or(0)
+        < 3
+    {
+        assert!(Instant::now() < deadline, "no checkpoint appeared");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill();
+    let err = handle.join().unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::Redis { .. } | Error::Connect { .. }),
+        "{err:?}"
+    );
+    assert!(counters.keys.load(Ordering::Relaxed) < big.pairs);
+
+    server.restart();
+    assert_eq!(
+        server.cli(&["get", "route:current"]),
+        "v1",
+        "pointer unchanged"
+    );
+    let done_before: u64 = server.cli(&["hlen", "route:v2:progress"]).parse().unwrap();
+    assert!(done_before >= 3, "checkpoints survived: {done_before}");
+    let s = warm(&opts, &Counters::default()).unwrap();
+    assert_eq!(s.status, WarmStatus::Loaded);
+    assert!(s.parts_resumed >= 2, "{s:?}");
+    assert!(
+        s.keys_written < big.pairs,
+        "only the rest was loaded: {s:?}"
+    );
+    assert_eq!(s.keys_total, big.pairs);
+    assert_eq!(s.previous_version.as_deref(), Some("v1"));
+    assert_eq!(server.cli(&["get", "route:current"]), "v2");
+    // v1: pairs + cells, manifest, progress; v2: the same; and the pointer.
+    let keys_v2: u64 = server.cli(&["dbsize"]).parse::<u64>().unwrap() - old.pairs - 3 - 3 - 1;
+    assert_eq!(keys_v2, big.pairs);
+}
+
+#[test]
+fn out_of_memory_names_the_limit_and_keeps_the_pointer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = small_matrix(&tmp.path().join("old"));
+    let big = write_matrix(
+        &tmp.path().join("big"),
+        &MatrixSpec {
+            ok_cells: 250,
+            tag: "big".into(),
+            ..MatrixSpec::default()
+        },
+    );
+    let server =
+        RedisServer::start_with(&["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"]);
+    let target = Target::Single(server.url());
+    warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
+    let err = warm(&options(&big, target, "v2"), &Counters::default()).unwrap_err();
+    assert!(matches!(err, Error::OutOfMemory { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("maxmemory 4194304 bytes"), "{text}");
+    assert!(text.contains("noeviction"), "{text}");
+    assert_eq!(server.cli(&["get", "route:current"]), "v1");
+    assert_eq!(server.cli(&["exists", "route:v2:manifest"]), "0");
+}

@@ -1,0 +1,6 @@
+//! Integration tests of the warm stage against real `redis-server` processes.
+
+mod cluster;
+mod faults;
+mod load;
+mod support;
