@@ -49,7 +49,6 @@ pub struct Dataset {
     #[expect(dead_code, reason = "shown by `run` once it lands")]
     pub description: Option<String>,
     /// Where the region extract is published.
-    #[expect(dead_code, reason = "used by `fetch` once it lands")]
     pub region_url: String,
     /// A local copy of the region, resolved against the dataset file's directory.
     pub region_file: Option<PathBuf>,

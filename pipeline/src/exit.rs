@@ -14,7 +14,6 @@ pub const INTERNAL: u8 = 1;
 /// Bad arguments or bad input data.
 pub const BAD_INPUT: u8 = 2;
 /// The region could not be downloaded or verified.
-#[expect(dead_code, reason = "used once `fetch` lands")]
 pub const FETCH: u8 = 3;
 /// Redis could not be reached, refused a write, or failed verification.
 pub const REDIS: u8 = 4;
@@ -29,6 +28,14 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
             || cause.downcast_ref::<crate::config::ConfigError>().is_some()
         {
             return BAD_INPUT;
+        }
+        if let Some(e) = cause.downcast_ref::<crate::download::Error>() {
+            // A dataset naming an unusable URL is bad input, not a failed fetch.
+            return if matches!(e, crate::download::Error::UnsupportedUrl { .. }) {
+                BAD_INPUT
+            } else {
+                FETCH
+            };
         }
         if cause.downcast_ref::<hexmatrix_warm::Error>().is_some() {
             return REDIS;

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 #[allow(dead_code, reason = "stage commands adopt these as they land")]
 mod config;
+mod download;
 mod exit;
 #[allow(dead_code, reason = "stage commands adopt these as they land")]
 mod memory;

@@ -1,3 +1,4 @@
 //! End-to-end tests: the real `hexmatrix` binary in a fresh temp dir.
 
 mod cli;
+mod fetch;

@@ -1,12 +1,140 @@
-//! `hexmatrix fetch`.
+//! `hexmatrix fetch`: the dataset's region extract, downloaded (resumable, md5-checked,
+//! skipped when unchanged) or copied from a local path.
 
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use indicatif::HumanBytes;
+
+use crate::config::Dataset;
+use crate::download::{self, Fetched, Outcome, Source};
 use crate::progress::Context;
 
 /// Arguments of `hexmatrix fetch`.
 #[derive(Debug, clap::Args)]
-pub struct FetchArgs {}
+pub struct FetchArgs {
+    /// The dataset file (`datasets/NAME.toml`); its `region_url` is fetched.
+    pub dataset: PathBuf,
+    /// Where to write the region [default: outputs/NAME/region.osm.pbf]. When given, the
+    /// `region_url` is fetched even if the dataset names an existing `region_file`.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Fetch even when the source is unchanged, and discard any partial download.
+    #[arg(long)]
+    pub force: bool,
+    /// Give up an attempt when no data arrives for this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub timeout: Duration,
+    /// Failed attempts in a row before giving up; each resumes where the last one stopped.
+    #[arg(long, default_value_t = 5)]
+    pub retries: u32,
+}
+
+fn parse_secs(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(Duration::from_secs_f64(s)),
+        _ => Err(format!("{text:?} is not a positive number of seconds")),
+    }
+}
 
 /// Runs `hexmatrix fetch`.
-pub fn run(_args: &FetchArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("`hexmatrix fetch` is not implemented yet")
+pub fn run(args: &FetchArgs, ctx: &Context) -> anyhow::Result<()> {
+    let dataset = Dataset::load(&args.dataset)?;
+    let opts = download::Options {
+        force: args.force,
+        retries: args.retries,
+        stall_timeout: args.timeout,
+        ..download::Options::default()
+    };
+    fetch_dataset(&args.dataset, &dataset, args.output.as_deref(), &opts, ctx)?;
+    Ok(())
+}
+
+/// The default place of a downloaded region: `outputs/NAME/region.osm.pbf`.
+pub fn default_output(dataset: &Dataset) -> PathBuf {
+    Path::new("outputs")
+        .join(&dataset.name)
+        .join("region.osm.pbf")
+}
+
+/// Makes the region of `dataset` available and returns where it is. An existing
+/// `region_file` is used as it is, unless `output` asks for a fetch of `region_url`
+/// (a relative local `region_url` is resolved against the dataset file's directory).
+/// Logs one summary line.
+///
+/// # Errors
+///
+/// A [`download::Error`] (exit code 3) with the dataset as context.
+pub fn fetch_dataset(
+    dataset_file: &Path,
+    dataset: &Dataset,
+    output: Option<&Path>,
+    opts: &download::Options,
+    ctx: &Context,
+) -> anyhow::Result<Fetched> {
+    if output.is_none()
+        && let Some(local) = &dataset.region_file
+        && let Ok(meta) = std::fs::metadata(local)
+    {
+        tracing::info!(
+            "[fetch] {}: region file {} is local ({}): nothing to download",
+            dataset.name,
+            local.display(),
+            HumanBytes(meta.len())
+        );
+        return Ok(Fetched {
+            path: local.clone(),
+            outcome: Outcome::InPlace,
+            size: meta.len(),
+            md5: None,
+        });
+    }
+    if let Some(local) = &dataset.region_file {
+        tracing::info!(
+            "[fetch] {}: region file {} is missing; fetching {}",
+            dataset.name,
+            local.display(),
+            dataset.region_url
+        );
+    }
+    let base = dataset_file.parent().unwrap_or_else(|| Path::new("."));
+    let context = || format!("fetching the region of dataset {}", dataset.name);
+    let source = Source::parse(&dataset.region_url, base).with_context(context)?;
+    let output = output.map_or_else(|| default_output(dataset), Path::to_path_buf);
+    let start = Instant::now();
+    let fetched = download::fetch(&source, &output, opts, ctx).with_context(context)?;
+    log_summary(&source, &fetched, start.elapsed());
+    Ok(fetched)
+}
+
+fn log_summary(source: &Source, fetched: &Fetched, elapsed: Duration) {
+    let path = fetched.path.display();
+    let size = HumanBytes(fetched.size);
+    let md5 = fetched.md5.as_deref().unwrap_or("unknown");
+    let secs = elapsed.as_secs_f64();
+    let rate = HumanBytes((fetched.size as f64 / secs.max(1e-3)) as u64);
+    match &fetched.outcome {
+        Outcome::Unchanged => tracing::info!(
+            "[fetch] {source} is unchanged since the last fetch: kept {path} ({size}, md5 {md5}), \
+             nothing downloaded"
+        ),
+        Outcome::Downloaded { resumed_from } => {
+            let resumed = if *resumed_from > 0 {
+                format!(", resumed at {}", HumanBytes(*resumed_from))
+            } else {
+                String::new()
+            };
+            tracing::info!(
+                "[fetch] downloaded {source} to {path}: {size} in {secs:.1} s ({rate}/s){resumed}, \
+                 md5 {md5} verified"
+            );
+        }
+        Outcome::Copied => {
+            tracing::info!("[fetch] copied {source} to {path}: {size} in {secs:.1} s, md5 {md5}");
+        }
+        Outcome::InPlace => {
+            tracing::info!("[fetch] {source} is {path} itself ({size}): nothing to copy");
+        }
+    }
 }

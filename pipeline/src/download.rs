@@ -1,0 +1,183 @@
+//! Fetching a region extract: over HTTP(S) with resume, md5 verification and an
+//! unchanged-skip, or by copying a local file. The file is written to
+//! `<output>.part` and renamed into place only once verified, so the previous good
+//! file survives any failure.
+//!
+//! Entry point: [`fetch`]. Errors: [`Error`] (exit code 3).
+
+mod checksum;
+mod error;
+mod http;
+mod local;
+mod sidecar;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use error::{Error, Result};
+
+use crate::progress::Context;
+
+/// Where a region comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// An `http://` or `https://` URL with a `.md5` file beside it.
+    Http(String),
+    /// A local file (a plain path or a `file://` URL).
+    Local(PathBuf),
+}
+
+impl Source {
+    /// Classifies `url`; relative local paths are resolved against `base`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UnsupportedUrl`] for any other scheme (`ftp://`, ...).
+    pub fn parse(url: &str, base: &Path) -> Result<Self> {
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            return Ok(Self::Http(url.to_owned()));
+        }
+        if let Some(rest) = url.strip_prefix("file://") {
+            // file:///abs/path has an empty host; file://localhost/abs/path names it.
+            let path = rest.strip_prefix("localhost").unwrap_or(rest);
+            if !path.starts_with('/') {
+                return Err(Error::UnsupportedUrl {
+                    url: url.to_owned(),
+                });
+            }
+            return Ok(Self::Local(PathBuf::from(path)));
+        }
+        if url.is_empty() || url.contains("://") {
+            return Err(Error::UnsupportedUrl {
+                url: url.to_owned(),
+            });
+        }
+        Ok(Self::Local(base.join(url)))
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Http(url) => f.write_str(url),
+            Self::Local(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// How hard to try.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Download even when the remote file is unchanged; discard a partial download.
+    pub force: bool,
+    /// Further attempts after a failure that made no progress.
+    pub retries: u32,
+    /// Give up an attempt when no byte arrives for this long.
+    pub stall_timeout: Duration,
+    /// Wait before the first retry; doubled for each further one (capped at 30 s).
+    pub backoff: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            force: false,
+            retries: 5,
+            stall_timeout: Duration::from_secs(60),
+            backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+/// What [`fetch`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The source has not changed since the last fetch: nothing was transferred.
+    Unchanged,
+    /// The file was downloaded; `resumed_from` bytes came from an earlier partial download.
+    Downloaded {
+        /// Bytes already present in `<output>.part` when this fetch started.
+        resumed_from: u64,
+    },
+    /// A local source was copied.
+    Copied,
+    /// The local source is the output itself.
+    InPlace,
+}
+
+/// The result of [`fetch`].
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The verified region file.
+    pub path: PathBuf,
+    /// What was done.
+    pub outcome: Outcome,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its md5 (lowercase hex), when known without rereading the file.
+    pub md5: Option<String>,
+}
+
+/// Fetches `source` into `output`, showing progress through `ctx`.
+///
+/// # Errors
+///
+/// [`Error`] when the source is missing, unreachable, fails its md5, or a local
+/// write fails; `output` is then left as it was.
+pub fn fetch(source: &Source, output: &Path, opts: &Options, ctx: &Context) -> Result<Fetched> {
+    if let Some(parent) = output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(error::io(parent))?;
+    }
+    match source {
+        Source::Http(url) => http::fetch(url, output, opts, ctx),
+        Source::Local(path) => local::fetch(path, output, opts, ctx),
+    }
+}
+
+/// The delay before retry number `n` (1-based): `base`, doubling, capped at 30 s.
+fn backoff(base: Duration, n: u32) -> Duration {
+    base.saturating_mul(1 << n.saturating_sub(1).min(16))
+        .min(Duration::from_secs(30))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_are_classified() {
+        let base = Path::new("/data/datasets");
+        assert_eq!(
+            Source::parse("https://h/x.osm.pbf", base).unwrap(),
+            Source::Http("https://h/x.osm.pbf".into())
+        );
+        assert_eq!(
+            Source::parse("file:///tmp/x.osm.pbf", base).unwrap(),
+            Source::Local("/tmp/x.osm.pbf".into())
+        );
+        assert_eq!(
+            Source::parse("file://localhost/tmp/x.osm.pbf", base).unwrap(),
+            Source::Local("/tmp/x.osm.pbf".into())
+        );
+        assert_eq!(
+            Source::parse("../x.osm.pbf", base).unwrap(),
+            Source::Local("/data/datasets/../x.osm.pbf".into())
+        );
+        for bad in ["ftp://h/x", "file://host/x", ""] {
+            assert!(
+                matches!(Source::parse(bad, base), Err(Error::UnsupportedUrl { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let s = Duration::from_secs;
+        assert_eq!(backoff(s(1), 1), s(1));
+        assert_eq!(backoff(s(1), 2), s(2));
+        assert_eq!(backoff(s(1), 4), s(8));
+        assert_eq!(backoff(s(1), 40), s(30));
+    }
+}

@@ -1,0 +1,108 @@
+//! The typed error of `hexmatrix fetch`; every variant maps to exit code 3.
+
+use std::path::PathBuf;
+
+/// Why a region could not be fetched. Messages name the URL or path at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The server has no such file.
+    #[error("{url} not found (HTTP 404)")]
+    NotFound {
+        /// The requested URL.
+        url: String,
+    },
+    /// The server answered with a status that retrying will not fix.
+    #[error("{url} answered HTTP {status}")]
+    Status {
+        /// The requested URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// Every attempt failed (connection refused or cut, timeout, server error).
+    #[error(
+        "giving up on {url} after {attempts} failed attempts in a row \
+         ({received} bytes received): {last}"
+    )]
+    GaveUp {
+        /// The requested URL.
+        url: String,
+        /// Consecutive attempts that made no progress.
+        attempts: u32,
+        /// Bytes of the file held in the partial download.
+        received: u64,
+        /// What went wrong the last time.
+        last: String,
+    },
+    /// The server publishes no checksum beside the extract.
+    #[error("no checksum at {url} (HTTP {status}): every download is verified against it")]
+    Md5Missing {
+        /// The checksum URL.
+        url: String,
+        /// The HTTP status code.
+        status: u16,
+    },
+    /// The checksum file beside the extract is not `<32 hex digits>  <file name>`.
+    #[error("{url} is not an md5 file (starts with {start:?})")]
+    Md5Format {
+        /// The checksum URL.
+        url: String,
+        /// Its first characters.
+        start: String,
+    },
+    /// The downloaded or copied bytes do not have the published md5.
+    #[error(
+        "md5 mismatch for {source_name}: published {expected}, received {actual}; \
+         refused, {kept}"
+    )]
+    Md5Mismatch {
+        /// The URL or path of the region.
+        source_name: String,
+        /// The published hash.
+        expected: String,
+        /// The hash of what was received.
+        actual: String,
+        /// What happened to the previous file, for the message.
+        kept: String,
+    },
+    /// A response contradicts the request (wrong Content-Range, body longer than announced).
+    #[error("{url}: {message}")]
+    BadResponse {
+        /// The requested URL.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A local source does not exist.
+    #[error("region source {path} does not exist")]
+    SourceMissing {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// The URL scheme is neither http, https nor file.
+    #[error("region url {url:?} is not http://, https://, file:// or a local path")]
+    UnsupportedUrl {
+        /// The offending URL.
+        url: String,
+    },
+    /// A local file operation failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with this module's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Wraps an I/O error with the path it happened on.
+pub fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}

@@ -1,0 +1,478 @@
+//! HTTP(S) sources: a conditional HEAD decides whether anything changed, the `.md5`
+//! published beside the extract says what the bytes must hash to, and ranged GETs
+//! fill `<output>.part`, resuming where a cut connection stopped.
+
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ureq::Agent;
+use ureq::http::Response;
+
+use super::checksum::{md5_file, parse_md5};
+use super::error::{Error, Result, io};
+use super::local::kept_note;
+use super::sidecar::{Files, Sidecar};
+use super::{Fetched, Options, Outcome, backoff};
+use crate::progress::{Context, Counter, Unit};
+
+/// Largest `.md5` file we read: one line is ~70 bytes.
+const MD5_FILE_LIMIT: u64 = 4096;
+
+/// Downloads `url` into `output` unless the remote file is unchanged.
+pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<Fetched> {
+    let agent: Agent = Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(opts.stall_timeout))
+        .timeout_per_read(Some(opts.stall_timeout))
+        .user_agent(concat!("hexmatrix/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let files = Files::new(output);
+    let current = if opts.force {
+        None
+    } else {
+        files.current().filter(|c| c.source == url)
+    };
+
+    let remote = match probe(&agent, url, current.as_ref(), opts)? {
+        Probe::NotModified(current) => return Ok(unchanged(output, current)),
+        Probe::Version(remote) => remote,
+    };
+    if let Some(current) = current.as_ref().filter(|c| c.same_version(&remote)) {
+        return Ok(unchanged(output, current.clone()));
+    }
+    let expected = published_md5(&agent, url, opts)?;
+    if let Some(current) = current.filter(|c| c.md5.as_deref() == Some(expected.as_str())) {
+        // New validators, same bytes (a re-upload): remember them, transfer nothing.
+        let refreshed = Sidecar {
+            md5: current.md5.clone(),
+            size: current.size,
+            ..remote
+        };
+        refreshed.write(&files.meta)?;
+        return Ok(unchanged(output, refreshed));
+    }
+
+    let mut version = prepare_part(&files, &remote, &expected, opts.force)?;
+    let resumed_from = part_len(&files.part)?;
+    if resumed_from > 0 {
+        tracing::info!("[fetch] resuming {url} at byte {resumed_from}");
+    }
+    let bytes = Arc::new(AtomicU64::new(resumed_from));
+    let tracker = ctx.track(
+        "fetch",
+        version.size,
+        Counter::new(Unit::Bytes, Arc::clone(&bytes)),
+        Vec::new(),
+    );
+    let done = download(&agent, url, &files, &mut version, opts, &bytes);
+    tracker.finish();
+    done?;
+
+    let actual = md5_file(&files.part)?;
+    if actual != expected {
+        files.discard_part()?;
+        return Err(Error::Md5Mismatch {
+            source_name: url.to_owned(),
+            expected,
+            actual,
+            kept: kept_note(output),
+        });
+    }
+    let size = part_len(&files.part)?;
+    files.commit(&Sidecar {
+        size: Some(size),
+        md5: Some(actual.clone()),
+        ..version
+    })?;
+    Ok(Fetched {
+        path: output.to_owned(),
+        outcome: Outcome::Downloaded { resumed_from },
+        size,
+        md5: Some(actual),
+    })
+}
+
+fn unchanged(output: &Path, current: Sidecar) -> Fetched {
+    Fetched {
+        path: output.to_owned(),
+        outcome: Outcome::Unchanged,
+        size: current.size.unwrap_or(0),
+        md5: current.md5,
+    }
+}
+
+/// What a HEAD said about the remote file.
+enum Probe {
+    /// 304: our copy (this sidecar) is current.
+    NotModified(Sidecar),
+    /// The remote version (validators and size, each when the server sent it).
+    Version(Sidecar),
+}
+
+/// HEAD `url`, conditional on the version we hold.
+fn probe(agent: &Agent, url: &str, current: Option<&Sidecar>, opts: &Options) -> Result<Probe> {
+    let resp = with_retries(url, opts, || {
+        let mut req = agent.head(url);
+        if let Some(c) = current {
+            if let Some(etag) = &c.etag {
+                req = req.header("If-None-Match", etag);
+            }
+            if let Some(lm) = &c.last_modified {
+                req = req.header("If-Modified-Since", lm);
+            }
+        }
+        req.call()
+    })?;
+    match (resp.status().as_u16(), current) {
+        (304, Some(c)) => Ok(Probe::NotModified(c.clone())),
+        (200..=299, _) => Ok(Probe::Version(version_of(url, &resp))),
+        // A server without HEAD: learn the version from the GET instead.
+        (405 | 501, _) => Ok(Probe::Version(Sidecar {
+            source: url.to_owned(),
+            ..Sidecar::default()
+        })),
+        (404, _) => Err(Error::NotFound {
+            url: url.to_owned(),
+        }),
+        (status, _) => Err(Error::Status {
+            url: url.to_owned(),
+            status,
+        }),
+    }
+}
+
+/// The md5 published at `URL.md5`.
+fn published_md5(agent: &Agent, url: &str, opts: &Options) -> Result<String> {
+    let md5_url = format!("{url}.md5");
+    let resp = with_retries(&md5_url, opts, || agent.get(&md5_url).call())?;
+    let status = resp.status().as_u16();
+    if status != 200 {
+        return Err(Error::Md5Missing {
+            url: md5_url,
+            status,
+        });
+    }
+    let mut text = String::new();
+    resp.into_body()
+        .into_reader()
+        .take(MD5_FILE_LIMIT)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::GaveUp {
+            url: md5_url.clone(),
+            attempts: 1,
+            received: text.len() as u64,
+            last: e.to_string(),
+        })?;
+    parse_md5(&text, &md5_url)
+}
+
+/// Calls `call` until it returns a response that retrying would not change.
+fn with_retries(
+    url: &str,
+    opts: &Options,
+    mut call: impl FnMut() -> std::result::Result<Response<ureq::Body>, ureq::Error>,
+) -> Result<Response<ureq::Body>> {
+    let mut failures = 0;
+    loop {
+        let reason = match call() {
+            Ok(resp) if !retryable(resp.status().as_u16()) => return Ok(resp),
+            Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
+            Err(e) => describe(&e, opts),
+        };
+        failures += 1;
+        if failures > opts.retries {
+            return Err(Error::GaveUp {
+                url: url.to_owned(),
+                attempts: failures,
+                received: 0,
+                last: reason,
+            });
+        }
+        let wait = backoff(opts.backoff, failures);
+        tracing::warn!("[fetch] {url}: {reason}; retry {failures} in {wait:?}");
+        std::thread::sleep(wait);
+    }
+}
+
+/// Statuses worth another try: timeouts, rate limits and server errors.
+fn retryable(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
+}
+
+/// A transport error in words, with the stall timeout spelled out.
+fn describe(err: &ureq::Error, opts: &Options) -> String {
+    match err {
+        ureq::Error::Timeout(_) => stalled(opts),
+        ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => stalled(opts),
+        other => other.to_string(),
+    }
+}
+
+/// Whether a body read failed on the stall timeout (ureq wraps its own error).
+fn is_timeout(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::TimedOut
+        || err
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            .is_some_and(|e| matches!(e, ureq::Error::Timeout(_)))
+}
+
+fn stalled(opts: &Options) -> String {
+    format!(
+        "timed out: no data for {} s (raise --timeout for a slow server)",
+        opts.stall_timeout.as_secs_f64()
+    )
+}
+
+/// The version a response describes.
+fn version_of(url: &str, resp: &Response<ureq::Body>) -> Sidecar {
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    Sidecar {
+        source: url.to_owned(),
+        etag: header("etag"),
+        last_modified: header("last-modified"),
+        size: header("content-length").and_then(|v| v.parse().ok()),
+        md5: None,
+    }
+}
+
+fn part_len(path: &Path) -> Result<u64> {
+    match std::fs::metadata(path) {
+        Ok(m) => Ok(m.len()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// Keeps a partial download only if it belongs to the version about to be fetched
+/// (same source and published md5, and same validators when the server sent some);
+/// records that version beside it. Returns the version to download.
+fn prepare_part(files: &Files, remote: &Sidecar, expected: &str, force: bool) -> Result<Sidecar> {
+    let previous = Sidecar::read(&files.part_meta);
+    let remote_known = remote.etag.is_some() || remote.last_modified.is_some();
+    let keep = !force
+        && files.part.exists()
+        && previous.as_ref().is_some_and(|p| {
+            p.source == remote.source
+                && p.md5.as_deref() == Some(expected)
+                && (!remote_known || p.same_version(remote))
+        });
+    if !keep {
+        files.discard_part()?;
+    }
+    let version = match previous.filter(|_| keep && !remote_known) {
+        Some(p) => p,
+        None => Sidecar {
+            md5: Some(expected.to_owned()),
+            ..remote.clone()
+        },
+    };
+    version.write(&files.part_meta)?;
+    Ok(version)
+}
+
+/// Fills the partial download, retrying with backoff; only attempts that add no
+/// byte count towards the retry limit, so a flaky but moving transfer finishes.
+fn download(
+    agent: &Agent,
+    url: &str,
+    files: &Files,
+    version: &mut Sidecar,
+    opts: &Options,
+    bytes: &AtomicU64,
+) -> Result<()> {
+    let mut failures = 0;
+    loop {
+        let offset = part_len(&files.part)?;
+        if version.size.is_some_and(|total| offset > total) {
+            truncate(&files.part)?;
+            continue;
+        }
+        bytes.store(offset, Ordering::Relaxed);
+        let Some(reason) = attempt(agent, url, files, offset, version, opts, bytes)? else {
+            return Ok(());
+        };
+        let now = part_len(&files.part)?;
+        if now > offset {
+            failures = 0;
+        }
+        failures += 1;
+        if failures > opts.retries {
+            return Err(Error::GaveUp {
+                url: url.to_owned(),
+                attempts: failures,
+                received: now,
+                last: reason,
+            });
+        }
+        let wait = backoff(opts.backoff, failures);
+        tracing::warn!("[fetch] {reason}; resuming at byte {now} in {wait:?}");
+        std::thread::sleep(wait);
+    }
+}
+
+/// One GET from `offset`; `Ok(None)` when the part is complete, `Ok(Some(reason))`
+/// when it is worth another try.
+fn attempt(
+    agent: &Agent,
+    url: &str,
+    files: &Files,
+    offset: u64,
+    version: &mut Sidecar,
+    opts: &Options,
+    bytes: &AtomicU64,
+) -> Result<Option<String>> {
+    let mut req = agent.get(url);
+    if offset > 0 {
+        req = req.header("Range", format!("bytes={offset}-"));
+        // If-Range: a changed file comes back whole (200) instead of a spliced tail.
+        if let Some(validator) = version.etag.as_ref().or(version.last_modified.as_ref()) {
+            req = req.header("If-Range", validator);
+        }
+    }
+    let resp = match req.call() {
+        Ok(resp) => resp,
+        Err(e) => return Ok(Some(describe(&e, opts))),
+    };
+    let status = resp.status().as_u16();
+    let append = match status {
+        200 => {
+            if offset > 0 {
+                tracing::info!("[fetch] {url} sent the whole file; starting over");
+            }
+            let fresh = version_of(url, &resp);
+            version.etag = fresh.etag.or(version.etag.take());
+            version.last_modified = fresh.last_modified.or(version.last_modified.take());
+            version.size = fresh.size.or(version.size);
+            false
+        }
+        206 => {
+            let range = resp
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_content_range);
+            match range {
+                Some((start, total)) if start == offset => {
+                    version.size = total.or(version.size);
+                    true
+                }
+                _ => {
+                    return Err(Error::BadResponse {
+                        url: url.to_owned(),
+                        message: format!(
+                            "asked for bytes from {offset}, got Content-Range {range:?}"
+                        ),
+                    });
+                }
+            }
+        }
+        416 => {
+            truncate(&files.part)?;
+            return Ok(Some(format!("range from byte {offset} refused (HTTP 416)")));
+        }
+        404 => {
+            return Err(Error::NotFound {
+                url: url.to_owned(),
+            });
+        }
+        s if retryable(s) => return Ok(Some(format!("HTTP {s}"))),
+        s => {
+            return Err(Error::Status {
+                url: url.to_owned(),
+                status: s,
+            });
+        }
+    };
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(&files.part)
+        .map_err(io(&files.part))?;
+    let mut pos = if append { offset } else { 0 };
+    bytes.store(pos, Ordering::Relaxed);
+    let mut body = resp.into_body().into_reader();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                file.flush().map_err(io(&files.part))?;
+                let why = if is_timeout(&e) {
+                    stalled(opts)
+                } else {
+                    e.to_string()
+                };
+                return Ok(Some(format!("transfer cut at byte {pos}: {why}")));
+            }
+        };
+        file.write_all(&buf[..n]).map_err(io(&files.part))?;
+        pos += n as u64;
+        bytes.store(pos, Ordering::Relaxed);
+    }
+    file.flush().map_err(io(&files.part))?;
+    match version.size {
+        Some(total) if pos < total => {
+            Ok(Some(format!("connection closed at byte {pos} of {total}")))
+        }
+        Some(total) if pos > total => Err(Error::BadResponse {
+            url: url.to_owned(),
+            message: format!("sent {pos} bytes, more than the announced {total}"),
+        }),
+        _ => Ok(None),
+    }
+}
+
+fn truncate(path: &Path) -> Result<()> {
+    std::fs::File::create(path).map(drop).map_err(io(path))
+}
+
+/// `bytes START-END/TOTAL` (TOTAL may be `*`) -> (START, TOTAL).
+fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (range, total) = rest.split_once('/')?;
+    let (start, _end) = range.split_once('-')?;
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse().ok()?),
+    };
+    Some((start.trim().parse().ok()?, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range_is_parsed() {
+        assert_eq!(
+            parse_content_range("bytes 100-199/200"),
+            Some((100, Some(200)))
+        );
+        assert_eq!(parse_content_range("bytes 0-9/*"), Some((0, None)));
+        assert_eq!(parse_content_range("bytes */200"), None);
+        assert_eq!(parse_content_range("items 0-9/10"), None);
+    }
+
+    #[test]
+    fn only_transient_statuses_are_retried() {
+        for s in [408, 429, 500, 502, 503] {
+            assert!(retryable(s), "{s}");
+        }
+        for s in [200, 206, 304, 400, 403, 404, 416] {
+            assert!(!retryable(s), "{s}");
+        }
+    }
+}
