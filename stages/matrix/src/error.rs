@@ -1,5 +1,7 @@
 //! Errors of this crate.
 
+use std::path::PathBuf;
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -7,12 +9,95 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An I/O error on a named file.
+    /// An I/O error on a named file or directory.
     #[error("{path}: {source}")]
     Io {
         /// The file involved.
-        path: std::path::PathBuf,
+        path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
     },
+    /// Writing a Parquet file failed.
+    #[error("writing parquet file {path}: {source}")]
+    Parquet {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+    /// Building an Arrow batch failed (a schema mismatch: a bug, reported rather than panicking).
+    #[error("building arrow batch for {path}: {source}")]
+    Arrow {
+        /// The file the batch was meant for.
+        path: PathBuf,
+        /// The underlying error.
+        source: arrow_schema::ArrowError,
+    },
+    /// The H3 resolution is outside the accepted range.
+    #[error("h3 resolution {0} is outside the accepted 6..=11")]
+    Resolution(u8),
+    /// The bbox cannot be tiled with H3 cells.
+    #[error("bbox {bbox} cannot be covered with h3 cells: {message}")]
+    Cover {
+        /// The bbox as `min_lon,min_lat,max_lon,max_lat`.
+        bbox: String,
+        /// Why.
+        message: String,
+    },
+    /// An option has an unusable value.
+    #[error("invalid option {name} = {value}: {message}")]
+    Option {
+        /// The option name.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// Why it is refused.
+        message: &'static str,
+    },
+    /// A graph node index from the graph files is out of range of the hierarchy.
+    #[error("graph node {node} is out of range of the hierarchy in {path} ({count} nodes)")]
+    NodeRange {
+        /// The graph directory.
+        path: PathBuf,
+        /// The offending node.
+        node: u64,
+        /// How many nodes there are.
+        count: usize,
+    },
+    /// `graph.ch` and `nodes.parquet` describe different graphs.
+    #[error(
+        "graph {path}: graph.ch has {ch_nodes} graph nodes but nodes.parquet has {parquet_nodes}"
+    )]
+    GraphMismatch {
+        /// The graph directory.
+        path: PathBuf,
+        /// Graph nodes in `graph.ch`.
+        ch_nodes: usize,
+        /// Rows of `nodes.parquet`.
+        parquet_nodes: usize,
+    },
+    /// Reading the graph failed.
+    #[error("reading graph {path}: {source}")]
+    Graph {
+        /// The graph directory.
+        path: PathBuf,
+        /// The graph crate's error.
+        source: hexmatrix_graph::Error,
+    },
+    /// Writing the manifest failed.
+    #[error("writing manifest {path}: {source}")]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The serializer error.
+        source: serde_json::Error,
+    },
+}
+
+impl Error {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { path, source }
+    }
 }

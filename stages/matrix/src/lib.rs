@@ -6,6 +6,19 @@
 //!
 //! **Outputs** (a directory): `cells.parquet` and `matrix/part-NNNNN.parquet`.
 
+pub mod block;
+pub mod bucket;
+pub mod cells;
 pub mod error;
+pub mod graph;
+pub mod hierarchy;
+pub mod job;
+pub mod manifest;
+pub mod schema;
+pub mod search;
+pub mod snap;
+#[cfg(test)]
+mod testgraph;
+pub mod writer;
 
 pub use error::{Error, Result};

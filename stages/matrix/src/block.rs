@@ -1,0 +1,148 @@
+//! Origin blocks: the rows of a fixed number of consecutive origins, computed in
+//! parallel and written as one part file.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::bucket::Buckets;
+use crate::error::Result;
+use crate::hierarchy::Hierarchy;
+use crate::search::StatePool;
+use crate::writer::PartWriter;
+
+/// Rows a block aims at when its size is chosen automatically: 2 Mi rows take 16 MiB
+/// of search results, whatever the number of cells.
+pub const TARGET_BLOCK_ROWS: usize = 1 << 21;
+
+/// The automatic origin block size for `cells` routable cells.
+#[must_use]
+pub fn default_block_size(cells: usize) -> usize {
+    TARGET_BLOCK_ROWS.div_ceil(cells.max(1)).clamp(1, 1 << 16)
+}
+
+/// What the search side knows about the routable cells, in ascending cell order.
+pub struct Endpoints<'a> {
+    /// The cell ids.
+    pub cells: &'a [u64],
+    /// The CH node each cell departs from.
+    pub sources: &'a [u32],
+    /// Per graph node shared by several cells, those cells' indices (so that pairs of
+    /// cells on one node get 0, as the diagonal does).
+    pub same_node: HashMap<u32, Vec<u32>>,
+    /// Each cell's graph node.
+    pub nodes: &'a [u32],
+}
+
+/// The computed rows of one block: `duration[k * n + j]` (ms, `u32::MAX` = no route
+/// within the limit) and `distance[k * n + j]` from origin `first + k` to cell `j`.
+pub struct BlockRows {
+    /// Block number (part file number).
+    pub block: usize,
+    /// Index of the block's first origin.
+    pub first: usize,
+    /// Number of origins.
+    pub origins: usize,
+    /// Durations, milliseconds.
+    pub duration: Vec<u32>,
+    /// Distances, metres.
+    pub distance: Vec<f32>,
+}
+
+/// Computes block `block` of `size` origins, in parallel over its origins; adds the
+/// number of pairs done to `pairs` as it goes.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the block's inputs, all borrowed"
+)]
+pub fn compute<H: Hierarchy>(
+    h: &H,
+    buckets: &Buckets,
+    ends: &Endpoints<'_>,
+    pool: &StatePool,
+    block: usize,
+    size: usize,
+    limit_ms: u32,
+    pairs: &AtomicU64,
+) -> BlockRows {
+    let n = ends.cells.len();
+    let first = block * size;
+    let origins = size.min(n - first);
+    let mut duration = vec![u32::MAX; origins * n];
+    let mut distance = vec![0.0_f32; origins * n];
+    duration
+        .par_chunks_mut(n)
+        .zip(distance.par_chunks_mut(n))
+        .enumerate()
+        .for_each(|(k, (dur, dist))| {
+            let i = first + k;
+            pool.with(|state| buckets.one_to_many(h, state, ends.sources[i], limit_ms, dur, dist));
+            dur[i] = 0;
+            dist[i] = 0.0;
+            if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
+                for &j in same {
+                    dur[j as usize] = 0;
+                    dist[j as usize] = 0.0;
+                }
+            }
+            pairs.fetch_add(n as u64, Ordering::Relaxed);
+        });
+    BlockRows {
+        block,
+        first,
+        origins,
+        duration,
+        distance,
+    }
+}
+
+/// Counts of one written part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartCounts {
+    /// Rows written.
+    pub rows: u64,
+    /// Rows with nulls (no route).
+    pub unreachable: u64,
+    /// Pairs left out because slower than the duration limit.
+    pub beyond_limit: u64,
+}
+
+/// Writes a block's rows to the part file `path`. Unreached pairs are null rows
+/// without a duration limit, and left out with one (a miss then means "further").
+///
+/// # Errors
+/// As [`PartWriter`].
+pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Result<PartCounts> {
+    let n = cells.len();
+    let mut w = PartWriter::create(path)?;
+    let mut counts = PartCounts {
+        rows: 0,
+        unreachable: 0,
+        beyond_limit: 0,
+    };
+    for k in 0..rows.origins {
+        let origin = cells[rows.first + k];
+        let dur = &rows.duration[k * n..(k + 1) * n];
+        let dist = &rows.distance[k * n..(k + 1) * n];
+        for j in 0..n {
+            if dur[j] == u32::MAX {
+                if limited {
+                    counts.beyond_limit += 1;
+                    continue;
+                }
+                counts.unreachable += 1;
+                w.push(origin, cells[j], None)?;
+            } else {
+                w.push(
+                    origin,
+                    cells[j],
+                    Some((dist[j], (f64::from(dur[j]) / 1000.0) as f32)),
+                )?;
+            }
+        }
+    }
+    counts.rows = w.finish()?;
+    Ok(counts)
+}

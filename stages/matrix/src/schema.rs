@@ -1,0 +1,129 @@
+//! The output contract in one place: file names, column names, Arrow schemas and
+//! Parquet writer settings of `cells.parquet` and `matrix/part-NNNNN.parquet`.
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::{WriterProperties, WriterVersion};
+use parquet::schema::types::ColumnPath;
+
+/// The cells file, in the output directory.
+pub const CELLS_FILE: &str = "cells.parquet";
+/// The directory of matrix parts, in the output directory.
+pub const MATRIX_DIR: &str = "matrix";
+/// The run manifest, written last.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Columns of `cells.parquet`.
+pub mod cells {
+    /// H3 cell index as `UInt64`.
+    pub const CELL: &str = "cell";
+    /// H3 cell index as the lowercase hex string H3 tools print.
+    pub const CELL_HEX: &str = "cell_hex";
+    /// Latitude of the cell centre.
+    pub const LAT: &str = "lat";
+    /// Longitude of the cell centre.
+    pub const LON: &str = "lon";
+    /// Graph node the cell is routed from (null unless `ok`).
+    pub const NODE: &str = "node";
+    /// Latitude of the snapped node.
+    pub const NODE_LAT: &str = "node_lat";
+    /// Longitude of the snapped node.
+    pub const NODE_LON: &str = "node_lon";
+    /// Metres from the centre to the snapped node.
+    pub const SNAP_M: &str = "snap_m";
+    /// `ok`, `no_road` or `unroutable`.
+    pub const STATUS: &str = "status";
+}
+
+/// Columns of `matrix/part-NNNNN.parquet`.
+pub mod matrix {
+    /// Origin cell (`UInt64`).
+    pub const ORIGIN: &str = "origin";
+    /// Destination cell (`UInt64`).
+    pub const DEST: &str = "dest";
+    /// Driving distance in metres, null when there is no route.
+    pub const DISTANCE_M: &str = "distance_m";
+    /// Driving duration in seconds, null when there is no route.
+    pub const DURATION_S: &str = "duration_s";
+}
+
+/// Rows per Parquet row group: bounds the writer's buffers and lets readers skip.
+pub const ROW_GROUP_ROWS: usize = 1 << 20;
+
+/// Zstd level of every output file: level 1 keeps encoding far cheaper than the
+/// search while compressing the repetitive id columns well.
+pub const ZSTD_LEVEL: i32 = 1;
+
+/// The name of part `block`, relative to the output directory.
+#[must_use]
+pub fn part_name(block: usize) -> String {
+    format!("{MATRIX_DIR}/part-{block:05}.parquet")
+}
+
+/// Schema of `cells.parquet`.
+#[must_use]
+pub fn cells_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new(cells::CELL, DataType::UInt64, false),
+        Field::new(cells::CELL_HEX, DataType::Utf8, false),
+        Field::new(cells::LAT, DataType::Float64, false),
+        Field::new(cells::LON, DataType::Float64, false),
+        Field::new(cells::NODE, DataType::UInt32, true),
+        Field::new(cells::NODE_LAT, DataType::Float64, true),
+        Field::new(cells::NODE_LON, DataType::Float64, true),
+        Field::new(cells::SNAP_M, DataType::Float64, true),
+        Field::new(cells::STATUS, DataType::Utf8, false),
+    ]))
+}
+
+/// Schema of every matrix part.
+#[must_use]
+pub fn matrix_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new(matrix::ORIGIN, DataType::UInt64, false),
+        Field::new(matrix::DEST, DataType::UInt64, false),
+        Field::new(matrix::DISTANCE_M, DataType::Float32, true),
+        Field::new(matrix::DURATION_S, DataType::Float32, true),
+    ]))
+}
+
+/// Writer settings shared by all files: zstd, bounded row groups.
+fn base_properties() -> parquet::file::properties::WriterPropertiesBuilder {
+    let level = ZstdLevel::try_new(ZSTD_LEVEL).unwrap_or_default();
+    WriterProperties::builder()
+        .set_writer_version(WriterVersion::PARQUET_2_0)
+        .set_compression(Compression::ZSTD(level))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_created_by(format!("hexmatrix {}", env!("CARGO_PKG_VERSION")))
+}
+
+/// Writer settings of `cells.parquet`.
+#[must_use]
+pub fn cells_properties() -> WriterProperties {
+    base_properties().build()
+}
+
+/// Writer settings of matrix parts: sorted by origin then dest; dictionaries for the
+/// id columns (few distinct values) but not for the measures (nearly all distinct).
+#[must_use]
+pub fn matrix_properties() -> WriterProperties {
+    base_properties()
+        .set_sorting_columns(Some(vec![
+            SortingColumn {
+                column_idx: 0,
+                descending: false,
+                nulls_first: false,
+            },
+            SortingColumn {
+                column_idx: 1,
+                descending: false,
+                nulls_first: false,
+            },
+        ]))
+        .set_column_dictionary_enabled(ColumnPath::from(matrix::DISTANCE_M), false)
+        .set_column_dictionary_enabled(ColumnPath::from(matrix::DURATION_S), false)
+        .build()
+}

@@ -1,0 +1,223 @@
+//! Snapping cell centres to road-graph nodes with R-trees.
+
+use rstar::RTree;
+use rstar::primitives::GeomWithData;
+
+use hexmatrix_osm::Bbox;
+
+use crate::cells::{CellStatus, METRES_PER_DEGREE};
+
+/// Where a cell centre snapped to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Snap {
+    /// `ok` when a main-component node is within the radius.
+    pub status: CellStatus,
+    /// The graph node (`ok` only).
+    pub node: Option<u32>,
+    /// Latitude of the chosen node (`ok`), or of the nearest node (`unroutable`).
+    pub node_lat: Option<f64>,
+    /// Longitude of that node.
+    pub node_lon: Option<f64>,
+    /// Great-circle distance from the centre to that node, metres.
+    pub snap_m: Option<f64>,
+}
+
+type Point = GeomWithData<[f64; 2], u32>;
+
+/// Nearest-node lookups over a graph's nodes, projected to local metres.
+///
+/// Only nodes within the bbox widened by the radius are indexed: no cell centre of
+/// the cover can snap further away than that.
+pub struct Snapper<'a> {
+    lat: &'a [f64],
+    lon: &'a [f64],
+    main: RTree<Point>,
+    other: RTree<Point>,
+    lat0: f64,
+    cos0: f64,
+    radius_m: f64,
+}
+
+impl<'a> Snapper<'a> {
+    /// Indexes the nodes (`lat[i]`, `lon[i]`, `in_main[i]`, index = graph node id).
+    #[must_use]
+    pub fn new(
+        lat: &'a [f64],
+        lon: &'a [f64],
+        in_main: &[bool],
+        bbox: &Bbox,
+        radius_m: f64,
+    ) -> Self {
+        let lat0 = f64::midpoint(bbox.min_lat(), bbox.max_lat());
+        let cos0 = lat0.to_radians().cos().max(0.01);
+        // A cell centre lies within one cell radius of the bbox; add the snap radius.
+        let margin_m = 2.0 * radius_m + 1_000.0;
+        let dlat = margin_m / METRES_PER_DEGREE;
+        let dlon = margin_m / (METRES_PER_DEGREE * cos0);
+        let (mut main, mut other) = (Vec::new(), Vec::new());
+        for (i, ((&la, &lo), &m)) in lat.iter().zip(lon).zip(in_main).enumerate() {
+            let inside = la >= bbox.min_lat() - dlat
+                && la <= bbox.max_lat() + dlat
+                && lo >= bbox.min_lon() - dlon
+                && lo <= bbox.max_lon() + dlon;
+            if inside {
+                let p = Point::new(project(la, lo, lat0, cos0), i as u32);
+                if m { main.push(p) } else { other.push(p) }
+            }
+        }
+        Self {
+            lat,
+            lon,
+            main: RTree::bulk_load(main),
+            other: RTree::bulk_load(other),
+            lat0,
+            cos0,
+            radius_m,
+        }
+    }
+
+    /// The snap radius in metres.
+    #[must_use]
+    pub fn radius_m(&self) -> f64 {
+        self.radius_m
+    }
+
+    /// Snaps the point (`lat`, `lon`): nearest main-component node within the radius,
+    /// else `unroutable` if another node is within it, else `no_road`.
+    #[must_use]
+    pub fn snap(&self, lat: f64, lon: f64) -> Snap {
+        let q = project(lat, lon, self.lat0, self.cos0);
+        let within = |tree: &RTree<Point>| {
+            let p = tree.nearest_neighbor(q)?;
+            let node = p.data as usize;
+            let d = haversine_m(lat, lon, self.lat[node], self.lon[node]);
+            (d <= self.radius_m).then_some((p.data, d))
+        };
+        if let Some((node, d)) = within(&self.main) {
+            let i = node as usize;
+            return Snap {
+                status: CellStatus::Ok,
+                node: Some(node),
+                node_lat: Some(self.lat[i]),
+                node_lon: Some(self.lon[i]),
+                snap_m: Some(d),
+            };
+        }
+        if let Some((node, d)) = within(&self.other) {
+            let i = node as usize;
+            return Snap {
+                status: CellStatus::Unroutable,
+                node: None,
+                node_lat: Some(self.lat[i]),
+                node_lon: Some(self.lon[i]),
+                snap_m: Some(d),
+            };
+        }
+        Snap {
+            status: CellStatus::NoRoad,
+            node: None,
+            node_lat: None,
+            node_lon: None,
+            snap_m: None,
+        }
+    }
+}
+
+/// Equirectangular projection around latitude `lat0`, in metres: distances within a
+/// city differ from great-circle ones by far less than a snap radius.
+fn project(lat: f64, lon: f64, lat0: f64, cos0: f64) -> [f64; 2] {
+    [
+        lon * cos0 * METRES_PER_DEGREE,
+        (lat - lat0) * METRES_PER_DEGREE,
+    ]
+}
+
+/// Great-circle distance in metres (haversine, mean Earth radius).
+#[must_use]
+pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = p2 - p1;
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371_008.8 * a.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt as _, SeedableRng as _};
+
+    #[test]
+    fn nearest_main_node_within_radius_wins() {
+        // Node 0: main, 100 m north. Node 1: not main, 10 m east. Node 2: main, far.
+        let lat = [35.9 + 100.0 / METRES_PER_DEGREE, 35.9, 36.5];
+        let lon = [
+            14.5,
+            14.5 + 10.0 / (METRES_PER_DEGREE * 35.9_f64.to_radians().cos()),
+            14.5,
+        ];
+        let main = [true, false, true];
+        let bbox = Bbox::new(14.4, 35.8, 14.6, 36.0).unwrap();
+        let s = Snapper::new(&lat, &lon, &main, &bbox, 150.0);
+        let snap = s.snap(35.9, 14.5);
+        assert_eq!(snap.status, CellStatus::Ok);
+        assert_eq!(snap.node, Some(0));
+        assert!((snap.snap_m.unwrap() - 100.0).abs() < 0.5, "{snap:?}");
+        // Radius 50 m: only the non-main node is close enough.
+        let s = Snapper::new(&lat, &lon, &main, &bbox, 50.0);
+        let snap = s.snap(35.9, 14.5);
+        assert_eq!(snap.status, CellStatus::Unroutable);
+        assert_eq!(snap.node, None);
+        assert!((snap.snap_m.unwrap() - 10.0).abs() < 0.5, "{snap:?}");
+        // Radius 5 m: nothing.
+        let s = Snapper::new(&lat, &lon, &main, &bbox, 5.0);
+        let snap = s.snap(35.9, 14.5);
+        assert_eq!(snap.status, CellStatus::NoRoad);
+        assert_eq!(snap.snap_m, None);
+    }
+
+    #[test]
+    fn agrees_with_brute_force_on_random_nodes() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let bbox = Bbox::new(14.46, 35.86, 14.53, 35.92).unwrap();
+        let n = 3_000;
+        let lat: Vec<f64> = (0..n).map(|_| rng.random_range(35.85..35.93)).collect();
+        let lon: Vec<f64> = (0..n).map(|_| rng.random_range(14.45..14.54)).collect();
+        let main: Vec<bool> = (0..n).map(|_| rng.random_bool(0.8)).collect();
+        let radius = 120.0;
+        let s = Snapper::new(&lat, &lon, &main, &bbox, radius);
+        for _ in 0..2_000 {
+            let (qa, qo) = (
+                rng.random_range(35.86..35.92),
+                rng.random_range(14.46..14.53),
+            );
+            let best = |want_main: bool| {
+                (0..n)
+                    .filter(|&i| main[i] == want_main)
+                    .map(|i| (haversine_m(qa, qo, lat[i], lon[i]), i))
+                    .min_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(d, _)| *d <= radius)
+            };
+            let snap = s.snap(qa, qo);
+            match (best(true), best(false)) {
+                (Some((d, i)), _) => {
+                    assert_eq!(snap.status, CellStatus::Ok);
+                    // The projection may swap near-ties; the distance must match.
+                    assert!(
+                        (snap.snap_m.unwrap() - d).abs() < 0.05,
+                        "{snap:?} vs node {i} at {d}"
+                    );
+                }
+                (None, Some(_)) => assert_eq!(snap.status, CellStatus::Unroutable),
+                (None, None) => assert_eq!(snap.status, CellStatus::NoRoad),
+            }
+        }
+    }
+
+    #[test]
+    fn haversine_matches_a_known_distance() {
+        // One degree of latitude.
+        let d = haversine_m(0.0, 0.0, 1.0, 0.0);
+        assert!((d - METRES_PER_DEGREE).abs() < 1e-6);
+    }
+}

@@ -1,0 +1,183 @@
+//! Parquet writers: `cells.parquet` in one go, matrix parts streamed batch by batch.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
+use arrow_schema::SchemaRef;
+use parquet::arrow::ArrowWriter;
+
+use crate::error::{Error, Result};
+use crate::schema;
+use crate::snap::Snap;
+
+/// Rows per Arrow batch handed to the Parquet writer: bounds the staging buffers.
+const BATCH_ROWS: usize = 1 << 17;
+
+/// One row of `cells.parquet`.
+#[derive(Debug, Clone, Copy)]
+pub struct CellRow {
+    /// The H3 cell.
+    pub cell: h3o::CellIndex,
+    /// Cell centre latitude.
+    pub lat: f64,
+    /// Cell centre longitude.
+    pub lon: f64,
+    /// Where the centre snapped to.
+    pub snap: Snap,
+}
+
+/// Writes `cells.parquet` at `path`.
+///
+/// # Errors
+/// [`Error::Io`], [`Error::Parquet`] or [`Error::Arrow`] naming `path`.
+pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<()> {
+    let mut hex = StringBuilder::new();
+    let mut node = UInt32Builder::new();
+    let mut node_lat = Float64Builder::new();
+    let mut node_lon = Float64Builder::new();
+    let mut snap_m = Float64Builder::new();
+    let mut status = StringBuilder::new();
+    for r in rows {
+        hex.append_value(r.cell.to_string());
+        node.append_option(r.snap.node);
+        node_lat.append_option(r.snap.node_lat);
+        node_lon.append_option(r.snap.node_lon);
+        snap_m.append_option(r.snap.snap_m);
+        status.append_value(r.snap.status.as_str());
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from_iter_values(
+            rows.iter().map(|r| u64::from(r.cell)),
+        )),
+        Arc::new(hex.finish()),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.lat))),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.lon))),
+        Arc::new(node.finish()),
+        Arc::new(node_lat.finish()),
+        Arc::new(node_lon.finish()),
+        Arc::new(snap_m.finish()),
+        Arc::new(status.finish()),
+    ];
+    let schema = schema::cells_schema();
+    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|source| Error::Arrow {
+        path: path.to_owned(),
+        source,
+    })?;
+    let file = File::create(path).map_err(Error::io(path))?;
+    let pq = |source| Error::Parquet {
+        path: path.to_owned(),
+        source,
+    };
+    let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties())).map_err(pq)?;
+    w.write(&batch).map_err(pq)?;
+    w.close().map_err(pq)?;
+    Ok(())
+}
+
+/// A matrix part being written: rows are appended origin by origin (in ascending
+/// origin order, each with its destinations in ascending order) and handed to the
+/// Parquet writer every [`BATCH_ROWS`] rows.
+pub struct PartWriter {
+    path: PathBuf,
+    schema: SchemaRef,
+    writer: ArrowWriter<File>,
+    origin: UInt64Builder,
+    dest: UInt64Builder,
+    distance: Float32Builder,
+    duration: Float32Builder,
+    staged: usize,
+    rows: u64,
+}
+
+impl PartWriter {
+    /// Creates the part file at `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        let file = File::create(path).map_err(Error::io(path))?;
+        let schema = schema::matrix_schema();
+        let writer = ArrowWriter::try_new(file, schema.clone(), Some(schema::matrix_properties()))
+            .map_err(|source| Error::Parquet {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(Self {
+            path: path.to_owned(),
+            schema,
+            writer,
+            origin: UInt64Builder::with_capacity(BATCH_ROWS),
+            dest: UInt64Builder::with_capacity(BATCH_ROWS),
+            distance: Float32Builder::with_capacity(BATCH_ROWS),
+            duration: Float32Builder::with_capacity(BATCH_ROWS),
+            staged: 0,
+            rows: 0,
+        })
+    }
+
+    /// Appends one row: `Some((distance_m, duration_s))`, or `None` for nulls (no route).
+    ///
+    /// # Errors
+    /// As [`Self::flush`].
+    pub fn push(&mut self, origin: u64, dest: u64, route: Option<(f32, f32)>) -> Result<()> {
+        self.origin.append_value(origin);
+        self.dest.append_value(dest);
+        if let Some((m, s)) = route {
+            self.distance.append_value(m);
+            self.duration.append_value(s);
+        } else {
+            self.distance.append_null();
+            self.duration.append_null();
+        }
+        self.staged += 1;
+        self.rows += 1;
+        if self.staged >= BATCH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Hands the staged rows to the Parquet writer.
+    ///
+    /// # Errors
+    /// [`Error::Arrow`] or [`Error::Parquet`] naming the part.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.staged == 0 {
+            return Ok(());
+        }
+        self.staged = 0;
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(self.origin.finish()),
+            Arc::new(self.dest.finish()),
+            Arc::new(self.distance.finish()),
+            Arc::new(self.duration.finish()),
+        ];
+        let batch =
+            RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| Error::Arrow {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.writer.write(&batch).map_err(|source| Error::Parquet {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Flushes and closes the file; returns the number of rows written.
+    ///
+    /// # Errors
+    /// As [`Self::flush`].
+    pub fn finish(mut self) -> Result<u64> {
+        self.flush()?;
+        let path = self.path;
+        self.writer
+            .close()
+            .map_err(|source| Error::Parquet { path, source })?;
+        Ok(self.rows)
+    }
+}
