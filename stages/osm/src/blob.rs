@@ -87,6 +87,17 @@ impl<R: Read> BlobFrames<R> {
         }
     }
 
+    /// Frames of `reader` positioned at blob `number`, which starts at byte `offset`.
+    pub fn at(reader: R, path: &Path, number: u64, offset: u64) -> Self {
+        Self {
+            reader,
+            path: path.to_owned(),
+            offset,
+            number,
+            failed: false,
+        }
+    }
+
     /// Reads up to `buf.len()` bytes; the count read (short only at end of file).
     fn fill(&mut self, buf: &mut [u8]) -> Result<usize> {
         let mut got = 0;

@@ -17,18 +17,22 @@
 
 pub mod bbox;
 pub mod blob;
+pub mod crop;
 pub mod dense;
 pub mod elements;
 pub mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
 pub mod header;
+pub mod idset;
 pub mod proto;
 pub mod reader;
+pub mod scan;
 pub mod strings;
 pub mod writer;
 
 pub use bbox::Bbox;
+pub use crop::{CropCounters, CropSummary, crop};
 pub use elements::{Element, Member, MemberType, Meta, Node, Relation, Way};
 pub use error::{Error, Result};
 pub use reader::{PbfReader, read_all};
