@@ -55,13 +55,11 @@ pub struct Dataset {
     /// The city bbox.
     pub bbox: Bbox,
     /// H3 resolution of the matrix.
-    #[expect(dead_code, reason = "used by `matrix` once it lands")]
     pub resolution: u8,
     /// Vehicle profile name.
     #[expect(dead_code, reason = "used by `graph` once it lands")]
     pub profile: String,
     /// Optional matrix duration limit in seconds.
-    #[expect(dead_code, reason = "used by `matrix` once it lands")]
     pub max_duration_s: Option<f64>,
 }
 
