@@ -1,12 +1,156 @@
-//! `hexmatrix matrix`.
+//! `hexmatrix matrix`: resolve the bbox, resolution and limits (flags over the
+//! dataset file), load the graph and snap the cells, search and write the matrix
+//! with a pairs/s progress display, then print one summary line.
 
-use crate::progress::Context;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use hexmatrix_matrix::graph::prepare;
+use hexmatrix_matrix::job::{MatrixCounters, MatrixOptions, MatrixSummary};
+use hexmatrix_osm::Bbox;
+
+use crate::config::Dataset;
+use crate::memory;
+use crate::progress::{Context, Counter, Unit};
 
 /// Arguments of `hexmatrix matrix`.
 #[derive(Debug, clap::Args)]
-pub struct MatrixArgs {}
+pub struct MatrixArgs {
+    /// Graph directory written by `hexmatrix graph` (graph.ch, nodes.parquet).
+    #[arg(long)]
+    pub graph: PathBuf,
+    /// Dataset file (datasets/NAME.toml) giving bbox, resolution and max duration;
+    /// the flags below override it.
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// Area to cover, `min_lon,min_lat,max_lon,max_lat` (required without --dataset).
+    #[arg(long, allow_hyphen_values = true)]
+    pub bbox: Option<Bbox>,
+    /// H3 resolution, 6 to 11 [default: the dataset's, else 9].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(6..=11))]
+    pub resolution: Option<u8>,
+    /// Output directory: cells.parquet, matrix/part-NNNNN.parquet, manifest.json.
+    /// Written beside it first and renamed into place when complete.
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Leave out pairs slower than this many seconds (searches stop there; the limit
+    /// is recorded in the manifest) [default: the dataset's, else no limit].
+    #[arg(long, value_name = "SECONDS")]
+    pub max_duration: Option<f64>,
+    /// Snap radius in metres [default: the cell edge length of the resolution].
+    #[arg(long, value_name = "METRES")]
+    pub snap_radius: Option<f64>,
+    /// Origins per part file [default: about 2 million rows per part].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub origin_block_size: Option<u64>,
+}
 
 /// Runs `hexmatrix matrix`.
-pub fn run(_args: &MatrixArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("`hexmatrix matrix` is not implemented yet")
+pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
+    let dataset = args.dataset.as_deref().map(Dataset::load).transpose()?;
+    let bbox = match (args.bbox, &dataset) {
+        (Some(b), _) => b,
+        (None, Some(d)) => d.bbox,
+        (None, None) => anyhow::bail!("--bbox or --dataset is required"),
+    };
+    let opts = MatrixOptions {
+        graph_dir: args.graph.clone(),
+        bbox,
+        resolution: args
+            .resolution
+            .or(dataset.as_ref().map(|d| d.resolution))
+            .unwrap_or(9),
+        output_dir: args.output.clone(),
+        max_duration_s: args
+            .max_duration
+            .or(dataset.as_ref().and_then(|d| d.max_duration_s)),
+        snap_radius_m: args.snap_radius,
+        origin_block_size: args.origin_block_size.map(|n| n as usize),
+    };
+    build(opts, ctx)?;
+    Ok(())
+}
+
+/// Computes the matrix of `opts` with progress on `ctx` and logs the summary.
+/// Used by `matrix` and `run`.
+///
+/// # Errors
+/// Unreadable graph, invalid options, or a failed write.
+pub fn build(opts: MatrixOptions, ctx: &Context) -> anyhow::Result<MatrixSummary> {
+    let started = Instant::now();
+    let graph_dir = opts.graph_dir.clone();
+    let output = opts.output_dir.clone();
+    tracing::info!(
+        target: "matrix",
+        "[matrix] graph {}, bbox {}, resolution {}, max duration {} -> {}",
+        graph_dir.display(),
+        bbox_text(&opts.bbox),
+        opts.resolution,
+        opts.max_duration_s.map_or_else(|| "none".to_string(), |s| format!("{s} s")),
+        output.display()
+    );
+    let prepared =
+        prepare(opts).with_context(|| format!("matrix on graph {}", graph_dir.display()))?;
+    let c = prepared.cell_counts();
+    tracing::info!(
+        target: "matrix",
+        "[matrix] {} cells: {} ok, {} no_road, {} unroutable (snap radius {:.0} m); {} pairs to compute ({:.2} s)",
+        c.total,
+        c.ok,
+        c.no_road,
+        c.unroutable,
+        prepared.snap_radius_m(),
+        c.ok * c.ok,
+        started.elapsed().as_secs_f64()
+    );
+    let counters = MatrixCounters::default();
+    let tracker = ctx.track(
+        "matrix",
+        Some(prepared.pairs_total()),
+        Counter::new(Unit::Items("pairs"), counters.pairs.clone()),
+        Vec::new(),
+    );
+    let summary = prepared.run(&counters);
+    tracker.finish();
+    let s = summary.with_context(|| format!("matrix into {}", output.display()))?;
+    log_summary(&s, &output, started);
+    Ok(s)
+}
+
+fn log_summary(s: &MatrixSummary, output: &Path, started: Instant) {
+    let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    tracing::info!(
+        target: "matrix",
+        "[matrix] {} cells ({} ok, {} no_road, {} unroutable); {} pairs in {} parts, {} unreachable, {} beyond the limit; \
+         {} bucket entries; search+write {:.2} s = {:.2} M pairs/s; total {:.2} s, peak RSS {peak}",
+        s.cells.total,
+        s.cells.ok,
+        s.cells.no_road,
+        s.cells.unroutable,
+        s.pairs,
+        s.parts,
+        s.unreachable_pairs,
+        s.beyond_limit_pairs,
+        s.bucket_entries,
+        s.matrix_s,
+        s.pairs_per_s / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    tracing::info!(
+        target: "matrix",
+        "[matrix] wrote {}; next: hexmatrix warm --matrix {} ...",
+        output.display(),
+        output.display()
+    );
+}
+
+fn bbox_text(b: &Bbox) -> String {
+    format!(
+        "{},{},{},{}",
+        b.min_lon(),
+        b.min_lat(),
+        b.max_lon(),
+        b.max_lat()
+    )
 }

@@ -1,0 +1,153 @@
+//! `hexmatrix matrix` on a real graph: files, manifest, limits and refusals.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use hexmatrix_graph::{Counters, Profile, build_graph};
+
+fn hexmatrix() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+}
+
+fn datasets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../datasets")
+}
+
+/// The car graph of the whole Monaco file, built with the graph crate.
+fn monaco_graph(dir: &Path) -> Option<PathBuf> {
+    let src = hexmatrix_osm::fixture::shared_dataset("monaco.osm.pbf")?;
+    let g = dir.join("graph");
+    build_graph(
+        &src,
+        Profile::by_name("car").expect("car profile"),
+        &g,
+        "test",
+        &Counters::default(),
+    )
+    .expect("monaco graph builds");
+    Some(g)
+}
+
+fn matrix(args: &[&str]) -> Output {
+    hexmatrix()
+        .arg("--progress")
+        .arg("never")
+        .arg("matrix")
+        .args(args)
+        .output()
+        .expect("hexmatrix runs")
+}
+
+fn manifest(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("manifest.json")).expect("manifest.json exists");
+    serde_json::from_str(&text).expect("manifest.json is JSON")
+}
+
+#[test]
+fn matrix_from_a_dataset_file_writes_the_contract_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let out = tmp.path().join("out/matrix");
+    let dataset = datasets().join("monaco.toml");
+    let o = matrix(&[
+        "--graph",
+        g.to_str().unwrap(),
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let log = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{log}");
+    assert!(log.contains("[matrix]") && log.contains("pairs/s"), "{log}");
+    let m = manifest(&out);
+    assert_eq!(m["stage"], "matrix");
+    assert_eq!(m["resolution"], 9);
+    assert_eq!(m["bbox"], serde_json::json!([7.409, 43.723, 7.44, 43.752]));
+    assert_eq!(m["max_duration_s"], serde_json::Value::Null);
+    assert_eq!(m["graph"]["profile"], "car");
+    let ok = m["cells"]["ok"].as_u64().unwrap();
+    assert!(ok > 50, "{m}");
+    assert_eq!(m["pairs"].as_u64().unwrap(), ok * ok);
+    assert!(m["peak_rss_bytes"].as_u64().unwrap() > 0);
+    assert!(out.join("cells.parquet").is_file());
+    for part in m["parts"].as_array().unwrap() {
+        assert!(out.join(part["file"].as_str().unwrap()).is_file(), "{part}");
+    }
+    // Only the output directory is left: no temporary directory beside it.
+    let beside: Vec<_> = std::fs::read_dir(tmp.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(beside, vec![std::ffi::OsString::from("matrix")]);
+}
+
+#[test]
+fn flags_override_and_limit_the_matrix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let out = tmp.path().join("m");
+    let o = matrix(&[
+        "--graph",
+        g.to_str().unwrap(),
+        "--bbox",
+        "7.415,43.728,7.435,43.745",
+        "--resolution",
+        "10",
+        "--max-duration",
+        "120",
+        "--snap-radius",
+        "80",
+        "--origin-block-size",
+        "10",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = manifest(&out);
+    assert_eq!(m["resolution"], 10);
+    assert_eq!(m["max_duration_s"], 120.0);
+    assert_eq!(m["snap_radius_m"], 80.0);
+    assert_eq!(m["origin_block_size"], 10);
+    let ok = m["cells"]["ok"].as_u64().unwrap();
+    let pairs = m["pairs"].as_u64().unwrap();
+    let beyond = m["beyond_limit_pairs"].as_u64().unwrap();
+    assert!(beyond > 0 && pairs + beyond == ok * ok, "{m}");
+    assert_eq!(m["unreachable_pairs"], 0);
+    assert_eq!(m["parts"].as_array().unwrap().len() as u64, ok.div_ceil(10));
+}
+
+#[test]
+fn missing_bbox_bad_resolution_and_missing_graph_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("m");
+    let o = matrix(&["--graph", "nowhere", "--output", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--bbox"));
+    let o = matrix(&[
+        "--graph",
+        "nowhere",
+        "--bbox",
+        "7.4,43.7,7.5,43.8",
+        "--resolution",
+        "12",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let o = matrix(&[
+        "--graph",
+        "nowhere",
+        "--bbox",
+        "7.4,43.7,7.5,43.8",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
+    assert!(!out.exists());
+}
