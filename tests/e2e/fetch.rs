@@ -283,6 +283,30 @@ fn unchanged_remote_is_not_downloaded_again() {
 }
 
 #[test]
+fn same_bytes_under_a_new_etag_are_not_downloaded() {
+    let server = Server::start();
+    let data = body(500_000, 12);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    let case = Case::new(&server.url(REGION));
+    assert_exit(&case.fetch(&[]), 0);
+
+    // Re-published: new entity tag, same md5.
+    server.put_with_md5(REGION, &data, "v1-again", &md5_hex(&data));
+    let out = case.fetch(&[]);
+    assert_exit(&out, 0);
+    assert!(stderr(&out).contains("unchanged"), "{}", stderr(&out));
+    assert_eq!(server.body_responses(REGION).len(), 1, "no second download");
+    // The new tag is remembered: the next check is a plain 304.
+    assert_exit(&case.fetch(&[]), 0);
+    let head = server
+        .log()
+        .into_iter()
+        .rfind(|l| l.method == "HEAD")
+        .unwrap();
+    assert_eq!(head.status, 304);
+}
+
+#[test]
 fn local_region_file_needs_no_download() {
     let case = Case::new("http://127.0.0.1:9/never-contacted.osm.pbf");
     std::fs::write(case.path("local.osm.pbf"), b"local bytes").unwrap();
