@@ -142,3 +142,4 @@ fn resolve_one(r: &RawRestriction, d: &OsmData, g: &RoadGraph, by_head: &[u32]) 
     }
     Outcome::Applied(rules)
 }
+
