@@ -162,6 +162,48 @@ fn stalled_server_times_out_clearly_and_the_next_run_resumes() {
 }
 
 #[test]
+fn killed_fetch_resumes_from_its_part_file() {
+    let server = Server::start();
+    let data = body(1_500_000, 13);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    server.fault_next(
+        REGION,
+        Fault::Stall {
+            after: 400_000,
+            silence: Duration::from_secs(5),
+        },
+    );
+    let case = Case::new(&server.url(REGION));
+    let part = case.path("outputs/testland/region.osm.pbf.part");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+        .current_dir(case.dir.path())
+        .args(["--progress", "never", "fetch", "ds.toml"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the stalled transfer has written its bytes, then kill -9.
+    for _ in 0..200 {
+        if len(&part) >= 400_000 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(len(&part), 400_000, "the part file holds what arrived");
+    assert!(!case.region().exists());
+
+    let out = case.fetch(&[]);
+    assert_exit(&out, 0);
+    assert!(
+        std::fs::read(case.region()).unwrap() == data,
+        "bytes differ"
+    );
+    let last = server.body_responses(REGION).pop().unwrap();
+    assert_eq!(range_start(last.range.as_deref()), Some(400_000));
+}
+
+#[test]
 fn slow_server_completes_within_a_shorter_stall_timeout() {
     let server = Server::start();
     let data = body(512 * 1024, 3);
