@@ -22,10 +22,10 @@ pub struct Cli {
 /// When to draw progress bars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProgressMode {
-    /// Bars on a terminal, a plain status line every few seconds otherwise.
+    /// Bars on a terminal, a plain status line every few seconds otherwise (logs).
     Auto,
-    /// Always draw bars.
-    Always,
+    /// Plain status lines every few seconds, even on a terminal.
+    Lines,
     /// Never draw bars or status lines.
     Never,
 }

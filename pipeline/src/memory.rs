@@ -12,3 +12,10 @@ pub fn peak_rss_bytes() -> Option<u64> {
 pub fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
+
+/// Resets the kernel's peak-RSS mark of this process (`/proc/self/clear_refs` = 5),
+/// so the next [`peak_rss_bytes`] reports the peak of one stage, not of the run.
+/// Returns whether the kernel accepted it.
+pub fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", b"5").is_ok()
+}

@@ -19,6 +19,7 @@ pub fn init_logging(format: LogFormat) {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_timer(tracing_subscriber::fmt::time::uptime());
     match format {
         LogFormat::Text => builder.with_target(true).init(),
@@ -79,7 +80,7 @@ impl Context {
         let stop = Arc::new(AtomicBool::new(false));
         let style = match self.mode {
             ProgressMode::Never => None,
-            ProgressMode::Always => Some(true),
+            ProgressMode::Lines => Some(false),
             ProgressMode::Auto => Some(self.stderr_is_tty),
         };
         let handle = style.map(|bars| {
