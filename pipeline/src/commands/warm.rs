@@ -1,12 +1,225 @@
-//! `hexmatrix warm`.
+//! `hexmatrix warm`: load a matrix into Redis under a version, verify it, then
+//! move the pointer key (see stages/warm/CONTRACT.md for the keys).
 
-use crate::progress::Context;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use hexmatrix_warm::matrix::MatrixDir;
+use hexmatrix_warm::{
+    Counters, KeyTemplate, Sink, Target, TtlPolicy, ValueFormat, WarmOptions, WarmStatus,
+    WarmSummary, parse_duration, warm,
+};
+
+use crate::memory;
+use crate::progress::{Context, Counter, Unit};
 
 /// Arguments of `hexmatrix warm`.
 #[derive(Debug, clap::Args)]
-pub struct WarmArgs {}
+pub struct WarmArgs {
+    /// Matrix directory (manifest.json, cells.parquet, matrix/part-*.parquet).
+    #[arg(long)]
+    pub matrix: PathBuf,
+    /// Redis server URL; user and password go in the URL (redis://user:pass@host:port/db).
+    #[arg(
+        long,
+        env = "HEXMATRIX_REDIS",
+        default_value = "redis://127.0.0.1:6379/0"
+    )]
+    pub redis: String,
+    /// Redis Cluster seed nodes, comma separated (redis://h1:p1,redis://h2:p2); replaces --redis.
+    #[arg(long, conflicts_with = "resp_out")]
+    pub cluster: Option<String>,
+    /// Write the SET commands as RESP to this file instead of Redis (for `redis-cli --pipe`).
+    #[arg(long)]
+    pub resp_out: Option<PathBuf>,
+    /// Version label in every key [default: the first 12 hex digits of the matrix manifest's SHA-256].
+    #[arg(long)]
+    pub version: Option<String>,
+    /// Key template with {version}, {origin}, {dest}; or a preset: `default`
+    /// (route:{version}:{origin}:{dest}) or `cluster` (route:{version}:{{origin}}:{dest},
+    /// the origin as hash tag so a matrix row is one Cluster slot).
+    #[arg(long, default_value = "default")]
+    pub key_template: String,
+    /// Value format: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
+    #[arg(long, default_value = "json", value_parser = ["json", "text"])]
+    pub value_format: String,
+    /// TTL of route keys: seconds or 90s, 30m, 12h, 7d.
+    #[arg(long, default_value = "7d")]
+    pub ttl: String,
+    /// Random extra TTL per key, as a fraction of its base TTL (0 to 1).
+    #[arg(long, default_value_t = 0.1)]
+    pub ttl_jitter: f64,
+    /// TTL of "no route" keys ({"dist":-1,"dur":-1}).
+    #[arg(long, default_value = "1d")]
+    pub no_route_ttl: String,
+    /// Do not store pairs slower than this many seconds.
+    #[arg(long)]
+    pub max_duration: Option<f64>,
+    /// The key naming the current version (one per dataset when cities share a Redis,
+    /// for example route:valletta:current).
+    #[arg(long, default_value = hexmatrix_warm::DEFAULT_POINTER_KEY)]
+    pub pointer_key: String,
+    /// Writer connections.
+    #[arg(long, default_value_t = 2)]
+    pub connections: usize,
+    /// SET commands per pipeline.
+    #[arg(long, default_value_t = 2000)]
+    pub batch: usize,
+    /// Pipelines queued ahead of the writers (memory bound: in-flight × batch commands).
+    #[arg(long, default_value_t = 4)]
+    pub in_flight: usize,
+    /// Pairs read back and compared with the matrix before the pointer moves.
+    #[arg(long, default_value_t = 1000)]
+    pub verify_sample: usize,
+    /// Reload even if this version is already complete (or was loaded from another matrix).
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl WarmArgs {
+    fn options(&self) -> anyhow::Result<WarmOptions> {
+        let sink = if let Some(path) = &self.resp_out {
+            Sink::RespFile(path.clone())
+        } else if let Some(list) = &self.cluster {
+            Sink::Redis(Target::cluster_from_list(list))
+        } else {
+            Sink::Redis(Target::Single(self.redis.clone()))
+        };
+        let version = if let Some(v) = &self.version {
+            v.clone()
+        } else {
+            MatrixDir::open(&self.matrix)?.fingerprint[..12].to_owned()
+        };
+        let mut opts = WarmOptions::new(self.matrix.clone(), sink, version);
+        opts.key_template = KeyTemplate::parse(&self.key_template)?;
+        opts.value_format = self.value_format.parse::<ValueFormat>()?;
+        opts.ttl = TtlPolicy {
+            ttl_s: parse_duration(&self.ttl)?,
+            no_route_ttl_s: parse_duration(&self.no_route_ttl)?,
+            jitter: self.ttl_jitter,
+        };
+        opts.max_duration_s = self.max_duration;
+        opts.pointer_key.clone_from(&self.pointer_key);
+        opts.connections = self.connections.max(1);
+        opts.batch_keys = self.batch.max(1);
+        opts.in_flight = self.in_flight.max(1);
+        opts.verify_sample = self.verify_sample;
+        opts.force = self.force;
+        Ok(opts)
+    }
+}
 
 /// Runs `hexmatrix warm`.
-pub fn run(_args: &WarmArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("`hexmatrix warm` is not implemented yet")
+pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let opts = args.options()?;
+    let destination = match &opts.sink {
+        Sink::Redis(t) => t.display(),
+        Sink::RespFile(p) => format!("RESP file {}", p.display()),
+    };
+    // Open the matrix first: a missing or incomplete matrix fails before Redis is touched.
+    let pairs = MatrixDir::open(&opts.matrix_dir)?.manifest.pairs;
+    tracing::info!(
+        target: "warm",
+        "[warm] {} -> {destination}, version {}, keys {}, values {}, ttl {} s (+{:.0}%), no-route ttl {} s, pointer {}",
+        opts.matrix_dir.display(),
+        opts.version,
+        opts.key_template.as_str(),
+        opts.value_format.name(),
+        opts.ttl.ttl_s,
+        opts.ttl.jitter * 100.0,
+        opts.ttl.no_route_ttl_s,
+        opts.pointer_key,
+    );
+    let counters = Counters::default();
+    let tracker = ctx.track(
+        "warm",
+        Some(pairs),
+        Counter::new(Unit::Items("keys"), counters.keys.clone()),
+        vec![Counter::new(Unit::Bytes, counters.bytes.clone())],
+    );
+    let result = warm(&opts, &counters);
+    tracker.finish();
+    let summary = result.with_context(|| {
+        format!(
+            "warm of {} into {destination} (version {}): pointer {} unchanged",
+            opts.matrix_dir.display(),
+            opts.version,
+            opts.pointer_key
+        )
+    })?;
+    report(&summary, started);
+    Ok(())
+}
+
+fn report(s: &WarmSummary, started: Instant) {
+    let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    let elapsed = started.elapsed().as_secs_f64();
+    match s.status {
+        WarmStatus::AlreadyCurrent => tracing::info!(
+            target: "warm",
+            "[warm] version {} is already loaded ({} keys) and current in {}: nothing to do (--force reloads)",
+            s.version, s.keys_total, s.pointer_key
+        ),
+        WarmStatus::Repointed => tracing::info!(
+            target: "warm",
+            "[warm] version {} was already loaded ({} keys); {} pairs read back; {} moved from {} to {}",
+            s.version,
+            s.keys_total,
+            s.pairs_read_back,
+            s.pointer_key,
+            s.previous_version.as_deref().unwrap_or("(unset)"),
+            s.version
+        ),
+        WarmStatus::RespFile => tracing::info!(
+            target: "warm",
+            "[warm] wrote {} SET commands ({:.1} MiB of RESP, {:.1} bytes a command) in {:.2} s; {} no route, {} beyond max duration",
+            s.keys_written,
+            s.bytes_sent as f64 / 1_048_576.0,
+            s.bytes_sent as f64 / s.keys_written.max(1) as f64,
+            s.load_seconds,
+            s.no_route_keys,
+            s.beyond_max_duration
+        ),
+        WarmStatus::Loaded => {
+            let grew = s.used_memory_after.saturating_sub(s.used_memory_before);
+            tracing::info!(
+                target: "warm",
+                "[warm] version {}: {} keys written in {:.2} s ({:.0} keys/s, {:.1} MiB sent), {} in total ({} parts loaded, {} resumed); \
+                 {} no route, {} beyond max duration; verified: counts exact, {} pairs read back{}",
+                s.version,
+                s.keys_written,
+                s.load_seconds,
+                s.keys_per_second,
+                s.bytes_sent as f64 / 1_048_576.0,
+                s.keys_total,
+                s.parts_loaded,
+                s.parts_resumed,
+                s.no_route_keys,
+                s.beyond_max_duration,
+                s.pairs_read_back,
+                if s.dbsize_checked { ", DBSIZE delta exact" } else { "" }
+            );
+            tracing::info!(
+                target: "warm",
+                "[warm] redis used_memory {} -> {} (+{}, {:.0} bytes a key written); DBSIZE {} -> {}",
+                memory::mib(s.used_memory_before),
+                memory::mib(s.used_memory_after),
+                memory::mib(grew),
+                grew as f64 / s.keys_written.max(1) as f64,
+                s.dbsize_before,
+                s.dbsize_after
+            );
+            tracing::info!(
+                target: "warm",
+                "[warm] {} -> {} (was {}); {:.2} s, peak RSS {peak}; next: hexmatrix lookup --pointer-key {} LAT,LON LAT,LON",
+                s.pointer_key,
+                s.version,
+                s.previous_version.as_deref().unwrap_or("unset"),
+                elapsed,
+                s.pointer_key
+            );
+        }
+    }
 }

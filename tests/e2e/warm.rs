@@ -1,0 +1,252 @@
+//! `hexmatrix warm` and `hexmatrix lookup` against real `redis-server` processes:
+//! the happy path, re-runs, and the faults a scheduler must see as exit code 4.
+
+use std::process::{Command, Output};
+
+use hexmatrix_warm::fixture::{MatrixSpec, RedisCluster, RedisServer, cell_centre, write_matrix};
+
+fn hexmatrix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+        .args(["--progress", "never"])
+        .args(args)
+        .env_remove("HEXMATRIX_REDIS")
+        .output()
+        .expect("run hexmatrix")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn centre(cell: u64) -> String {
+    let (lat, lon) = cell_centre(cell);
+    format!("{lat:.6},{lon:.6}")
+}
+
+#[test]
+fn warm_then_lookup_hits_and_rerun_is_a_no_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let server = RedisServer::start();
+    let url = server.url();
+    let matrix_dir = dir.to_str().unwrap();
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        matrix_dir,
+        "--redis",
+        &url,
+        "--version",
+        "v1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains(&format!("{} keys written", m.pairs)), "{log}");
+    assert!(log.contains("used_memory"), "{log}");
+    assert_eq!(server.cli(&["get", "route:current"]), "v1");
+    assert_eq!(server.cli(&["exists", "route:v1:manifest"]), "1");
+
+    let again = hexmatrix(&[
+        "warm",
+        "--matrix",
+        matrix_dir,
+        "--redis",
+        &url,
+        "--version",
+        "v1",
+    ]);
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("nothing to do"), "{}", text(&again));
+
+    let (a, b) = (centre(m.cells[0]), centre(m.cells[1]));
+    let look = hexmatrix(&["lookup", "--redis", &url, &a, &b]);
+    assert!(look.status.success(), "{}", text(&look));
+    let stdout = String::from_utf8_lossy(&look.stdout);
+    assert!(stdout.contains("route:current = v1"), "{stdout}");
+    let key = format!("route:v1:{:x}:{:x}", m.cells[0], m.cells[1]);
+    let stored = server.cli(&["get", &key]);
+    let parsed: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&key))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains(&format!("{:.1} m", parsed["dist"].as_f64().unwrap())),
+        "{line} vs {stored}"
+    );
+    assert_eq!(stdout.lines().filter(|l| l.contains(" -> ")).count(), 2);
+
+    let sample = hexmatrix(&["lookup", "--redis", &url, "--sample", "200"]);
+    assert!(sample.status.success(), "{}", text(&sample));
+    assert!(
+        String::from_utf8_lossy(&sample.stdout).contains("200 random pairs"),
+        "{}",
+        text(&sample)
+    );
+}
+
+#[test]
+fn default_version_comes_from_the_matrix_and_text_values_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let server = RedisServer::start();
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        dir.to_str().unwrap(),
+        "--redis",
+        &server.url(),
+        "--value-format",
+        "text",
+        "--pointer-key",
+        "route:valletta:current",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let version = server.cli(&["get", "route:valletta:current"]);
+    assert_eq!(version.len(), 12, "{version}");
+    let key = format!("route:{version}:{:x}:{:x}", m.cells[2], m.cells[3]);
+    let value = server.cli(&["get", &key]);
+    assert!(
+        value.split(',').count() == 2 && !value.contains('{'),
+        "{value}"
+    );
+    let look = hexmatrix(&[
+        "lookup",
+        "--redis",
+        &server.url(),
+        "--pointer-key",
+        "route:valletta:current",
+        &centre(m.cells[2]),
+        &centre(m.cells[3]),
+    ]);
+    assert!(look.status.success(), "{}", text(&look));
+    assert!(
+        String::from_utf8_lossy(&look.stdout).contains(" m, "),
+        "{}",
+        text(&look)
+    );
+}
+
+#[test]
+fn unreachable_redis_exits_4_with_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let mut server = RedisServer::start();
+    let url = server.url();
+    server.kill();
+    let out = hexmatrix(&["warm", "--matrix", m.dir.to_str().unwrap(), "--redis", &url]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(&format!("cannot connect to redis at {url}")),
+        "{}",
+        text(&out)
+    );
+    let look = hexmatrix(&["lookup", "--redis", &url, "35.9,14.5", "35.91,14.51"]);
+    assert_eq!(look.status.code(), Some(4), "{}", text(&look));
+}
+
+#[test]
+fn wrong_password_exits_4_without_leaking_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let server = RedisServer::start_with(&["--requirepass", "right-one"]);
+    let url = format!("redis://:not-this-one@127.0.0.1:{}/0", server.port());
+    let out = hexmatrix(&["warm", "--matrix", m.dir.to_str().unwrap(), "--redis", &url]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("refused the credentials"), "{log}");
+    assert!(!log.contains("not-this-one"), "password leaked: {log}");
+}
+
+#[test]
+fn maxmemory_exits_4_naming_the_limit_and_keeps_the_pointer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = write_matrix(&tmp.path().join("small"), &MatrixSpec::default());
+    let big = write_matrix(
+        &tmp.path().join("big"),
+        &MatrixSpec {
+            ok_cells: 250,
+            tag: "big".into(),
+            ..MatrixSpec::default()
+        },
+    );
+    let server =
+        RedisServer::start_with(&["--maxmemory", "5mb", "--maxmemory-policy", "noeviction"]);
+    let url = server.url();
+    let ok = hexmatrix(&[
+        "warm",
+        "--matrix",
+        small.dir.to_str().unwrap(),
+        "--redis",
+        &url,
+        "--version",
+        "v1",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        big.dir.to_str().unwrap(),
+        "--redis",
+        &url,
+        "--version",
+        "v2",
+    ]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let log = text(&out);
+    assert!(
+        log.contains("out of memory: maxmemory 5242880 bytes (5.0 MiB)"),
+        "{log}"
+    );
+    assert!(log.contains("pointer route:current unchanged"), "{log}");
+    assert_eq!(server.cli(&["get", "route:current"]), "v1");
+}
+
+#[test]
+fn cluster_warm_and_lookup_with_the_cluster_preset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let cluster = RedisCluster::start(3);
+    let urls = cluster.urls().join(",");
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        dir.to_str().unwrap(),
+        "--cluster",
+        &urls,
+        "--key-template",
+        "cluster",
+        "--version",
+        "c1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let total: u64 = cluster
+        .nodes
+        .iter()
+        .map(|n| n.cli(&["dbsize"]).parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, m.pairs + 4);
+    let pts: Vec<String> = m.cells[..3].iter().map(|&c| centre(c)).collect();
+    let mut args = vec!["lookup", "--cluster", &urls, "--key-template", "cluster"];
+    args.extend(pts.iter().map(String::as_str));
+    let look = hexmatrix(&args);
+    assert!(look.status.success(), "{}", text(&look));
+    let stdout = String::from_utf8_lossy(&look.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.contains(" -> ") && !l.contains("miss"))
+            .count(),
+        6,
+        "{stdout}"
+    );
+}
