@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `hexmatrix` binary in a fresh temp dir.
 
 mod cli;
+mod crop;
 mod fetch;
 mod matrix;
 mod warm;

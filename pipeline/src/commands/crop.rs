@@ -1,12 +1,133 @@
-//! `hexmatrix crop`.
+//! `hexmatrix crop`: resolve the input, bbox and output (from flags or a
+//! dataset file), crop with the osm stage while showing bytes/s and
+//! entities/s, then print one summary line.
 
-use crate::progress::Context;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use hexmatrix_osm::{Bbox, CropCounters, CropSummary, crop};
+
+use crate::config::{ConfigError, Dataset};
+use crate::memory;
+use crate::progress::{Context, Counter, Unit};
 
 /// Arguments of `hexmatrix crop`.
 #[derive(Debug, clap::Args)]
-pub struct CropArgs {}
+pub struct CropArgs {
+    /// Region .osm.pbf to read, sorted by type then id (Geofabrik extracts are).
+    /// Overrides the dataset's `region_file`.
+    #[arg(long, required_unless_present = "dataset")]
+    pub input: Option<PathBuf>,
+    /// Bbox as west,south,east,north in degrees (e.g. 14.46,35.86,14.53,35.92), edges included.
+    /// Overrides the dataset's bbox.
+    #[arg(long, required_unless_present = "dataset", allow_hyphen_values = true)]
+    pub bbox: Option<Bbox>,
+    /// City .osm.pbf to write (replaced only when the crop succeeds).
+    /// Default with --dataset: outputs/NAME/city.osm.pbf.
+    #[arg(long, required_unless_present = "dataset")]
+    pub output: Option<PathBuf>,
+    /// A dataset file (datasets/NAME.toml) giving the region file and the bbox.
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+}
 
 /// Runs `hexmatrix crop`.
-pub fn run(_args: &CropArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("`hexmatrix crop` is not implemented yet")
+pub fn run(args: &CropArgs, ctx: &Context) -> anyhow::Result<()> {
+    let (input, bbox, output) = resolve(args)?;
+    execute(&input, &bbox, &output, ctx)?;
+    tracing::info!(
+        target: "crop",
+        "[crop] next: hexmatrix graph --input {} --output <graph dir>",
+        output.display()
+    );
+    Ok(())
+}
+
+/// Input, bbox and output from the flags, falling back on the dataset file.
+fn resolve(args: &CropArgs) -> anyhow::Result<(PathBuf, Bbox, PathBuf)> {
+    let dataset = args.dataset.as_deref().map(Dataset::load).transpose()?;
+    let dataset_path = args.dataset.clone().unwrap_or_default();
+    let missing = |message: &str| ConfigError::Invalid {
+        path: dataset_path.clone(),
+        message: message.to_owned(),
+    };
+    let input = match (&args.input, &dataset) {
+        (Some(i), _) => i.clone(),
+        (None, Some(d)) => d.region_file.clone().ok_or_else(|| {
+            missing("has no region_file: run `hexmatrix fetch` for it or pass --input")
+        })?,
+        (None, None) => return Err(missing("--input is required without --dataset").into()),
+    };
+    let bbox = match (&args.bbox, &dataset) {
+        (Some(b), _) => *b,
+        (None, Some(d)) => d.bbox,
+        (None, None) => return Err(missing("--bbox is required without --dataset").into()),
+    };
+    let output = match (&args.output, &dataset) {
+        (Some(o), _) => o.clone(),
+        (None, Some(d)) => Path::new("outputs").join(&d.name).join("city.osm.pbf"),
+        (None, None) => return Err(missing("--output is required without --dataset").into()),
+    };
+    Ok((input, bbox, output))
+}
+
+/// Crops `input` to `bbox` into `output` with progress on `ctx` and a summary
+/// line. Used by `crop` and `run`.
+///
+/// # Errors
+/// Whatever the osm stage reports (exit code 2), or an output directory that
+/// cannot be created.
+pub fn execute(
+    input: &Path,
+    bbox: &Bbox,
+    output: &Path,
+    ctx: &Context,
+) -> anyhow::Result<CropSummary> {
+    let started = Instant::now();
+    let input_len = std::fs::metadata(input).ok().map(|m| m.len());
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    tracing::info!(
+        target: "crop",
+        "[crop] {} ({}) to bbox {bbox} -> {}",
+        input.display(),
+        input_len.map_or_else(|| "size unknown".to_owned(), memory::mib),
+        output.display()
+    );
+    let counters = CropCounters::default();
+    let tracker = ctx.track(
+        "crop",
+        input_len,
+        Counter::new(Unit::Bytes, counters.bytes_read.clone()),
+        vec![Counter::new(
+            Unit::Items("entities"),
+            counters.entities.clone(),
+        )],
+    );
+    let result = crop(input, bbox, output, &counters);
+    tracker.finish();
+    let summary = result.with_context(|| format!("crop of {} to {bbox}", input.display()))?;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_owned(), memory::mib);
+    if let Some((a, b, c, d)) = summary.header_bbox {
+        tracing::debug!(target: "crop", "[crop] input header bbox {a},{b},{c},{d} (informational, not used)");
+    }
+    tracing::info!(
+        target: "crop",
+        "[crop] kept {} nodes, {} ways, {} relations of {} entities; {} written; {:.2} s \
+         ({}/s, {:.1} M entities/s; {} of {} blocks decoded in full); peak RSS {peak}",
+        summary.nodes,
+        summary.ways,
+        summary.relations,
+        summary.input_entities,
+        memory::mib(summary.output_bytes),
+        secs,
+        memory::mib((summary.input_bytes as f64 / secs) as u64),
+        summary.input_entities as f64 / secs / 1e6,
+        summary.blocks_decoded.0,
+        summary.blocks_decoded.1,
+    );
+    Ok(summary)
 }

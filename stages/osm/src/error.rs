@@ -13,12 +13,12 @@ pub enum Error {
     #[error("invalid bbox: {0}")]
     InvalidBbox(String),
     /// An I/O error on a named file.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file involved.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (shown in the message, not chained, so it is said once).
+        error: std::io::Error,
     },
     /// The file does not start like an OSM PBF file.
     #[error("{path} is not an OSM PBF file: {reason}")]
@@ -98,10 +98,10 @@ pub enum Error {
 
 impl Error {
     /// An [`Error::Io`] for `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }
