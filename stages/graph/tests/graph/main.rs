@@ -7,6 +7,10 @@
     reason = "test helpers fail loudly; s, t, n, m are the usual graph names"
 )]
 
+mod bad_input;
 mod chfile;
 mod cities;
+mod fixture;
+mod restrictions;
+mod rules;
 mod util;

@@ -1,0 +1,266 @@
+//! One hand-made fixture per tag rule: classes, access, oneway, maxspeed,
+//! ferries, barriers, construction.
+
+use hexmatrix_osm::fixture::FixtureBuilder;
+
+use crate::fixture::{build, grid, grid_id as g};
+
+/// A straight road along row 3 from col 0 to col 6, split into two ways at col 3.
+fn row_road(f: &mut FixtureBuilder, first: &[(&str, &str)], second: &[(&str, &str)]) {
+    f.way(1, &[g(3, 0), g(3, 1), g(3, 2), g(3, 3)], first);
+    f.way(2, &[g(3, 3), g(3, 4), g(3, 5), g(3, 6)], second);
+}
+
+#[test]
+fn classes_route_and_footways_do_not() {
+    let mut f = grid();
+    row_road(
+        &mut f,
+        &[("highway", "residential")],
+        &[("highway", "footway")],
+    );
+    f.way(3, &[g(0, 0), g(0, 1)], &[("highway", "construction")]);
+    f.way(4, &[g(1, 0), g(1, 1)], &[("highway", "proposed")]);
+    let b = build(&f, "car");
+    assert!(b.route(g(3, 0), g(3, 3)).is_some());
+    assert!(
+        !b.has_node(g(3, 5)),
+        "footway nodes are not in the car graph"
+    );
+    assert!(
+        !b.has_node(g(0, 1)) && !b.has_node(g(1, 1)),
+        "construction/proposed are excluded"
+    );
+    let edges = b.edges();
+    assert_eq!(edges.len(), 6, "3 segments, both directions");
+    assert!(
+        edges
+            .iter()
+            .all(|e| e.highway == "residential" && e.way == 1)
+    );
+    // Default residential speed 25 km/h; haversine length.
+    for e in &edges {
+        assert!((e.duration_s - e.distance_m / (25.0 / 3.6)).abs() < 1e-9);
+        assert!((e.distance_m - 90.1).abs() < 1.0, "{e:?}");
+    }
+}
+
+#[test]
+fn oneway_forward_backward_and_implied() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 1), g(0, 2)],
+        &[("highway", "residential"), ("oneway", "yes")],
+    );
+    f.way(
+        2,
+        &[g(1, 0), g(1, 1), g(1, 2)],
+        &[("highway", "residential"), ("oneway", "-1")],
+    );
+    f.way(3, &[g(2, 0), g(2, 1), g(2, 2)], &[("highway", "motorway")]);
+    f.way(
+        4,
+        &[g(3, 0), g(3, 1), g(3, 2)],
+        &[("highway", "motorway"), ("oneway", "no")],
+    );
+    f.way(
+        5,
+        &[g(4, 0), g(4, 1), g(4, 2)],
+        &[("highway", "primary"), ("junction", "roundabout")],
+    );
+    f.way(
+        6,
+        &[g(5, 0), g(5, 1), g(5, 2)],
+        &[("highway", "primary"), ("oneway", "reversible")],
+    );
+    let b = build(&f, "car");
+    assert!(b.route(g(0, 0), g(0, 2)).is_some() && b.route(g(0, 2), g(0, 0)).is_none());
+    assert!(b.route(g(1, 0), g(1, 2)).is_none() && b.route(g(1, 2), g(1, 0)).is_some());
+    assert!(b.route(g(2, 0), g(2, 2)).is_some() && b.route(g(2, 2), g(2, 0)).is_none());
+    assert!(b.route(g(3, 0), g(3, 2)).is_some() && b.route(g(3, 2), g(3, 0)).is_some());
+    assert!(b.route(g(4, 0), g(4, 2)).is_some() && b.route(g(4, 2), g(4, 0)).is_none());
+    assert!(!b.has_node(g(5, 1)), "reversible roads are left out");
+}
+
+#[test]
+fn access_tags_hierarchy() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 1)],
+        &[("highway", "service"), ("access", "private")],
+    );
+    f.way(
+        2,
+        &[g(1, 0), g(1, 1)],
+        &[
+            ("highway", "service"),
+            ("access", "no"),
+            ("motor_vehicle", "yes"),
+        ],
+    );
+    f.way(
+        3,
+        &[g(2, 0), g(2, 1)],
+        &[
+            ("highway", "residential"),
+            ("motor_vehicle", "agricultural"),
+        ],
+    );
+    f.way(
+        4,
+        &[g(3, 0), g(3, 1)],
+        &[("highway", "residential"), ("access", "destination")],
+    );
+    f.way(
+        5,
+        &[g(4, 0), g(4, 1)],
+        &[("highway", "primary"), ("motorcar", "no")],
+    );
+    f.way(
+        6,
+        &[g(5, 0), g(5, 1)],
+        &[("highway", "primary"), ("motorcycle", "no")],
+    );
+    let car = build(&f, "car");
+    let moto = build(&f, "motorcycle");
+    let ways = |b: &crate::fixture::Built| {
+        let mut w: Vec<i64> = b.edges().iter().map(|e| e.way).collect();
+        w.dedup();
+        w
+    };
+    assert_eq!(ways(&car), vec![2, 4, 6]);
+    assert_eq!(ways(&moto), vec![2, 4, 5]);
+}
+
+#[test]
+fn maxspeed_forms_set_durations() {
+    let mut f = grid();
+    let rows: [(&str, f64); 5] = [
+        ("50", 50.0),
+        ("30 mph", 30.0 * 1.609_344),
+        ("RO:urban", 50.0),
+        ("60;40", 40.0),
+        ("DE:zone:30", 30.0),
+    ];
+    for (i, (v, _)) in rows.iter().enumerate() {
+        let r = i as i32;
+        f.way(
+            10 + i as i64,
+            &[g(r, 0), g(r, 1)],
+            &[("highway", "primary"), ("maxspeed", v)],
+        );
+    }
+    f.way(
+        20,
+        &[g(5, 0), g(5, 1)],
+        &[("highway", "primary"), ("maxspeed", "9000")],
+    );
+    f.way(
+        21,
+        &[g(6, 0), g(6, 1)],
+        &[("highway", "primary"), ("maxspeed", "quick")],
+    );
+    let b = build(&f, "car");
+    assert_eq!(
+        (b.summary.maxspeed_absurd, b.summary.maxspeed_unparsed),
+        (1, 1)
+    );
+    for e in b.edges() {
+        let kmh = e.distance_m / e.duration_s * 3.6;
+        let expected = match e.way {
+            10..=14 => rows[(e.way - 10) as usize].1 * 0.8,
+            _ => 65.0, // primary default: bad values are ignored
+        };
+        assert!(
+            (kmh - expected).abs() < 1e-6,
+            "way {} {kmh} vs {expected}",
+            e.way
+        );
+    }
+}
+
+#[test]
+fn ferry_with_and_without_duration() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 3), g(0, 6)],
+        &[("route", "ferry"), ("duration", "00:25")],
+    );
+    f.way(2, &[g(6, 0), g(6, 6)], &[("route", "ferry")]);
+    f.way(
+        3,
+        &[g(3, 0), g(3, 6)],
+        &[("route", "ferry"), ("motor_vehicle", "no")],
+    );
+    let b = build(&f, "car");
+    let (secs, metres) = b.route(g(0, 0), g(0, 6)).unwrap();
+    assert!((secs - 1500.0).abs() < 0.002, "{secs}");
+    assert!((metres - 541.0).abs() < 2.0, "{metres}");
+    let (secs, metres) = b.route(g(6, 6), g(6, 0)).unwrap();
+    assert!((secs - metres / (5.0 / 3.6)).abs() < 0.002, "{secs}");
+    assert!(!b.has_node(g(3, 0)));
+    assert!(b.edges().iter().all(|e| e.highway == "ferry"));
+}
+
+#[test]
+fn barriers_block_unless_passable_or_allowed() {
+    let mut f = grid();
+    f.node(g(0, 1), 35.9, 14.501, &[("barrier", "bollard")]);
+    f.node(g(1, 1), 35.901, 14.501, &[("barrier", "gate")]);
+    f.node(
+        g(2, 1),
+        35.902,
+        14.501,
+        &[("barrier", "gate"), ("access", "yes")],
+    );
+    f.node(g(3, 1), 35.903, 14.501, &[("barrier", "lift_gate")]);
+    f.node(
+        g(4, 1),
+        35.904,
+        14.501,
+        &[("barrier", "lift_gate"), ("access", "private")],
+    );
+    for r in 0..5 {
+        f.way(
+            1 + i64::from(r),
+            &[g(r, 0), g(r, 1), g(r, 2)],
+            &[("highway", "residential")],
+        );
+    }
+    let b = build(&f, "car");
+    assert_eq!(b.summary.blocked_nodes, 3);
+    assert!(b.route(g(0, 0), g(0, 2)).is_none(), "bollard");
+    assert!(b.route(g(1, 0), g(1, 2)).is_none(), "gate");
+    assert!(b.route(g(2, 0), g(2, 2)).is_some(), "gate with access=yes");
+    assert!(b.route(g(3, 0), g(3, 2)).is_some(), "lift gate");
+    assert!(b.route(g(4, 0), g(4, 2)).is_none(), "private lift gate");
+}
+
+#[test]
+fn only_the_largest_component_is_main() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 1), g(0, 2), g(0, 3)],
+        &[("highway", "residential")],
+    );
+    f.way(2, &[g(6, 0), g(6, 1)], &[("highway", "residential")]);
+    let b = build(&f, "car");
+    assert_eq!(
+        (b.summary.nodes, b.summary.main_nodes, b.summary.components),
+        (6, 4, 2)
+    );
+    let nodes = hexmatrix_graph::read_nodes(&b.graph()).unwrap();
+    let main: Vec<i64> = nodes
+        .osm_id
+        .iter()
+        .zip(&nodes.in_main)
+        .filter(|(_, m)| **m)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(main, vec![g(0, 0), g(0, 1), g(0, 2), g(0, 3)]);
+    assert!(b.route(g(0, 0), g(6, 1)).is_none());
+}
