@@ -37,6 +37,9 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
                 FETCH
             };
         }
+        if let Some(e) = cause.downcast_ref::<hexmatrix_graph::Error>() {
+            return if e.is_bad_input() { BAD_INPUT } else { INTERNAL };
+        }
         if cause.downcast_ref::<hexmatrix_warm::Error>().is_some() {
             return REDIS;
         }

@@ -3,5 +3,6 @@
 mod cli;
 mod crop;
 mod fetch;
+mod graph;
 mod matrix;
 mod warm;

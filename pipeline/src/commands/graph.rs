@@ -84,7 +84,10 @@ pub fn build(
 ) -> anyhow::Result<GraphSummary> {
     let profile = Profile::by_name(profile)?;
     let input_len = std::fs::metadata(input)
-        .with_context(|| format!("cannot read input {}", input.display()))?
+        .map_err(|source| hexmatrix_graph::Error::Input {
+            path: input.to_path_buf(),
+            source,
+        })?
         .len();
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

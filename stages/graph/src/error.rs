@@ -19,6 +19,14 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The input PBF cannot be opened or read.
+    #[error("cannot read input {path}: {source}")]
+    Input {
+        /// The input file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The PBF could not be decoded.
     #[error("{path}: cannot decode PBF (blob {blob}): {source}")]
     Pbf {
@@ -100,6 +108,13 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the error is about the input (a bad or empty PBF, an unknown
+    /// profile, a refused graph.ch or Parquet file) rather than the machine.
+    #[must_use]
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Io { .. })
+    }
+
     /// An I/O error on `path`.
     pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Self {
         Self::Io {

@@ -142,4 +142,3 @@ fn resolve_one(r: &RawRestriction, d: &OsmData, g: &RoadGraph, by_head: &[u32]) 
     }
     Outcome::Applied(rules)
 }
-

@@ -115,11 +115,15 @@ fn hex(bytes: &[u8]) -> String {
 
 fn sha256_file(path: &Path) -> Result<[u8; 32]> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let input_error = |source| Error::Input {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(input_error)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        let n = f.read(&mut buf).map_err(input_error)?;
         if n == 0 {
             break;
         }
