@@ -25,8 +25,24 @@ pub enum Error {
         /// The underlying error.
         source: parquet::errors::ParquetError,
     },
-    /// Building an Arrow batch failed (a schema mismatch: a bug, reported rather than panicking).
-    #[error("building arrow batch for {path}: {source}")]
+    /// Reading a Parquet file failed.
+    #[error("reading parquet file {path}: {source}")]
+    ParquetRead {
+        /// The file being read.
+        path: PathBuf,
+        /// The underlying error.
+        source: parquet::errors::ParquetError,
+    },
+    /// A Parquet file lacks a column, or has it with another type.
+    #[error("{path}: column {column} is missing or has an unexpected type")]
+    Column {
+        /// The file.
+        path: PathBuf,
+        /// The column name.
+        column: String,
+    },
+    /// An Arrow batch could not be built or decoded.
+    #[error("arrow batch of {path}: {source}")]
     Arrow {
         /// The file the batch was meant for.
         path: PathBuf,

@@ -1,13 +1,19 @@
 //! The bridge to `hexmatrix_graph`: its hierarchy seen through this crate's search
 //! traits, and loading a graph directory.
 
+use std::fs::File;
 use std::path::Path;
 
-use hexmatrix_graph::{CH_FILE, ChEdge, ContractionHierarchy, read_nodes};
+use arrow_array::cast::AsArray as _;
+use arrow_array::types::UInt32Type;
+use hexmatrix_graph::{CH_FILE, ChEdge, ContractionHierarchy, EDGES_FILE, read_nodes};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Error, Result};
 use crate::hierarchy::{Hierarchy, RoutingGraph, UpEdge};
 use crate::job::{MatrixCounters, MatrixOptions, MatrixSummary, Prepared};
+use crate::snap::Roads;
 
 impl UpEdge for ChEdge {
     #[inline]
@@ -66,8 +72,15 @@ pub fn prepare(opts: MatrixOptions) -> Result<Prepared<ContractionHierarchy>> {
     let ch = ContractionHierarchy::load(&dir.join(CH_FILE)).map_err(graph_err)?;
     let nodes = read_nodes(&dir).map_err(graph_err)?;
     check_sizes(&dir, &ch, nodes.lat.len())?;
+    let segments = read_segments(&dir.join(EDGES_FILE))?;
     let profile = Some(ch.header().profile.clone());
-    Prepared::new(opts, ch, &nodes.lat, &nodes.lon, &nodes.in_main, profile)
+    let roads = Roads {
+        lat: &nodes.lat,
+        lon: &nodes.lon,
+        in_main: &nodes.in_main,
+        segments: &segments,
+    };
+    Prepared::new(opts, ch, roads, profile)
 }
 
 /// Computes the matrix of `opts` end to end: [`prepare`] then [`Prepared::run`].
@@ -76,6 +89,73 @@ pub fn prepare(opts: MatrixOptions) -> Result<Prepared<ContractionHierarchy>> {
 /// As [`prepare`] and [`Prepared::run`].
 pub fn build_matrix(opts: MatrixOptions, counters: &MatrixCounters) -> Result<MatrixSummary> {
     prepare(opts)?.run(counters)
+}
+
+/// The road segments of `edges.parquet` (`from`, `to`, `highway`) as undirected
+/// node pairs, ferries left out: a cell at sea is not on a road.
+///
+/// # Errors
+/// [`Error::Io`] or [`Error::Parquet`] naming the file, [`Error::Column`] if a column
+/// is missing or of another type.
+pub fn read_segments(path: &Path) -> Result<Vec<(u32, u32)>> {
+    let pq = |source| Error::ParquetRead {
+        path: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(Error::io(path))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
+    let wanted = ["from", "to", "highway"];
+    let fields = builder.parquet_schema();
+    let indices: Vec<usize> = wanted
+        .iter()
+        .map(|name| {
+            fields
+                .columns()
+                .iter()
+                .position(|c| c.name() == *name)
+                .ok_or_else(|| Error::Column {
+                    path: path.to_owned(),
+                    column: (*name).to_string(),
+                })
+        })
+        .collect::<Result<_>>()?;
+    let mask = ProjectionMask::leaves(fields, indices);
+    let reader = builder.with_projection(mask).build().map_err(pq)?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|source| Error::Arrow {
+            path: path.to_owned(),
+            source,
+        })?;
+        let column = |name: &str| {
+            batch.column_by_name(name).ok_or_else(|| Error::Column {
+                path: path.to_owned(),
+                column: name.to_string(),
+            })
+        };
+        let bad = |name: &str| Error::Column {
+            path: path.to_owned(),
+            column: name.to_string(),
+        };
+        let from = column("from")?
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| bad("from"))?;
+        let to = column("to")?
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| bad("to"))?;
+        let highway = column("highway")?
+            .as_string_opt::<i32>()
+            .ok_or_else(|| bad("highway"))?;
+        for i in 0..batch.num_rows() {
+            if highway.value(i) != "ferry" {
+                let (a, b) = (from.value(i), to.value(i));
+                out.push((a.min(b), a.max(b)));
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }
 
 fn check_sizes(dir: &Path, ch: &ContractionHierarchy, nodes: usize) -> Result<()> {

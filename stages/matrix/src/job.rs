@@ -19,7 +19,7 @@ use crate::hierarchy::RoutingGraph;
 use crate::manifest::{CellCounts, GraphRef, Manifest, PartEntry, peak_rss_bytes};
 use crate::schema;
 use crate::search::StatePool;
-use crate::snap::Snapper;
+use crate::snap::{Roads, Snapper};
 use crate::writer::{CellRow, write_cells};
 
 /// What to compute and where to write it.
@@ -84,8 +84,7 @@ pub struct Prepared<G> {
 }
 
 impl<G: RoutingGraph> Prepared<G> {
-    /// Covers the bbox with cells and snaps their centres to the graph nodes
-    /// (`lat`, `lon`, `in_main`, index = graph node id).
+    /// Covers the bbox with cells and snaps their centres to the `roads` of `graph`.
     ///
     /// # Errors
     /// [`Error::Resolution`], [`Error::Option`] for a bad radius or block size,
@@ -93,9 +92,7 @@ impl<G: RoutingGraph> Prepared<G> {
     pub fn new(
         opts: MatrixOptions,
         graph: G,
-        lat: &[f64],
-        lon: &[f64],
-        in_main: &[bool],
+        roads: Roads<'_>,
         profile: Option<String>,
     ) -> Result<Self> {
         let started = Instant::now();
@@ -120,7 +117,13 @@ impl<G: RoutingGraph> Prepared<G> {
         if opts.origin_block_size == Some(0) {
             return Err(bad("origin_block_size", &0, "must be at least 1"));
         }
-        let snapper = Snapper::new(lat, lon, in_main, &opts.bbox, radius_m);
+        let Roads {
+            lat,
+            lon,
+            in_main,
+            segments,
+        } = roads;
+        let snapper = Snapper::new(lat, lon, in_main, segments, &opts.bbox, radius_m);
         let rows: Vec<CellRow> = cells::cover_bbox(&opts.bbox, res)?
             .into_iter()
             .map(|cell| {
@@ -325,6 +328,8 @@ impl<G: RoutingGraph> Prepared<G> {
                 dir: self.opts.graph_dir.display().to_string(),
                 profile: self.profile.clone(),
             },
+            matrix_s,
+            threads: rayon::current_num_threads(),
             elapsed_s: self.started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
         };

@@ -9,6 +9,7 @@ use arrow_array::types::{Float32Type, Float64Type, UInt32Type, UInt64Type};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::*;
+use crate::snap::Snapper;
 use crate::testgraph::TestGraph;
 
 const SIDE: usize = 12;
@@ -29,6 +30,20 @@ fn options(out: &Path) -> MatrixOptions {
         max_duration_s: None,
         snap_radius_m: Some(300.0),
         origin_block_size: Some(7),
+    }
+}
+
+fn roads<'a>(
+    lat: &'a [f64],
+    lon: &'a [f64],
+    in_main: &'a [bool],
+    segments: &'a [(u32, u32)],
+) -> Roads<'a> {
+    Roads {
+        lat,
+        lon,
+        in_main,
+        segments,
     }
 }
 
@@ -57,7 +72,7 @@ fn read_cells(dir: &Path) -> CellsFile {
             status.insert(cell.value(i), st.value(i).to_owned());
             if st.value(i) == "ok" {
                 node.insert(cell.value(i), n.value(i));
-                assert!(snap.value(i) <= 300.0);
+                assert!(snap.value(i) >= 0.0);
             } else {
                 assert!(n.is_null(i));
             }
@@ -140,11 +155,17 @@ fn matrix_matches_dijkstra_and_the_contract() {
     let n = SIDE * SIDE;
     let g = TestGraph::random(n, 10, 5);
     let (lat, lon) = coords(n);
+    let segs = Snapper::node_segments(n);
     let in_main: Vec<bool> = (0..n).map(|i| i % 17 != 3).collect();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("matrix");
-    let prepared =
-        Prepared::new(options(&out), g, &lat, &lon, &in_main, Some("car".into())).unwrap();
+    let prepared = Prepared::new(
+        options(&out),
+        g,
+        roads(&lat, &lon, &in_main, &segs),
+        Some("car".into()),
+    )
+    .unwrap();
     let counts = prepared.cell_counts();
     assert!(
         counts.ok > 20 && counts.no_road > 0 && counts.unroutable > 0,
@@ -213,6 +234,12 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
     let n = SIDE * SIDE;
     let (lat, lon) = coords(n);
     let in_main = vec![true; n];
+    // Snap to the road segments of the graph rather than to nodes alone.
+    let segs: Vec<(u32, u32)> = TestGraph::random(n, 0, 9)
+        .edges
+        .iter()
+        .map(|e| (e.0, e.1))
+        .collect();
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("m");
     std::fs::create_dir_all(out.join("stale")).unwrap();
@@ -220,7 +247,7 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
     opts.max_duration_s = Some(150.0);
     opts.origin_block_size = None;
     let g = TestGraph::random(n, 0, 9);
-    let summary = Prepared::new(opts, g, &lat, &lon, &in_main, None)
+    let summary = Prepared::new(opts, g, roads(&lat, &lon, &in_main, &segs), None)
         .unwrap()
         .run(&MatrixCounters::default())
         .unwrap();
@@ -258,24 +285,25 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
 #[test]
 fn bad_options_are_refused() {
     let (lat, lon) = coords(4);
+    let segs = Snapper::node_segments(4);
     let g = || TestGraph::random(4, 0, 1);
     let out = PathBuf::from("unused");
     let mut o = options(&out);
     o.resolution = 12;
     assert!(matches!(
-        Prepared::new(o, g(), &lat, &lon, &[true; 4], None),
+        Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
         Err(Error::Resolution(12))
     ));
     let mut o = options(&out);
     o.snap_radius_m = Some(-1.0);
     assert!(matches!(
-        Prepared::new(o, g(), &lat, &lon, &[true; 4], None),
+        Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
         Err(Error::Option { .. })
     ));
     let mut o = options(&out);
     o.max_duration_s = Some(0.0);
     assert!(matches!(
-        Prepared::new(o, g(), &lat, &lon, &[true; 4], None),
+        Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
         Err(Error::Option { .. })
     ));
 }

@@ -73,6 +73,10 @@ pub struct Manifest {
     pub parts: Vec<PartEntry>,
     /// The graph used.
     pub graph: GraphRef,
+    /// Seconds spent searching and writing the parts (after loading and snapping).
+    pub matrix_s: f64,
+    /// Worker threads of the search.
+    pub threads: usize,
     /// Wall time of the stage, seconds.
     pub elapsed_s: f64,
     /// Peak resident memory of the process, bytes.
