@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 bin=target/release/hexmatrix
 dataset=datasets/valletta.toml
-out=outputs/valletta/demo
+out=outputs/valletta/demo-redis
 mkdir -p "$out"
 
 redis_pid=""
@@ -23,9 +23,8 @@ if [ -z "$redis_url" ]; then
     exit 1
   fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$out/redis"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out/redis" \
-    --daemonize no >"$out/redis/redis.log" 2>&1 &
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$out" \
+    --daemonize no >"$out/redis.log" 2>&1 &
   redis_pid=$!
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis_url="redis://127.0.0.1:$port/0"
@@ -33,11 +32,10 @@ if [ -z "$redis_url" ]; then
 fi
 
 set -x
-"$bin" crop --dataset "$dataset" --output "$out/city.osm.pbf"
-"$bin" graph --input "$out/city.osm.pbf" --profile car --output "$out/graph-car"
-"$bin" matrix --dataset "$dataset" --graph "$out/graph-car" --output "$out/matrix"
-"$bin" warm --matrix "$out/matrix" --redis "$redis_url" --version demo
-# Valletta City Gate -> Sliema ferries -> Birkirkara: every ordered pair, as the gateway reads it.
-"$bin" lookup --redis "$redis_url" 35.8968,14.5119 35.9110,14.5040 35.8955,14.4650
+"$bin" run "$dataset" --redis "$redis_url" --outputs outputs
+# Valletta City Gate, Sliema ferries, Birkirkara: every ordered pair, read as the gateway reads it.
+"$bin" lookup --redis "$redis_url" --pointer-key route:valletta:current \
+  35.8968,14.5119 35.9110,14.5040 35.8955,14.4650
+"$bin" lookup --redis "$redis_url" --pointer-key route:valletta:current --sample 1000
 set +x
-echo "demo: outputs are under $out (city.osm.pbf, graph-car/, matrix/)"
+echo "demo: outputs are under outputs/valletta/current/ (city.osm.pbf, graph-car/, matrix/, manifest.json)"

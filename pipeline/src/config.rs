@@ -8,6 +8,9 @@ use serde::Deserialize;
 /// A dataset file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The command line is incomplete or contradictory.
+    #[error("{0}")]
+    Usage(String),
     /// The file could not be read.
     #[error("cannot read dataset file {path}: {source}")]
     Read {
@@ -57,7 +60,6 @@ pub struct Dataset {
     /// H3 resolution of the matrix.
     pub resolution: u8,
     /// Vehicle profile name.
-    #[expect(dead_code, reason = "used by `graph` once it lands")]
     pub profile: String,
     /// Optional matrix duration limit in seconds.
     pub max_duration_s: Option<f64>,

@@ -18,12 +18,14 @@ pub const FETCH: u8 = 3;
 /// Redis could not be reached, refused a write, or failed verification.
 pub const REDIS: u8 = 4;
 /// Another run holds the lock.
-#[expect(dead_code, reason = "used once `run` lands")]
 pub const LOCKED: u8 = 5;
 
 /// Maps an error chain to an exit code by the typed errors it carries.
 pub fn code_for(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
+        if cause.downcast_ref::<crate::lock::Locked>().is_some() {
+            return LOCKED;
+        }
         if cause.downcast_ref::<hexmatrix_osm::Error>().is_some()
             || cause.downcast_ref::<crate::config::ConfigError>().is_some()
         {
@@ -38,7 +40,11 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
             };
         }
         if let Some(e) = cause.downcast_ref::<hexmatrix_graph::Error>() {
-            return if e.is_bad_input() { BAD_INPUT } else { INTERNAL };
+            return if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                INTERNAL
+            };
         }
         if cause.downcast_ref::<hexmatrix_warm::Error>().is_some() {
             return REDIS;

@@ -4,14 +4,16 @@
 
 mod cli;
 mod commands;
-#[allow(dead_code, reason = "stage commands adopt these as they land")]
 mod config;
 mod download;
 mod exit;
-#[allow(dead_code, reason = "stage commands adopt these as they land")]
+mod lock;
+mod manifest;
 mod memory;
-#[allow(dead_code, reason = "stage commands adopt these as they land")]
+mod outputs;
 mod progress;
+mod stage;
+mod version;
 
 use std::process::ExitCode;
 

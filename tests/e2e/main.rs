@@ -1,8 +1,15 @@
 //! End-to-end tests: the real `hexmatrix` binary in a fresh temp dir.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking, helpers included"
+)]
+
 mod cli;
 mod crop;
 mod fetch;
 mod graph;
 mod matrix;
+mod run;
 mod warm;

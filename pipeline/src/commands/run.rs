@@ -1,12 +1,349 @@
-//! `hexmatrix run`.
+//! `hexmatrix run`: every stage for one dataset, incremental and atomic.
+//!
+//! fetch → crop → graph → matrix → warm, each into its own place under
+//! `outputs/NAME/<version>/`. The version is a hash of what determines the
+//! result, so an unchanged region gives the same version and every stage finds
+//! its complete output and a matching record, and is skipped. Each stage writes
+//! to a temporary path and renames into place, so a run killed at any point
+//! leaves the previous good outputs (and the cache pointer) as they were.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+
+use crate::config::Dataset;
+use crate::download::Outcome;
+use crate::lock::DatasetLock;
+use crate::manifest::{InputFile, RunManifest, StageRecord};
+use crate::outputs::DatasetOutputs;
 use crate::progress::Context;
+use crate::stage::{Counts, StagePlan};
+use crate::version::{TOOL_VERSION, sha256_file, version_string};
+use hexmatrix_matrix::job::MatrixOptions;
 
 /// Arguments of `hexmatrix run`.
 #[derive(Debug, clap::Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// The dataset file, e.g. `datasets/valletta.toml`.
+    pub dataset: PathBuf,
+    /// Redis to warm (`redis://[user:pass@]host:port/db`); also `HEXMATRIX_REDIS`.
+    #[arg(long, env = "HEXMATRIX_REDIS", conflicts_with = "no_warm")]
+    pub redis: Option<String>,
+    /// Stop after the matrix: do not load Redis.
+    #[arg(long)]
+    pub no_warm: bool,
+    /// Run every stage even when its inputs and parameters are unchanged.
+    #[arg(long)]
+    pub force: bool,
+    /// Root of the outputs tree.
+    #[arg(long, default_value = "outputs")]
+    pub outputs: PathBuf,
+}
+
+fn input_file(path: &Path) -> anyhow::Result<InputFile> {
+    let sha256 =
+        sha256_file(path).with_context(|| format!("cannot hash input {}", path.display()))?;
+    let bytes = std::fs::metadata(path)?.len();
+    Ok(InputFile {
+        path: path.display().to_string(),
+        sha256,
+        bytes,
+    })
+}
+
+fn counts(pairs: &[(&str, u64)]) -> Counts {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+}
+
+fn key(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.clone()))
+        .collect()
+}
 
 /// Runs `hexmatrix run`.
-pub fn run(_args: &RunArgs, _ctx: &Context) -> anyhow::Result<()> {
-    anyhow::bail!("`hexmatrix run` is not implemented yet")
+pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
+    let started = Instant::now();
+    if args.redis.is_none() && !args.no_warm {
+        anyhow::bail!(crate::config::ConfigError::Usage(
+            "give --redis URL (or set HEXMATRIX_REDIS) to warm the cache, or --no-warm".into()
+        ));
+    }
+    let ds = Dataset::load(&args.dataset)?;
+    let outs = DatasetOutputs::new(&args.outputs, &ds.name);
+    let _lock = DatasetLock::acquire(&outs.lock_path())?;
+    let previous = outs.current();
+    tracing::info!(
+        target: "run",
+        "[run] dataset {} ({}): stages fetch, crop, graph, matrix{}; current version {}",
+        ds.name,
+        args.dataset.display(),
+        if args.redis.is_some() { ", warm" } else { "" },
+        previous.as_deref().unwrap_or("none")
+    );
+    let mut stages: Vec<StageRecord> = Vec::new();
+
+    // fetch: the region file, downloaded (resumable, md5-checked) unless a local copy is named.
+    let fetch_started = Instant::now();
+    let fetched = super::fetch::fetch_dataset(
+        &args.dataset,
+        &ds,
+        None,
+        &crate::download::Options::default(),
+        ctx,
+    )
+    .context("stage fetch failed")?;
+    let region_input = input_file(&fetched.path)?;
+    let (fetch_status, fetch_note) = match &fetched.outcome {
+        Outcome::Downloaded { resumed_from } => (
+            "ran",
+            format!("downloaded (resumed from byte {resumed_from})"),
+        ),
+        Outcome::Copied => ("ran", "copied from a local source".to_owned()),
+        Outcome::Unchanged => ("skipped", "remote file unchanged".to_owned()),
+        Outcome::InPlace => ("skipped", "local region file".to_owned()),
+    };
+    stages.push(StageRecord {
+        stage: "fetch".into(),
+        status: fetch_status.into(),
+        note: fetch_note,
+        key: key(&[("region_sha256", region_input.sha256.clone())]),
+        counts: BTreeMap::from([("bytes".to_owned(), region_input.bytes)]),
+        elapsed_s: fetch_started.elapsed().as_secs_f64(),
+        peak_rss_bytes: None,
+    });
+    let region = fetched.path;
+
+    let max_duration = ds
+        .max_duration_s
+        .map_or_else(|| "none".to_owned(), |d| d.to_string());
+    let params = key(&[
+        ("bbox", ds.bbox.to_string()),
+        ("profile", ds.profile.clone()),
+        ("resolution", ds.resolution.to_string()),
+        ("max_duration_s", max_duration.clone()),
+    ]);
+    let version = version_string(
+        &ds.name,
+        &[
+            ("region_sha256", region_input.sha256.clone()),
+            ("bbox", ds.bbox.to_string()),
+            ("profile", ds.profile.clone()),
+            ("resolution", ds.resolution.to_string()),
+            ("max_duration_s", max_duration.clone()),
+        ],
+    );
+    let vdir = outs.version_dir(&version);
+    let records = vdir.join("stages");
+    tracing::info!(target: "run", "[run] dataset {} version {version} -> {}", ds.name, vdir.display());
+
+    let city = vdir.join("city.osm.pbf");
+    let crop = StagePlan {
+        name: "crop",
+        output: city.clone(),
+        key: key(&[
+            ("region_sha256", region_input.sha256.clone()),
+            ("bbox", ds.bbox.to_string()),
+        ]),
+    };
+    stages.push(crop.execute(&records, args.force, || {
+        let c = super::crop::execute(&region, &ds.bbox, &city, ctx)?;
+        Ok(counts(&[
+            ("nodes", c.nodes),
+            ("ways", c.ways),
+            ("relations", c.relations),
+        ]))
+    })?);
+
+    let graph_dir = vdir.join(format!("graph-{}", ds.profile));
+    let graph = StagePlan {
+        name: "graph",
+        output: graph_dir.clone(),
+        key: key(&[
+            ("city_sha256", input_file(&city)?.sha256),
+            ("profile", ds.profile.clone()),
+        ]),
+    };
+    stages.push(graph.execute(&records, args.force, || {
+        let g = super::graph::build(&city, &ds.profile, &graph_dir, ctx)?;
+        Ok(counts(&[
+            ("nodes", g.nodes),
+            ("edges", g.edges),
+            ("main_nodes", g.main_nodes),
+        ]))
+    })?);
+
+    let matrix_dir = vdir.join("matrix");
+    let matrix = StagePlan {
+        name: "matrix",
+        output: matrix_dir.clone(),
+        key: key(&[
+            (
+                "graph_ch_sha256",
+                input_file(&graph_dir.join("graph.ch"))?.sha256,
+            ),
+            ("bbox", ds.bbox.to_string()),
+            ("resolution", ds.resolution.to_string()),
+            ("max_duration_s", max_duration),
+        ]),
+    };
+    stages.push(matrix.execute(&records, args.force, || {
+        let m = super::matrix::build(
+            MatrixOptions {
+                graph_dir: graph_dir.clone(),
+                bbox: ds.bbox,
+                resolution: ds.resolution,
+                output_dir: matrix_dir.clone(),
+                max_duration_s: ds.max_duration_s,
+                snap_radius_m: None,
+                origin_block_size: None,
+            },
+            ctx,
+        )?;
+        Ok(counts(&[
+            ("cells_ok", m.cells.ok),
+            ("cells_no_road", m.cells.no_road),
+            ("cells_unroutable", m.cells.unroutable),
+            ("pairs", m.pairs),
+            ("unreachable_pairs", m.unreachable_pairs),
+        ]))
+    })?);
+
+    if let Some(redis) = &args.redis {
+        // warm has its own completion check in Redis (a finished load of this version is a
+        // no-op), so it is always called; the pointer moves only after verification.
+        let pointer = format!("route:{}:current", ds.name);
+        let warm_started = Instant::now();
+        crate::memory::reset_peak();
+        let w = super::warm::execute(
+            &warm_args(&matrix_dir, redis, &version, &pointer, args.force)?,
+            ctx,
+        )
+        .context("stage warm failed")?;
+        stages.push(StageRecord {
+            stage: "warm".into(),
+            status: "ran".into(),
+            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
+            key: key(&[("version", version.clone()), ("redis", redact(redis))]),
+            counts: counts(&[
+                ("keys_written", w.keys_written),
+                ("keys_total", w.keys_total),
+                ("no_route_keys", w.no_route_keys),
+            ]),
+            elapsed_s: warm_started.elapsed().as_secs_f64(),
+            peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        });
+    }
+
+    let manifest = RunManifest {
+        dataset: ds.name.clone(),
+        version: version.clone(),
+        tool_version: TOOL_VERSION.to_owned(),
+        inputs: vec![region_input],
+        parameters: params,
+        stages,
+        elapsed_s: started.elapsed().as_secs_f64(),
+        finished_unix: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    manifest.write(&vdir.join("manifest.json"))?;
+    outs.set_current(&version).with_context(|| {
+        format!(
+            "cannot point {}/current at {version}",
+            outs.root().display()
+        )
+    })?;
+    print_table(&manifest, &vdir);
+    Ok(())
+}
+
+/// `warm` arguments with the CLI's defaults for everything `run` does not set.
+fn warm_args(
+    matrix: &Path,
+    redis: &str,
+    version: &str,
+    pointer: &str,
+    force: bool,
+) -> anyhow::Result<super::warm::WarmArgs> {
+    #[derive(clap::Parser)]
+    struct Wrapper {
+        #[command(flatten)]
+        args: super::warm::WarmArgs,
+    }
+    let mut argv = vec![
+        "warm".to_owned(),
+        "--matrix".to_owned(),
+        matrix.display().to_string(),
+        "--redis".to_owned(),
+        redis.to_owned(),
+        "--version".to_owned(),
+        version.to_owned(),
+        "--pointer-key".to_owned(),
+        pointer.to_owned(),
+    ];
+    if force {
+        argv.push("--force".to_owned());
+    }
+    Ok(<Wrapper as clap::Parser>::try_parse_from(argv)?.args)
+}
+
+/// A Redis URL without its password, for manifests and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn print_table(manifest: &RunManifest, vdir: &Path) {
+    let mut lines = vec![format!(
+        "{:<8} {:<8} {:>9} {:>11}  {}",
+        "stage", "status", "time", "peak RSS", "counts"
+    )];
+    for s in &manifest.stages {
+        let counts: Vec<String> = s.counts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(format!(
+            "{:<8} {:<8} {:>8.2}s {:>11}  {}",
+            s.stage,
+            s.status,
+            s.elapsed_s,
+            s.peak_rss_bytes
+                .map_or_else(|| "-".into(), crate::memory::mib),
+            counts.join(" ")
+        ));
+    }
+    lines.push(format!(
+        "version {} in {:.2}s; outputs in {}; manifest {}",
+        manifest.version,
+        manifest.elapsed_s,
+        vdir.display(),
+        vdir.join("manifest.json").display()
+    ));
+    #[expect(
+        clippy::print_stdout,
+        reason = "the end-of-run table is the command's output"
+    )]
+    {
+        println!("{}", lines.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_passwords_only() {
+        assert_eq!(redact("redis://u:secret@h:6379/0"), "redis://***@h:6379/0");
+        assert_eq!(
+            redact("redis://127.0.0.1:6379/0"),
+            "redis://127.0.0.1:6379/0"
+        );
+    }
 }

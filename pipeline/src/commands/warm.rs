@@ -112,6 +112,15 @@ impl WarmArgs {
 
 /// Runs `hexmatrix warm`.
 pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
+    execute(args, ctx).map(drop)
+}
+
+/// Loads, verifies and makes current, with progress on `ctx`; logs and returns the
+/// summary. Used by `warm` and `run`.
+///
+/// # Errors
+/// Bad options, an incomplete matrix, or any Redis failure (the pointer is then unchanged).
+pub fn execute(args: &WarmArgs, ctx: &Context) -> anyhow::Result<WarmSummary> {
     let started = Instant::now();
     let opts = args.options()?;
     let destination = match &opts.sink {
@@ -150,7 +159,7 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
         )
     })?;
     report(&summary, started);
-    Ok(())
+    Ok(summary)
 }
 
 fn report(s: &WarmSummary, started: Instant) {

@@ -1,0 +1,114 @@
+//! Running one stage of `hexmatrix run`: skip when its key (input hashes and
+//! parameters) matches the record an earlier run left beside a complete output,
+//! otherwise run it, measure time and peak memory, and record it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::manifest::{StageRecord, read_stage_record};
+use crate::memory;
+
+/// Counts a stage reports (nodes kept, pairs, keys…).
+pub type Counts = BTreeMap<String, u64>;
+
+/// One stage as `run` sees it.
+pub struct StagePlan {
+    /// Stage name (`crop`, `graph`, …).
+    pub name: &'static str,
+    /// The stage's complete output (file or directory); its presence plus a matching
+    /// record means the stage can be skipped.
+    pub output: PathBuf,
+    /// Input hashes and parameters that determine the output.
+    pub key: BTreeMap<String, String>,
+}
+
+impl StagePlan {
+    fn record_path(&self, records_dir: &Path) -> PathBuf {
+        records_dir.join(format!("{}.json", self.name))
+    }
+
+    /// Runs the stage unless `force` is false and an identical complete output exists.
+    ///
+    /// # Errors
+    /// Whatever the stage returns, with the stage name as context.
+    pub fn execute(
+        &self,
+        records_dir: &Path,
+        force: bool,
+        body: impl FnOnce() -> anyhow::Result<Counts>,
+    ) -> anyhow::Result<StageRecord> {
+        let record_path = self.record_path(records_dir);
+        if !force
+            && self.output.exists()
+            && let Some(previous) = read_stage_record(&record_path)
+            && previous.key == self.key
+        {
+            tracing::info!(
+                target: "run",
+                "[{}] unchanged, skipped: {} is complete for the same inputs and parameters",
+                self.name,
+                self.output.display()
+            );
+            return Ok(StageRecord {
+                status: "skipped".into(),
+                note: "inputs and parameters unchanged".into(),
+                elapsed_s: 0.0,
+                peak_rss_bytes: None,
+                ..previous
+            });
+        }
+        let measured = memory::reset_peak();
+        let start = Instant::now();
+        tracing::info!(target: "run", "[{}] running -> {}", self.name, self.output.display());
+        let counts = body().map_err(|e| e.context(format!("stage {} failed", self.name)))?;
+        let record = StageRecord {
+            stage: self.name.to_owned(),
+            status: "ran".into(),
+            note: String::new(),
+            key: self.key.clone(),
+            counts,
+            elapsed_s: start.elapsed().as_secs_f64(),
+            peak_rss_bytes: if measured {
+                memory::peak_rss_bytes()
+            } else {
+                None
+            },
+        };
+        crate::outputs::write_atomic(&record_path, &serde_json::to_vec_pretty(&record)?)?;
+        Ok(record)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_execution_with_same_key_is_skipped_and_a_new_key_reruns() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out.txt");
+        let mut plan = StagePlan {
+            name: "demo",
+            output: out.clone(),
+            key: BTreeMap::from([("input".to_owned(), "aaa".to_owned())]),
+        };
+        let mut runs = 0;
+        let mut body = || -> anyhow::Result<Counts> {
+            runs += 1;
+            std::fs::write(&out, b"x")?;
+            Ok(Counts::from([("things".to_owned(), 3)]))
+        };
+        let first = plan.execute(dir.path(), false, &mut body).unwrap();
+        assert_eq!(first.status, "ran");
+        let second = plan.execute(dir.path(), false, &mut body).unwrap();
+        assert_eq!(second.status, "skipped");
+        assert_eq!(second.counts["things"], 3);
+        plan.key.insert("input".into(), "bbb".into());
+        let third = plan.execute(dir.path(), false, &mut body).unwrap();
+        assert_eq!(third.status, "ran");
+        let forced = plan.execute(dir.path(), true, &mut body).unwrap();
+        assert_eq!(forced.status, "ran");
+        assert_eq!(runs, 3);
+    }
+}

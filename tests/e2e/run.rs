@@ -1,0 +1,235 @@
+//! `hexmatrix run` on the bundled Valletta dataset: every stage, the cache
+//! warmed in a real `redis-server`, the unchanged re-run that does no work, the
+//! dataset lock, and a run killed with SIGKILL that leaves the good outputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use hexmatrix_warm::fixture::RedisServer;
+
+fn valletta() -> PathBuf {
+    // The dataset reads ../shared/datasets/malta-latest.osm.pbf; make a missing
+    // file loud under CI=true instead of a confusing download attempt.
+    let _ = hexmatrix_osm::fixture::shared_dataset("malta-latest.osm.pbf");
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasets/valletta.toml"
+    ))
+}
+
+fn hexmatrix(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hexmatrix"));
+    cmd.args(["--progress", "never"])
+        .args(args)
+        .env_remove("HEXMATRIX_REDIS");
+    cmd
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn manifest(outputs: &Path) -> serde_json::Value {
+    let current = outputs.join("valletta/current");
+    let bytes = std::fs::read(current.join("manifest.json")).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn statuses(m: &serde_json::Value) -> Vec<(String, String)> {
+    m["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["stage"].as_str().unwrap().to_owned(),
+                s["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn run_warms_redis_then_an_unchanged_rerun_skips_every_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let server = RedisServer::start();
+    let dataset = valletta();
+    let args = [
+        "run",
+        dataset.to_str().unwrap(),
+        "--redis",
+        &server.url(),
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ];
+    let out = hexmatrix(&args).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let m = manifest(&outputs);
+    let version = m["version"].as_str().unwrap().to_owned();
+    assert!(version.starts_with("valletta-"), "{version}");
+    let stages = statuses(&m);
+    let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["fetch", "crop", "graph", "matrix", "warm"]);
+    for (name, status) in &stages[1..] {
+        assert_eq!(status, "ran", "{name} on the first run");
+    }
+    assert_eq!(m["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    let matrix = &m["stages"][3]["counts"];
+    let ok = matrix["cells_ok"].as_u64().unwrap();
+    assert!(
+        ok > 100,
+        "Valletta has hundreds of drivable cells: {matrix}"
+    );
+    assert_eq!(matrix["pairs"].as_u64().unwrap(), ok * ok);
+    for file in ["city.osm.pbf", "graph-car/graph.ch", "matrix/cells.parquet"] {
+        assert!(
+            outputs.join("valletta/current").join(file).exists(),
+            "{file}"
+        );
+    }
+
+    // The gateway's view: the per-dataset pointer names this version, pairs are hits.
+    assert_eq!(server.cli(&["get", "route:valletta:current"]), version);
+    let lookup = hexmatrix(&[
+        "lookup",
+        "--redis",
+        &server.url(),
+        "--pointer-key",
+        "route:valletta:current",
+        "35.8968,14.5119",
+        "35.9110,14.5040",
+    ])
+    .output()
+    .unwrap();
+    let said = text(&lookup);
+    assert!(lookup.status.success(), "{said}");
+    assert_eq!(
+        said.matches(" m, ").count(),
+        2,
+        "two hits with distances: {said}"
+    );
+
+    // Nightly re-run over the same region: nothing recomputed, nothing rewritten.
+    let again = hexmatrix(&args).output().unwrap();
+    assert!(again.status.success(), "{}", text(&again));
+    let m2 = manifest(&outputs);
+    assert_eq!(m2["version"], m["version"]);
+    for (name, status) in &statuses(&m2)[..4] {
+        assert_eq!(status, "skipped", "{name} on the unchanged re-run");
+    }
+    assert!(
+        m2["stages"][4]["note"]
+            .as_str()
+            .unwrap()
+            .contains("AlreadyCurrent"),
+        "{}",
+        m2["stages"][4]
+    );
+}
+
+#[test]
+fn a_second_run_is_refused_while_the_dataset_is_locked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    std::fs::create_dir_all(outputs.join("valletta")).unwrap();
+    let lock = std::fs::File::create(outputs.join("valletta/.lock")).unwrap();
+    lock.lock().unwrap();
+    let dataset = valletta();
+    let out = hexmatrix(&[
+        "run",
+        dataset.to_str().unwrap(),
+        "--no-warm",
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(text(&out).contains("holds"), "{}", text(&out));
+    drop(lock);
+}
+
+#[test]
+fn run_without_redis_or_no_warm_is_a_usage_error() {
+    let dataset = valletta();
+    let out = hexmatrix(&["run", dataset.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--no-warm"), "{}", text(&out));
+}
+
+#[test]
+fn a_run_killed_at_any_point_leaves_the_previous_version_current_and_the_next_run_completes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let dataset = valletta();
+    let run = |dataset: &Path| {
+        hexmatrix(&[
+            "run",
+            dataset.to_str().unwrap(),
+            "--no-warm",
+            "--outputs",
+            outputs.to_str().unwrap(),
+        ])
+    };
+    let first = run(&dataset).output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    let good = manifest(&outputs);
+    let good_cells = std::fs::read(outputs.join("valletta/current/matrix/cells.parquet")).unwrap();
+
+    // The same city with a wider bbox: a new version, as after a map update.
+    let region = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/datasets/malta-latest.osm.pbf")
+        .canonicalize()
+        .unwrap();
+    let wider = tmp.path().join("valletta.toml");
+    std::fs::write(
+        &wider,
+        format!(
+            "name = \"valletta\"\nregion_url = \"https://example.invalid/malta.osm.pbf\"\n\
+             region_file = \"{}\"\nbbox = [14.45, 35.85, 14.54, 35.93]\nresolution = 9\n\
+             profile = \"car\"\n",
+            region.display()
+        ),
+    )
+    .unwrap();
+    for delay_ms in [30, 150, 400, 800] {
+        let mut child = run(&wider)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let finished = child.wait().unwrap().success();
+        let now = manifest(&outputs);
+        if !finished {
+            assert_eq!(
+                now["version"], good["version"],
+                "killed after {delay_ms} ms"
+            );
+            let cells =
+                std::fs::read(outputs.join("valletta/current/matrix/cells.parquet")).unwrap();
+            assert_eq!(cells, good_cells, "killed after {delay_ms} ms");
+        }
+    }
+    let after = run(&wider).output().unwrap();
+    assert!(after.status.success(), "{}", text(&after));
+    let new = manifest(&outputs);
+    assert_ne!(new["version"], good["version"]);
+    let old_dir = outputs
+        .join("valletta")
+        .join(good["version"].as_str().unwrap());
+    assert!(
+        old_dir.join("manifest.json").exists(),
+        "the previous version stays on disk"
+    );
+}
