@@ -81,7 +81,7 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<()> {
 
 /// A matrix part being written: rows are appended origin by origin (in ascending
 /// origin order, each with its destinations in ascending order) and handed to the
-/// Parquet writer every [`BATCH_ROWS`] rows.
+/// Parquet writer every `BATCH_ROWS` rows.
 pub struct PartWriter {
     path: PathBuf,
     schema: SchemaRef,
