@@ -65,7 +65,7 @@ impl PbfReader {
         &self.path
     }
 
-    /// The next data blobs, about [`BATCH_BYTES`] of them; empty at the end.
+    /// The next data blobs, about `BATCH_BYTES` of them; empty at the end.
     ///
     /// # Errors
     /// Truncation or framing damage, naming the blob.
