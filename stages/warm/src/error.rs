@@ -126,6 +126,22 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Whether the error lies in the input (matrix files, options) rather than in
+    /// Redis: lets the binary tell "bad input" from "Redis failure" exit codes.
+    #[must_use]
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            Self::Io { .. }
+                | Self::Parquet { .. }
+                | Self::Schema { .. }
+                | Self::Manifest { .. }
+                | Self::InvalidOption { .. }
+        )
+    }
+}
+
 /// The URL with its password replaced by `***`, for messages and logs.
 #[must_use]
 pub fn redact_url(url: &str) -> String {
@@ -145,6 +161,20 @@ pub fn redact_url(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    #[test]
+    fn input_errors_are_told_apart() {
+        let manifest = super::Error::Manifest {
+            path: "m/manifest.json".into(),
+            message: "not found".into(),
+        };
+        assert!(manifest.is_bad_input());
+        let verify = super::Error::Verify {
+            version: "v".into(),
+            message: "x".into(),
+        };
+        assert!(!verify.is_bad_input());
+    }
 
     #[test]
     fn passwords_are_masked() {
