@@ -97,7 +97,9 @@ pub enum Error {
         written: u64,
     },
     /// The loaded version failed verification; the pointer was not moved.
-    #[error("verification of version {version} failed: {message}; the pointer was not moved")]
+    #[error(
+        "verification of version {version} failed: {message}; the pointer was not moved (rerun with --force to reload every key)"
+    )]
     Verify {
         /// The version being verified.
         version: String,

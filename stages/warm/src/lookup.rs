@@ -88,7 +88,7 @@ pub fn current(conn: &mut Conn, pointer_key: &str, template: &KeyTemplate) -> Re
     let manifest = version::read_manifest(conn, &key)?.ok_or_else(|| Error::NoVersion {
         url: url.clone(),
         message: format!(
-            "{pointer_key} names version {version} but {key} does not exist (expired?)"
+            "{pointer_key} names version {version} but {key} does not exist (expired, or loaded with another --key-template prefix?)"
         ),
     })?;
     let template = KeyTemplate::parse(&manifest.key_template)?;
