@@ -62,7 +62,7 @@ fn killed_mid_load_keeps_the_pointer_and_the_rerun_resumes() {
     let big = write_matrix(
         &tmp.path().join("big"),
         &MatrixSpec {
-            ok_cells: 300,
+            ok_cells: 400,
             origin_block_size: 5,
             tag: "big".into(),
             ..MatrixSpec::default()
