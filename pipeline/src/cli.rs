@@ -8,7 +8,7 @@ use crate::commands;
 #[derive(Debug, Parser)]
 #[command(name = "hexmatrix", version, about, long_about = None)]
 pub struct Cli {
-    /// Progress bars: `auto` shows them only when stderr is a terminal.
+    /// Progress display: bars with rates on a terminal, or status lines for logs.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto, global = true)]
     pub progress: ProgressMode,
     /// Log format: human-readable text, or one JSON object per line for schedulers.
@@ -54,6 +54,6 @@ pub enum Command {
     Lookup(commands::lookup::LookupArgs),
     /// Download a dataset's region extract (resumable, md5-checked, skipped when unchanged).
     Fetch(commands::fetch::FetchArgs),
-    /// Run every stage for a dataset: fetch, crop, graph, matrix, warm, report.
+    /// Run every stage for a dataset: fetch, crop, graph, matrix, warm (incremental, atomic).
     Run(commands::run::RunArgs),
 }
