@@ -5,22 +5,27 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rayon::prelude::*;
-
 use crate::bucket::Buckets;
 use crate::error::Result;
 use crate::hierarchy::Hierarchy;
 use crate::search::StatePool;
 use crate::writer::PartWriter;
 
-/// Rows a block aims at when its size is chosen automatically: 2 Mi rows take 16 MiB
-/// of search results, whatever the number of cells.
+/// Most rows a block holds when its size is chosen automatically: 2 Mi rows take
+/// 16 MiB of search results, whatever the number of cells.
 pub const TARGET_BLOCK_ROWS: usize = 1 << 21;
 
-/// The automatic origin block size for `cells` routable cells.
+/// Fewest blocks a matrix is cut into when its size is chosen automatically, so that
+/// blocks (the unit of parallelism) keep every core busy on small cities too.
+pub const MIN_BLOCKS: usize = 8;
+
+/// The automatic origin block size for `cells` routable cells. It depends on the
+/// cell count only (not on the machine), so that part numbers are stable.
 #[must_use]
 pub fn default_block_size(cells: usize) -> usize {
-    TARGET_BLOCK_ROWS.div_ceil(cells.max(1)).clamp(1, 1 << 16)
+    let by_rows = TARGET_BLOCK_ROWS / cells.max(1);
+    let by_count = cells.div_ceil(MIN_BLOCKS);
+    by_rows.min(by_count).max(1)
 }
 
 /// What the search side knows about the routable cells, in ascending cell order.
@@ -51,8 +56,9 @@ pub struct BlockRows {
     pub distance: Vec<f32>,
 }
 
-/// Computes block `block` of `size` origins, in parallel over its origins; adds the
-/// number of pairs done to `pairs` as it goes.
+/// Computes block `block` of `size` origins, one origin after the other on the
+/// calling thread (blocks are the unit of parallelism); adds each origin's pairs to
+/// `pairs` as it goes.
 #[expect(
     clippy::too_many_arguments,
     reason = "the block's inputs, all borrowed"
@@ -72,13 +78,11 @@ pub fn compute<H: Hierarchy>(
     let origins = size.min(n - first);
     let mut duration = vec![u32::MAX; origins * n];
     let mut distance = vec![0.0_f32; origins * n];
-    duration
-        .par_chunks_mut(n)
-        .zip(distance.par_chunks_mut(n))
-        .enumerate()
-        .for_each(|(k, (dur, dist))| {
+    pool.with(|state| {
+        let rows = duration.chunks_mut(n).zip(distance.chunks_mut(n));
+        for (k, (dur, dist)) in rows.enumerate() {
             let i = first + k;
-            pool.with(|state| buckets.one_to_many(h, state, ends.sources[i], limit_ms, dur, dist));
+            buckets.one_to_many(h, state, ends.sources[i], limit_ms, dur, dist);
             dur[i] = 0;
             dist[i] = 0.0;
             if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
@@ -88,7 +92,8 @@ pub fn compute<H: Hierarchy>(
                 }
             }
             pairs.fetch_add(n as u64, Ordering::Relaxed);
-        });
+        }
+    });
     BlockRows {
         block,
         first,
@@ -123,26 +128,35 @@ pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Res
         beyond_limit: 0,
     };
     for k in 0..rows.origins {
-        let origin = cells[rows.first + k];
-        let dur = &rows.duration[k * n..(k + 1) * n];
-        let dist = &rows.distance[k * n..(k + 1) * n];
-        for j in 0..n {
-            if dur[j] == u32::MAX {
-                if limited {
-                    counts.beyond_limit += 1;
-                    continue;
-                }
-                counts.unreachable += 1;
-                w.push(origin, cells[j], None)?;
-            } else {
-                w.push(
-                    origin,
-                    cells[j],
-                    Some((dist[j], (f64::from(dur[j]) / 1000.0) as f32)),
-                )?;
-            }
-        }
+        let span = k * n..(k + 1) * n;
+        let (nulls, left_out) = w.push_origin(
+            cells[rows.first + k],
+            cells,
+            &rows.duration[span.clone()],
+            &rows.distance[span],
+            limited,
+        )?;
+        counts.unreachable += nulls;
+        counts.beyond_limit += left_out;
     }
     counts.rows = w.finish()?;
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_blocks_are_bounded_in_rows_and_at_least_eight() {
+        assert_eq!(default_block_size(0), 1);
+        assert_eq!(default_block_size(5), 1);
+        assert_eq!(default_block_size(349), 44);
+        assert_eq!(349_usize.div_ceil(default_block_size(349)), 8);
+        for cells in [2_308, 14_000, 60_000] {
+            let size = default_block_size(cells);
+            assert!(size * cells <= TARGET_BLOCK_ROWS, "{cells}");
+            assert!(cells.div_ceil(size) >= MIN_BLOCKS);
+        }
+    }
 }

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::mpsc;
 use std::time::Instant;
 
 use h3o::LatLng;
 use hexmatrix_osm::Bbox;
+use rayon::prelude::*;
 
-use crate::block::{self, BlockRows, Endpoints, PartCounts};
+use crate::block::{self, Endpoints, PartCounts};
 use crate::bucket::Buckets;
 use crate::cells::{self, CellStatus};
 use crate::error::{Error, Result};
@@ -256,26 +256,11 @@ impl<G: RoutingGraph> Prepared<G> {
             .origin_block_size
             .unwrap_or_else(|| block::default_block_size(n));
         let blocks = n.div_ceil(size);
-        // One writer thread encodes block k while the rayon pool searches block k+1;
-        // the channel holds at most one finished block, bounding memory to ~3 blocks.
-        let (tx, rx) = mpsc::sync_channel::<BlockRows>(1);
-        let parts = std::thread::scope(|scope| -> Result<Vec<(PartEntry, PartCounts)>> {
-            let writer = scope.spawn(|| -> Result<Vec<(PartEntry, PartCounts)>> {
-                let mut parts = Vec::new();
-                for rows in rx {
-                    let file = schema::part_name(rows.block);
-                    let counts = block::write(&dir.join(&file), &rows, &cells, limited)?;
-                    let entry = PartEntry {
-                        file,
-                        block: rows.block,
-                        origins: rows.origins,
-                        rows: counts.rows,
-                    };
-                    parts.push((entry, counts));
-                }
-                Ok(parts)
-            });
-            for b in 0..blocks {
+        // Blocks are the unit of parallelism: each rayon task searches one block and
+        // writes its part, so at most one block per worker thread is in memory.
+        let mut parts = (0..blocks)
+            .into_par_iter()
+            .map(|b| -> Result<(PartEntry, PartCounts)> {
                 let rows = block::compute(
                     g,
                     &buckets,
@@ -286,15 +271,18 @@ impl<G: RoutingGraph> Prepared<G> {
                     limit_ms,
                     &counters.pairs,
                 );
-                if tx.send(rows).is_err() {
-                    break; // the writer stopped on an error, returned below
-                }
-            }
-            drop(tx);
-            writer
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        })?;
+                let file = schema::part_name(b);
+                let counts = block::write(&dir.join(&file), &rows, &cells, limited)?;
+                let entry = PartEntry {
+                    file,
+                    block: b,
+                    origins: rows.origins,
+                    rows: counts.rows,
+                };
+                Ok((entry, counts))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        parts.sort_by_key(|(e, _)| e.block);
         let matrix_s = search_started.elapsed().as_secs_f64();
         let sum = |f: fn(&PartCounts) -> u64| parts.iter().map(|(_, c)| f(c)).sum::<u64>();
         let summary = MatrixSummary {

@@ -256,7 +256,13 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
     let cells = read_cells(&out);
     let (rows, manifest) = read_matrix(&out);
     assert_eq!(manifest["max_duration_s"], 150.0);
-    assert_eq!(manifest["parts"].as_array().unwrap().len(), 1);
+    // The automatic block size cuts the matrix into MIN_BLOCKS parts.
+    let size = block::default_block_size(cells.node.len());
+    assert_eq!(manifest["origin_block_size"].as_u64().unwrap(), size as u64);
+    assert_eq!(
+        manifest["parts"].as_array().unwrap().len(),
+        block::MIN_BLOCKS
+    );
     assert_eq!(
         check_against_oracle(&g, &cells, &rows, Some(150.0)),
         0,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
@@ -106,24 +106,34 @@ pub fn cells_properties() -> WriterProperties {
     base_properties().build()
 }
 
-/// Writer settings of matrix parts: sorted by origin then dest; dictionaries for the
-/// id columns (few distinct values) but not for the measures (nearly all distinct).
+/// Writer settings of matrix parts, sorted by origin then dest. The id columns are
+/// delta-encoded (runs of one origin, ascending dests: tiny deltas) instead of
+/// dictionary-encoded, which costs a hash per row; the measures use byte-stream
+/// split, which lets zstd find the repeated exponent bytes of nearby floats.
 #[must_use]
 pub fn matrix_properties() -> WriterProperties {
-    base_properties()
-        .set_sorting_columns(Some(vec![
-            SortingColumn {
-                column_idx: 0,
-                descending: false,
-                nulls_first: false,
-            },
-            SortingColumn {
-                column_idx: 1,
-                descending: false,
-                nulls_first: false,
-            },
-        ]))
-        .set_column_dictionary_enabled(ColumnPath::from(matrix::DISTANCE_M), false)
-        .set_column_dictionary_enabled(ColumnPath::from(matrix::DURATION_S), false)
-        .build()
+    let mut b = base_properties().set_sorting_columns(Some(vec![
+        SortingColumn {
+            column_idx: 0,
+            descending: false,
+            nulls_first: false,
+        },
+        SortingColumn {
+            column_idx: 1,
+            descending: false,
+            nulls_first: false,
+        },
+    ]));
+    for (column, encoding) in [
+        (matrix::ORIGIN, Encoding::DELTA_BINARY_PACKED),
+        (matrix::DEST, Encoding::DELTA_BINARY_PACKED),
+        (matrix::DISTANCE_M, Encoding::BYTE_STREAM_SPLIT),
+        (matrix::DURATION_S, Encoding::BYTE_STREAM_SPLIT),
+    ] {
+        let path = ColumnPath::from(column);
+        b = b
+            .set_column_dictionary_enabled(path.clone(), false)
+            .set_column_encoding(path, encoding);
+    }
+    b.build()
 }

@@ -90,8 +90,14 @@ pub struct PartWriter {
     dest: UInt64Builder,
     distance: Float32Builder,
     duration: Float32Builder,
+    scratch: Vec<f32>,
     staged: usize,
     rows: u64,
+}
+
+/// Milliseconds to seconds, in the output's `Float32`.
+fn seconds(ms: u32) -> f32 {
+    (f64::from(ms) / 1000.0) as f32
 }
 
 impl PartWriter {
@@ -115,31 +121,61 @@ impl PartWriter {
             dest: UInt64Builder::with_capacity(BATCH_ROWS),
             distance: Float32Builder::with_capacity(BATCH_ROWS),
             duration: Float32Builder::with_capacity(BATCH_ROWS),
+            scratch: Vec::new(),
             staged: 0,
             rows: 0,
         })
     }
 
-    /// Appends one row: `Some((distance_m, duration_s))`, or `None` for nulls (no route).
+    /// Appends the rows of one origin: to `dests[j]`, `duration_ms[j]` (`u32::MAX` =
+    /// no route) and `distance_m[j]`. Pairs without a route become null rows, or are
+    /// left out when `limited` (a duration limit was set). Returns (null rows, left out).
     ///
     /// # Errors
     /// As [`Self::flush`].
-    pub fn push(&mut self, origin: u64, dest: u64, route: Option<(f32, f32)>) -> Result<()> {
-        self.origin.append_value(origin);
-        self.dest.append_value(dest);
-        if let Some((m, s)) = route {
-            self.distance.append_value(m);
-            self.duration.append_value(s);
+    pub fn push_origin(
+        &mut self,
+        origin: u64,
+        dests: &[u64],
+        duration_ms: &[u32],
+        distance_m: &[f32],
+        limited: bool,
+    ) -> Result<(u64, u64)> {
+        let missing = duration_ms.iter().filter(|&&d| d == u32::MAX).count();
+        let rows = if limited {
+            dests.len() - missing
         } else {
-            self.distance.append_null();
-            self.duration.append_null();
+            dests.len()
+        };
+        self.origin.append_value_n(origin, rows);
+        if missing == 0 {
+            // The common case: every pair has a route; copy whole columns.
+            self.dest.append_slice(dests);
+            self.distance.append_slice(distance_m);
+            self.scratch.clear();
+            self.scratch
+                .extend(duration_ms.iter().map(|&ms| seconds(ms)));
+            self.duration.append_slice(&self.scratch);
+        } else {
+            for ((&dest, &ms), &m) in dests.iter().zip(duration_ms).zip(distance_m) {
+                if ms != u32::MAX {
+                    self.dest.append_value(dest);
+                    self.distance.append_value(m);
+                    self.duration.append_value(seconds(ms));
+                } else if !limited {
+                    self.dest.append_value(dest);
+                    self.distance.append_null();
+                    self.duration.append_null();
+                }
+            }
         }
-        self.staged += 1;
-        self.rows += 1;
+        self.staged += rows;
+        self.rows += rows as u64;
         if self.staged >= BATCH_ROWS {
             self.flush()?;
         }
-        Ok(())
+        let missing = missing as u64;
+        Ok(if limited { (0, missing) } else { (missing, 0) })
     }
 
     /// Hands the staged rows to the Parquet writer.
