@@ -12,8 +12,36 @@
 //! node inside it together with all of that way's nodes, and every relation
 //! with a member in the output. Ids, tags, coordinates and metadata are kept.
 //!
-//! Principal types: [`Bbox`] (validated bounding box), [`PbfWriter`] (sorted
-//! PBF output), [`PbfReader`] (ordered parallel decode with located errors).
+//! Principal types: [`Bbox`] (validated bounding box), [`crop()`] with its
+//! [`CropCounters`] and [`CropSummary`], [`PbfWriter`] (sorted PBF output,
+//! hand-written protobuf and zlib framing), [`PbfReader`] (ordered parallel
+//! decode over osmpbf, errors located by file, blob number and byte offset),
+//! [`idset::IdSet`] (id set whose memory does not depend on id magnitude).
+//!
+//! How the crop runs (see [`crop`](mod@crop)): a first pass reads every block
+//! with a scanner that decodes only ids, coordinates, way refs and relation
+//! members ([`scan`]); a second pass decodes in full, with osmpbf, only the
+//! blocks holding something kept, and writes a temporary file that is renamed
+//! to the output. The input must be sorted by type then id (Geofabrik and
+//! osmium outputs are); unsorted input is refused with [`Error::Unsorted`]. A
+//! bbox that holds no node is an error ([`Error::EmptyCrop`]), not an empty
+//! file. The input header's bbox is reported but never used.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! use hexmatrix_osm::{Bbox, CropCounters, crop};
+//!
+//! let bbox: Bbox = "14.46,35.86,14.53,35.92".parse()?;
+//! let counters = CropCounters::default(); // poll these from another thread for progress
+//! let summary = crop(
+//!     Path::new("malta-latest.osm.pbf"),
+//!     &bbox,
+//!     Path::new("valletta.osm.pbf"),
+//!     &counters,
+//! )?;
+//! assert!(summary.nodes > 0);
+//! # Ok::<(), hexmatrix_osm::Error>(())
+//! ```
 
 pub mod bbox;
 pub mod blob;

@@ -134,6 +134,17 @@ impl<'a> Fields<'a> {
 #[inline]
 #[must_use]
 pub fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    // Delta-coded ids and coordinates are mostly one byte: keep that path short.
+    let byte = *buf.get(*pos)?;
+    if byte < 0x80 {
+        *pos += 1;
+        return Some(u64::from(byte));
+    }
+    get_varint_long(buf, pos)
+}
+
+#[inline(never)]
+fn get_varint_long(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut result = 0_u64;
     let mut shift = 0;
     loop {

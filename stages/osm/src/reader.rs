@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::header::{Header, read_header};
 
 /// Compressed bytes handed to one parallel batch.
-const BATCH_BYTES: usize = 32 * 1024 * 1024;
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
 /// An open PBF file positioned after its header.
 #[derive(Debug)]

@@ -7,7 +7,7 @@
 //! few blocks that end up in the output.
 
 use crate::elements::MemberType;
-use crate::proto::{Field, Fields, Packed, unzigzag};
+use crate::proto::{Field, Fields, Packed, get_varint, unzigzag};
 
 /// Ids seen in one group of a block, for order checks and for finding the block again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,17 +226,17 @@ fn scan_dense(
     let (mut id, mut lat, mut lon) = (0_i64, 0_i64, 0_i64);
     let (mut min_lon, mut min_lat, mut max_lon, mut max_lat) =
         (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
-    let mut lat_iter = Packed::new(lats);
-    let mut lon_iter = Packed::new(lons);
+    let (mut pi, mut py, mut px) = (0, 0, 0);
     let mut count = 0_u64;
-    for d in Packed::new(ids) {
-        let (Some(dlat), Some(dlon)) = (lat_iter.next(), lon_iter.next()) else {
-            return Err("dense nodes have fewer coordinates than ids".into());
-        };
-        let bad = |_| "malformed dense node array".to_owned();
-        id = id.wrapping_add(unzigzag(d.map_err(bad)?));
-        lat = lat.wrapping_add(unzigzag(dlat.map_err(bad)?));
-        lon = lon.wrapping_add(unzigzag(dlon.map_err(bad)?));
+    while pi < ids.len() {
+        let d = get_varint(ids, &mut pi).ok_or("malformed dense node ids")?;
+        let dy =
+            get_varint(lats, &mut py).ok_or("dense nodes have fewer or malformed latitudes")?;
+        let dx =
+            get_varint(lons, &mut px).ok_or("dense nodes have fewer or malformed longitudes")?;
+        id = id.wrapping_add(unzigzag(d));
+        lat = lat.wrapping_add(unzigzag(dy));
+        lon = lon.wrapping_add(unzigzag(dx));
         let (x, y) = (coords.lon(lon), coords.lat(lat));
         span.push(MemberType::Node, id);
         visit_node(id, x, y, bbox, scan);
@@ -246,7 +246,7 @@ fn scan_dense(
         max_lat = max_lat.max(y);
         count += 1;
     }
-    if lat_iter.next().is_some() || lon_iter.next().is_some() {
+    if py < lats.len() || px < lons.len() {
         return Err("dense nodes have more coordinates than ids".into());
     }
     if count > 0 {
@@ -258,8 +258,10 @@ fn scan_dense(
 
 fn deltas(packed: &[u8], out: &mut Vec<i64>, what: &str) -> Res<()> {
     let mut acc = 0_i64;
-    for v in Packed::new(packed) {
-        acc = acc.wrapping_add(unzigzag(v.map_err(malformed(what))?));
+    let mut pos = 0;
+    while pos < packed.len() {
+        let v = get_varint(packed, &mut pos).ok_or_else(|| format!("malformed {what}"))?;
+        acc = acc.wrapping_add(unzigzag(v));
         out.push(acc);
     }
     Ok(())
