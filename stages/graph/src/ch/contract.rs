@@ -64,7 +64,7 @@ fn shortcuts(p: &Prep, v: u32, ws: &mut Witness, limit: usize, out: &mut Shortcu
             .map(|o| a_in.w + o.w)
             .max();
         let Some(max) = max else { continue };
-        ws.run(&p.out, u, v, max, limit);
+        ws.run(&p.out, u, v, outs, max, limit);
         for o in outs {
             if o.node == u {
                 continue;
@@ -162,7 +162,7 @@ pub(crate) fn contract(
             level[x as usize] = level[x as usize].max(level[vu] + 1);
         }
         let fresh: Vec<i64> = neighbours
-            .par_iter()
+            .iter()
             .map(|&x| {
                 with_witness(n, |ws, buf| {
                     priority(&p, x, ws, buf, deleted[x as usize], level[x as usize])

@@ -40,13 +40,15 @@ impl Witness {
         self.dist[node as usize]
     }
 
-    /// Searches from `source` over `out`, never entering `avoid`, up to weight
-    /// `max` or `settle_limit` settled nodes.
+    /// Searches from `source` over `out`, never entering `avoid`, until every
+    /// node of `targets` is settled, or past weight `max`, or after
+    /// `settle_limit` settled nodes.
     pub fn run(
         &mut self,
         out: &[Vec<Arc>],
         source: u32,
         avoid: u32,
+        targets: &[Arc],
         max: u64,
         settle_limit: usize,
     ) {
@@ -59,12 +61,16 @@ impl Witness {
         self.touched.push(source);
         self.heap.push(Reverse((0, source)));
         let mut settled = 0;
+        let mut open = targets.iter().filter(|t| t.node != source).count();
         while let Some(Reverse((d, v))) = self.heap.pop() {
             if d > self.dist[v as usize] {
                 continue;
             }
-            if d > max {
+            if d > max || open == 0 {
                 break;
+            }
+            if targets.iter().any(|t| t.node == v) {
+                open -= 1;
             }
             settled += 1;
             if settled > settle_limit {
