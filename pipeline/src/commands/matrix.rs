@@ -123,7 +123,8 @@ fn log_summary(s: &MatrixSummary, output: &Path, started: Instant) {
     tracing::info!(
         target: "matrix",
         "[matrix] {} cells ({} ok, {} no_road, {} unroutable); {} pairs in {} parts, {} unreachable, {} beyond the limit; \
-         {} bucket entries; search+write {:.2} s = {:.2} M pairs/s; total {:.2} s, peak RSS {peak}",
+         {} bucket entries; search+write {:.2} s = {:.2} M pairs/s (buckets {:.2} s, thread-seconds: search {:.2}, write {:.2}); \
+         total {:.2} s, peak RSS {peak}",
         s.cells.total,
         s.cells.ok,
         s.cells.no_road,
@@ -135,6 +136,9 @@ fn log_summary(s: &MatrixSummary, output: &Path, started: Instant) {
         s.bucket_entries,
         s.matrix_s,
         s.pairs_per_s / 1e6,
+        s.bucket_s,
+        s.search_cpu_s,
+        s.write_cpu_s,
         started.elapsed().as_secs_f64()
     );
     tracing::info!(

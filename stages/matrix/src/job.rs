@@ -65,6 +65,12 @@ pub struct MatrixSummary {
     pub bucket_entries: u64,
     /// Seconds spent searching and writing (after loading and snapping).
     pub matrix_s: f64,
+    /// Seconds building the buckets (backward searches), part of `matrix_s`.
+    pub bucket_s: f64,
+    /// Thread-seconds of forward searches over all blocks.
+    pub search_cpu_s: f64,
+    /// Thread-seconds of encoding and writing parts over all blocks.
+    pub write_cpu_s: f64,
     /// Ordered pairs of `ok` cells per second of `matrix_s`.
     pub pairs_per_s: f64,
     /// Seconds of the whole run.
@@ -248,7 +254,9 @@ impl<G: RoutingGraph> Prepared<G> {
         });
         let limited = self.opts.max_duration_s.is_some();
         let pool = StatePool::new(g.node_count());
+        let bucket_started = Instant::now();
         let buckets = Buckets::build(g, &targets, limit_ms, &pool);
+        let bucket_s = bucket_started.elapsed().as_secs_f64();
         drop(targets);
         let n = cells.len();
         let size = self
@@ -260,7 +268,8 @@ impl<G: RoutingGraph> Prepared<G> {
         // writes its part, so at most one block per worker thread is in memory.
         let mut parts = (0..blocks)
             .into_par_iter()
-            .map(|b| -> Result<(PartEntry, PartCounts)> {
+            .map(|b| -> Result<(PartEntry, PartCounts, [f64; 2])> {
+                let t = Instant::now();
                 let rows = block::compute(
                     g,
                     &buckets,
@@ -271,20 +280,25 @@ impl<G: RoutingGraph> Prepared<G> {
                     limit_ms,
                     &counters.pairs,
                 );
+                let search_s = t.elapsed().as_secs_f64();
+                let t = Instant::now();
                 let file = schema::part_name(b);
                 let counts = block::write(&dir.join(&file), &rows, &cells, limited)?;
+                let write_s = t.elapsed().as_secs_f64();
                 let entry = PartEntry {
                     file,
                     block: b,
                     origins: rows.origins,
                     rows: counts.rows,
                 };
-                Ok((entry, counts))
+                Ok((entry, counts, [search_s, write_s]))
             })
             .collect::<Result<Vec<_>>>()?;
-        parts.sort_by_key(|(e, _)| e.block);
+        parts.sort_by_key(|(e, _, _)| e.block);
+        let search_cpu_s: f64 = parts.iter().map(|p| p.2[0]).sum();
+        let write_cpu_s: f64 = parts.iter().map(|p| p.2[1]).sum();
         let matrix_s = search_started.elapsed().as_secs_f64();
-        let sum = |f: fn(&PartCounts) -> u64| parts.iter().map(|(_, c)| f(c)).sum::<u64>();
+        let sum = |f: fn(&PartCounts) -> u64| parts.iter().map(|p| f(&p.1)).sum::<u64>();
         let summary = MatrixSummary {
             cells: self.cell_counts(),
             pairs: sum(|c| c.rows),
@@ -293,6 +307,9 @@ impl<G: RoutingGraph> Prepared<G> {
             parts: parts.len(),
             bucket_entries: buckets.len() as u64,
             matrix_s,
+            bucket_s,
+            search_cpu_s,
+            write_cpu_s,
             pairs_per_s: (n * n) as f64 / matrix_s.max(1e-9),
             elapsed_s: self.started.elapsed().as_secs_f64(),
             output_dir: self.opts.output_dir.clone(),
@@ -311,12 +328,15 @@ impl<G: RoutingGraph> Prepared<G> {
             unreachable_pairs: summary.unreachable_pairs,
             beyond_limit_pairs: summary.beyond_limit_pairs,
             bucket_entries: summary.bucket_entries,
-            parts: parts.into_iter().map(|(e, _)| e).collect(),
+            parts: parts.into_iter().map(|p| p.0).collect(),
             graph: GraphRef {
                 dir: self.opts.graph_dir.display().to_string(),
                 profile: self.profile.clone(),
             },
             matrix_s,
+            bucket_s,
+            search_cpu_s,
+            write_cpu_s,
             threads: rayon::current_num_threads(),
             elapsed_s: self.started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),

@@ -75,6 +75,12 @@ pub struct Manifest {
     pub graph: GraphRef,
     /// Seconds spent searching and writing the parts (after loading and snapping).
     pub matrix_s: f64,
+    /// Seconds building the buckets (backward searches from every target).
+    pub bucket_s: f64,
+    /// Thread-seconds of forward searches, summed over blocks.
+    pub search_cpu_s: f64,
+    /// Thread-seconds of encoding and writing parts, summed over blocks.
+    pub write_cpu_s: f64,
     /// Worker threads of the search.
     pub threads: usize,
     /// Wall time of the stage, seconds.
