@@ -250,3 +250,85 @@ fn cluster_warm_and_lookup_with_the_cluster_preset() {
         "{stdout}"
     );
 }
+
+#[test]
+fn redis_killed_mid_load_exits_4_and_the_rerun_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = write_matrix(&tmp.path().join("small"), &MatrixSpec::default());
+    let big = write_matrix(
+        &tmp.path().join("big"),
+        &MatrixSpec {
+            ok_cells: 400,
+            origin_block_size: 5,
+            tag: "big".into(),
+            ..MatrixSpec::default()
+        },
+    );
+    // AOF with fsync always: what Redis acknowledged survives the kill.
+    let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
+    let url = server.url();
+    let ok = hexmatrix(&[
+        "warm",
+        "--matrix",
+        small.dir.to_str().unwrap(),
+        "--redis",
+        &url,
+        "--version",
+        "v1",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok));
+
+    let big_dir = big.dir.to_str().unwrap();
+    let slow = [
+        "warm",
+        "--matrix",
+        big_dir,
+        "--redis",
+        &url,
+        "--version",
+        "v2",
+        "--batch",
+        "97",
+        "--connections",
+        "1",
+        "--in-flight",
+        "1",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+        .args(["--progress", "never"])
+        .args(slow)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while server
+        .cli(&["hlen", "route:v2:progress"])
+        .parse::<u64>()
+        .unwrap_or(0)
+        < 3
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    server.kill();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains("pointer route:current unchanged"),
+        "{}",
+        text(&out)
+    );
+
+    server.restart();
+    assert_eq!(server.cli(&["get", "route:current"]), "v1");
+    let rerun = hexmatrix(&slow);
+    assert!(rerun.status.success(), "{}", text(&rerun));
+    let log = text(&rerun);
+    assert!(!log.contains(" 0 resumed"), "{log}");
+    assert!(log.contains(&format!("{} in total", big.pairs)), "{log}");
+    assert_eq!(server.cli(&["get", "route:current"]), "v2");
+}
