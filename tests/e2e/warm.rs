@@ -332,3 +332,22 @@ fn redis_killed_mid_load_exits_4_and_the_rerun_resumes() {
     assert!(log.contains(&format!("{} in total", big.pairs)), "{log}");
     assert_eq!(server.cli(&["get", "route:current"]), "v2");
 }
+
+#[test]
+fn a_missing_matrix_is_bad_input_and_redis_is_not_touched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = RedisServer::start();
+    let missing = tmp.path().join("no-matrix");
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        missing.to_str().unwrap(),
+        "--redis",
+        &server.url(),
+        "--version",
+        "v1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("no-matrix"), "{}", text(&out));
+    assert_eq!(server.cli(&["dbsize"]), "0");
+}
