@@ -11,5 +11,6 @@ mod crop;
 mod fetch;
 mod graph;
 mod matrix;
+mod report;
 mod run;
 mod warm;

@@ -5,6 +5,7 @@ pub mod fetch;
 pub mod graph;
 pub mod lookup;
 pub mod matrix;
+pub mod report;
 pub mod run;
 pub mod warm;
 
@@ -21,5 +22,6 @@ pub fn dispatch(command: &Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Lookup(args) => lookup::run(args, ctx),
         Command::Fetch(args) => fetch::run(args, ctx),
         Command::Run(args) => run::run(args, ctx),
+        Command::Report(args) => report::run(args, ctx),
     }
 }

@@ -1,0 +1,241 @@
+//! Report on a hexmatrix travel matrix: the one crate that uses Polars.
+//!
+//! [`report`] reads a matrix directory lazily and writes `report.md` and `map.svg`
+//! so that an analyst or an on-call engineer sees at a glance whether a run is sane:
+//! cells by status, pairs and the unreachable share, duration, distance and detour
+//! factor quantiles, the most suspicious pairs (a route much longer than the
+//! straight line: a missing bridge, a wrong oneway), time and memory per stage, and
+//! a map of the cells coloured by status and by median travel time.
+//!
+//! **Inputs** (the matrix contract, DESIGN.md): `MATRIX_DIR/manifest.json` (its
+//! presence means the matrix is complete; it lists the parts), `cells.parquet`
+//! (`cell`, `cell_hex`, `lat`, `lon`, `status`) and `matrix/part-NNNNN.parquet`
+//! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
+//! `manifest.json` written by `hexmatrix run` (stages, time, peak memory).
+//!
+//! **Outputs**: `OUTPUT_DIR/report.md` and `OUTPUT_DIR/map.svg`, each written to a
+//! temporary file and renamed into place; a [`ReportSummary`] with the figures and
+//! the summary lines for the caller's log.
+//!
+//! **Memory**: the matrix can hold hundreds of millions of rows and is never
+//! loaded whole. Pair figures are streaming group-bys (histograms, see
+//! [`histogram`]) and a bounded top-k on Polars' streaming engine; the per-cell
+//! medians of the map are computed one part (origin block) at a time.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let s = hexmatrix_report::report(
+//!     Path::new("outputs/valletta/current/matrix"),
+//!     Some(Path::new("outputs/valletta/current/manifest.json")),
+//!     Path::new("outputs/valletta/current/report"),
+//! )?;
+//! for line in &s.summary_lines {
+//!     println!("[report] {line}");
+//! }
+//! # Ok::<(), hexmatrix_report::Error>(())
+//! ```
+
+pub mod error;
+pub mod histogram;
+pub mod manifest;
+pub mod map;
+pub mod markdown;
+pub mod origins;
+pub mod scan;
+pub mod stats;
+pub mod suspicious;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use error::{Error, Result};
+pub use histogram::Quantiles;
+pub use manifest::CellCounts;
+pub use suspicious::SuspiciousPair;
+
+use crate::manifest::{MatrixManifest, RunManifest};
+use crate::scan::MatrixFiles;
+
+/// The report file, in the output directory.
+pub const REPORT_FILE: &str = "report.md";
+/// The map file, in the output directory.
+pub const MAP_FILE: &str = "map.svg";
+/// How many suspicious pairs the report lists by default.
+pub const DEFAULT_TOP: usize = 20;
+
+/// What to report on and where.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// The matrix directory (`manifest.json`, `cells.parquet`, `matrix/`).
+    pub matrix_dir: PathBuf,
+    /// The run's `manifest.json`, for time and memory per stage.
+    pub run_manifest: Option<PathBuf>,
+    /// Where `report.md` and `map.svg` go (created if missing).
+    pub output_dir: PathBuf,
+    /// How many suspicious pairs to list.
+    pub top: usize,
+}
+
+/// The figures of a report and where it was written.
+#[derive(Debug, Clone)]
+pub struct ReportSummary {
+    /// Cells by status, counted in `cells.parquet`.
+    pub cells: CellCounts,
+    /// Rows over all parts.
+    pub pairs: u64,
+    /// Rows without a route.
+    pub unreachable_pairs: u64,
+    /// Durations of routed pairs between different cells, seconds.
+    pub duration_s: Option<Quantiles>,
+    /// Distances of routed pairs between different cells, metres.
+    pub distance_m: Option<Quantiles>,
+    /// Detour factors of routed pairs between different cells.
+    pub detour: Option<Quantiles>,
+    /// Routed pairs with a detour factor above [`suspicious::DETOUR_LIMIT`].
+    pub suspicious_pairs: u64,
+    /// The worst suspicious pairs, largest excess distance first.
+    pub top_suspicious: Vec<SuspiciousPair>,
+    /// Disagreements between the files and the matrix manifest (none when sane).
+    pub warnings: Vec<String>,
+    /// One line per figure, for the caller's log (also at the top of `report.md`).
+    pub summary_lines: Vec<String>,
+    /// The written `report.md`.
+    pub report_path: PathBuf,
+    /// The written `map.svg`.
+    pub map_path: PathBuf,
+    /// Wall time of the report in seconds.
+    pub elapsed_s: f64,
+}
+
+/// Writes `report.md` and `map.svg` for the matrix in `matrix_dir` into `output_dir`,
+/// with per-stage time and memory from `run_manifest` when given; lists the
+/// [`DEFAULT_TOP`] worst suspicious pairs. See [`report_with`].
+///
+/// # Errors
+/// As [`report_with`].
+pub fn report(
+    matrix_dir: &Path,
+    run_manifest: Option<&Path>,
+    output_dir: &Path,
+) -> Result<ReportSummary> {
+    report_with(&ReportOptions {
+        matrix_dir: matrix_dir.to_owned(),
+        run_manifest: run_manifest.map(Path::to_owned),
+        output_dir: output_dir.to_owned(),
+        top: DEFAULT_TOP,
+    })
+}
+
+/// Computes the report of `opts.matrix_dir` and writes it into `opts.output_dir`.
+///
+/// # Errors
+/// [`Error::Manifest`] when the matrix manifest is missing (incomplete matrix) or a
+/// manifest is malformed; [`Error::Query`] when a Parquet file cannot be read or
+/// lacks a column; [`Error::Io`] when the output cannot be written.
+pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
+    let started = Instant::now();
+    let matrix = MatrixManifest::read(&opts.matrix_dir)?;
+    let run = opts
+        .run_manifest
+        .as_deref()
+        .map(RunManifest::read)
+        .transpose()?;
+    let files = MatrixFiles {
+        dir: opts.matrix_dir.clone(),
+        cells: opts.matrix_dir.join("cells.parquet"),
+        parts: matrix.part_paths(&opts.matrix_dir),
+    };
+
+    let cells = stats::cell_counts(&files)?;
+    let pairs = stats::pair_stats(&files)?;
+    let suspicious = suspicious::find(&files, opts.top)?;
+    let cell_infos = origins::cells_with_medians(&files)?;
+
+    let mut summary = ReportSummary {
+        cells,
+        pairs: pairs.pairs,
+        unreachable_pairs: pairs.unreachable,
+        duration_s: pairs.duration_s.quantiles(),
+        distance_m: pairs.distance_m.quantiles(),
+        detour: pairs.detour.quantiles(),
+        suspicious_pairs: suspicious.count,
+        top_suspicious: suspicious.top,
+        warnings: check_against_manifest(&matrix, &cells, &pairs),
+        summary_lines: Vec::new(),
+        report_path: opts.output_dir.join(REPORT_FILE),
+        map_path: opts.output_dir.join(MAP_FILE),
+        elapsed_s: 0.0,
+    };
+    summary.summary_lines = markdown::summary_lines(&summary);
+
+    std::fs::create_dir_all(&opts.output_dir).map_err(Error::io(&opts.output_dir))?;
+    let title = run.as_ref().map_or_else(
+        || opts.matrix_dir.display().to_string(),
+        |r| format!("{} {}", r.dataset, r.version),
+    );
+    write_atomic(
+        &summary.map_path,
+        map::render_svg(&cell_infos, &title).as_bytes(),
+    )?;
+    let md = markdown::render(
+        &summary,
+        &matrix,
+        run.as_ref(),
+        &opts.matrix_dir.display().to_string(),
+        MAP_FILE,
+    );
+    write_atomic(&summary.report_path, md.as_bytes())?;
+    summary.elapsed_s = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// What the files say against what the matrix manifest recorded.
+fn check_against_manifest(
+    m: &MatrixManifest,
+    cells: &CellCounts,
+    pairs: &stats::PairStats,
+) -> Vec<String> {
+    let mut w = Vec::new();
+    if *cells != m.cells {
+        w.push(format!(
+            "cells.parquet counts {cells:?} but the matrix manifest says {:?}",
+            m.cells
+        ));
+    }
+    if pairs.pairs != m.pairs {
+        w.push(format!(
+            "the parts hold {} rows but the matrix manifest says {} pairs",
+            pairs.pairs, m.pairs
+        ));
+    }
+    if pairs.unreachable != m.unreachable_pairs {
+        w.push(format!(
+            "the parts hold {} unreachable rows but the matrix manifest says {}",
+            pairs.unreachable, m.unreachable_pairs
+        ));
+    }
+    if m.cells.ok * m.cells.ok != m.pairs {
+        w.push(format!(
+            "{} ok cells should give {} pairs, the matrix manifest says {}",
+            m.cells.ok,
+            m.cells.ok * m.cells.ok,
+            m.pairs
+        ));
+    }
+    w
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it and a rename, so a
+/// reader never sees a half-written report.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes).map_err(Error::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(Error::io(path))
+}
+
+#[cfg(test)]
+#[path = "lib_tests.rs"]
+mod tests;

@@ -1,0 +1,339 @@
+//! Reports on small matrices written here with Polars: every figure is checked
+//! against values computed independently in plain Rust.
+
+use std::fs::File;
+use std::path::Path;
+
+use h3o::{CellIndex, LatLng, Resolution};
+use polars::prelude::*;
+
+use crate::{Error, report};
+
+/// Haversine in plain Rust, the oracle of the Polars expression.
+fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
+    let dp = p2 - p1;
+    let dl = (b.1 - a.1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * crate::scan::EARTH_RADIUS_M * h.sqrt().asin()
+}
+
+/// Nearest-rank quantile of plain values, the oracle of the histograms.
+fn nearest_rank(values: &[f64], q: f64) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
+    v[rank - 1]
+}
+
+fn round_to(x: f64, width: f64) -> f64 {
+    (x / width).round() * width
+}
+
+struct Spot {
+    cell: CellIndex,
+    at: (f64, f64),
+    status: &'static str,
+}
+
+fn cells() -> Vec<Spot> {
+    // Six resolution-9 cells along a street in Valletta: four ok, one no_road,
+    // one unroutable. Centres come from h3o, as the matrix stage writes them.
+    let start = LatLng::new(35.8990, 14.5100).unwrap();
+    (0..6)
+        .map(|i| {
+            let p = LatLng::new(start.lat(), start.lng() + 0.004 * f64::from(i)).unwrap();
+            let cell = p.to_cell(Resolution::Nine);
+            let c = LatLng::from(cell);
+            let status = match i {
+                4 => "no_road",
+                5 => "unroutable",
+                _ => "ok",
+            };
+            Spot {
+                cell,
+                at: (c.lat(), c.lng()),
+                status,
+            }
+        })
+        .collect()
+}
+
+type Row = (u64, u64, Option<f32>, Option<f32>);
+
+/// The 16 ordered pairs of the four ok cells: route distance 1.5 × the straight
+/// line (whole metres), 10 m/s (durations in tenths of a second), except A→B
+/// planted at 10 × the straight line (a missing bridge) and D→A without a route.
+fn rows(cells: &[Spot]) -> Vec<Row> {
+    let ok: Vec<&Spot> = cells.iter().filter(|c| c.status == "ok").collect();
+    let mut rows = Vec::new();
+    for (i, o) in ok.iter().enumerate() {
+        for (j, d) in ok.iter().enumerate() {
+            let straight = haversine(o.at, d.at);
+            let factor = if (i, j) == (0, 1) { 10.0 } else { 1.5 };
+            let dist = (straight * factor).round();
+            let dur = (dist / 10.0 * 10.0).round() / 10.0;
+            let (dist, dur) = if (i, j) == (3, 0) {
+                (None, None)
+            } else {
+                (Some(dist as f32), Some(dur as f32))
+            };
+            rows.push((u64::from(o.cell), u64::from(d.cell), dist, dur));
+        }
+    }
+    rows
+}
+
+fn write_parquet(path: &Path, mut df: DataFrame) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    ParquetWriter::new(File::create(path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+}
+
+/// Writes a matrix directory: cells.parquet, two parts (origin blocks of 2), manifest.
+fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
+    let col_u64 = |name: &str, v: Vec<u64>| Column::new(name.into(), v);
+    let df = DataFrame::new_infer_height(vec![
+        col_u64("cell", cells.iter().map(|c| u64::from(c.cell)).collect()),
+        Column::new(
+            "cell_hex".into(),
+            cells.iter().map(|c| c.cell.to_string()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "lat".into(),
+            cells.iter().map(|c| c.at.0).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "lon".into(),
+            cells.iter().map(|c| c.at.1).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "status".into(),
+            cells.iter().map(|c| c.status).collect::<Vec<_>>(),
+        ),
+    ])
+    .unwrap();
+    write_parquet(&dir.join("cells.parquet"), df);
+    let mut parts = Vec::new();
+    for (block, chunk) in rows.chunks(8).enumerate() {
+        let file = format!("matrix/part-{block:05}.parquet");
+        let df = DataFrame::new_infer_height(vec![
+            col_u64("origin", chunk.iter().map(|r| r.0).collect()),
+            col_u64("dest", chunk.iter().map(|r| r.1).collect()),
+            Column::new(
+                "distance_m".into(),
+                chunk.iter().map(|r| r.2).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "duration_s".into(),
+                chunk.iter().map(|r| r.3).collect::<Vec<_>>(),
+            ),
+        ])
+        .unwrap();
+        write_parquet(&dir.join(&file), df);
+        parts.push(
+            serde_json::json!({"file": file, "block": block, "origins": 2, "rows": chunk.len()}),
+        );
+    }
+    let manifest = serde_json::json!({
+        "stage": "matrix", "resolution": 9, "bbox": [14.50, 35.89, 14.54, 35.91],
+        "max_duration_s": null, "origin_block_size": 2,
+        "cells": {"total": 6, "ok": 4, "no_road": 1, "unroutable": 1},
+        "pairs": manifest_pairs, "unreachable_pairs": 1, "parts": parts,
+        "some_future_field": true
+    });
+    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+}
+
+#[test]
+fn figures_match_a_plain_rust_oracle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir, out) = (cells(), tmp.path().join("m"), tmp.path().join("report"));
+    let rows = rows(&cells);
+    write_matrix(&dir, &cells, &rows, 16);
+    let s = report(&dir, None, &out).unwrap();
+
+    assert_eq!(
+        (
+            s.cells.total,
+            s.cells.ok,
+            s.cells.no_road,
+            s.cells.unroutable
+        ),
+        (6, 4, 1, 1)
+    );
+    assert_eq!((s.pairs, s.unreachable_pairs), (16, 1));
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+
+    // Routed pairs between different cells: 12 - 1 unreachable = 11.
+    let routed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.0 != r.1 && r.3.is_some())
+        .collect();
+    assert_eq!(routed.len(), 11);
+    let durations: Vec<f64> = routed.iter().map(|r| f64::from(r.3.unwrap())).collect();
+    let distances: Vec<f64> = routed.iter().map(|r| f64::from(r.2.unwrap())).collect();
+    let at = |c: u64| cells.iter().find(|x| u64::from(x.cell) == c).unwrap().at;
+    let detours: Vec<f64> = routed
+        .iter()
+        .map(|r| f64::from(r.2.unwrap()) / haversine(at(r.0), at(r.1)))
+        .collect();
+    for (got, values, width) in [
+        (s.duration_s.unwrap(), &durations, 0.1),
+        (s.distance_m.unwrap(), &distances, 1.0),
+        (s.detour.unwrap(), &detours, 0.001),
+    ] {
+        assert_eq!(got.count, 11);
+        for (g, q) in [
+            (got.p50, 0.5),
+            (got.p90, 0.9),
+            (got.p99, 0.99),
+            (got.max, 1.0),
+        ] {
+            let want = round_to(nearest_rank(values, q), width);
+            assert!(
+                (g - want).abs() < 1e-9,
+                "q{q}: got {g}, want {want} (width {width})"
+            );
+        }
+    }
+    // The planted pair is the one with a detour factor of 10; the others are 1.5
+    // (up to the rounding of distances to whole metres over a few hundred metres).
+    assert!((s.detour.unwrap().max - 10.0).abs() <= 0.003);
+    assert!((s.detour.unwrap().p90 - 1.5).abs() <= 0.003);
+
+    assert_eq!(s.suspicious_pairs, 1);
+    let p = &s.top_suspicious[0];
+    assert_eq!(
+        (p.origin, p.dest),
+        (u64::from(cells[0].cell), u64::from(cells[1].cell))
+    );
+    assert_eq!(p.origin_hex, cells[0].cell.to_string());
+    assert_eq!(p.dest_at, cells[1].at);
+    let straight = haversine(cells[0].at, cells[1].at);
+    assert!(
+        (p.straight_m - straight).abs() < 1e-6,
+        "{} vs {straight}",
+        p.straight_m
+    );
+    assert!((p.detour - f64::from(rows[1].2.unwrap()) / straight).abs() < 1e-9);
+
+    let md = std::fs::read_to_string(&s.report_path).unwrap();
+    assert!(
+        md.contains("- cells: 6 (4 ok, 1 no_road, 1 unroutable)"),
+        "{md}"
+    );
+    assert!(md.contains("- pairs: 16, unreachable 1 (6.25 %)"), "{md}");
+    assert!(
+        md.contains(&format!("`{}` | `{}`", cells[0].cell, cells[1].cell)),
+        "{md}"
+    );
+    assert!(!md.contains("## Stages"));
+    let svg = std::fs::read_to_string(&s.map_path).unwrap();
+    assert_eq!(svg.matches("<path ").count(), 12, "6 cells in 2 panels");
+    // no temporary files left behind
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn medians_per_origin_span_parts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir) = (cells(), tmp.path().join("m"));
+    let rows = rows(&cells);
+    write_matrix(&dir, &cells, &rows, 16);
+    let m = crate::manifest::MatrixManifest::read(&dir).unwrap();
+    let files = crate::scan::MatrixFiles {
+        dir: dir.clone(),
+        cells: dir.join("cells.parquet"),
+        parts: m.part_paths(&dir),
+    };
+    let infos = crate::origins::cells_with_medians(&files).unwrap();
+    assert_eq!(infos.len(), 6);
+    for info in &infos {
+        let mut d: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.0 == info.cell && r.1 != r.0 && r.3.is_some())
+            .map(|r| f64::from(r.3.unwrap()))
+            .collect();
+        d.sort_by(f64::total_cmp);
+        let want = match d.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(d[n / 2]),
+            n => Some(f64::midpoint(d[n / 2 - 1], d[n / 2])),
+        };
+        assert_eq!(info.median_s, want, "cell {}", info.cell);
+    }
+    // D reaches two cells (D→A has no route): its median is their mean.
+    assert!(infos[3].median_s.is_some());
+}
+
+#[test]
+fn run_manifest_adds_the_stage_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir, out) = (cells(), tmp.path().join("m"), tmp.path().join("r"));
+    write_matrix(&dir, &cells, &rows(&cells), 16);
+    let run = tmp.path().join("run.json");
+    std::fs::write(
+        &run,
+        serde_json::json!({"dataset": "t", "version": "t-1", "elapsed_s": 2.5, "stages": [
+            {"stage": "matrix", "status": "ran", "counts": {"pairs": 16}, "elapsed_s": 1.25,
+             "peak_rss_bytes": 3_145_728}]})
+        .to_string(),
+    )
+    .unwrap();
+    let s = report(&dir, Some(&run), &out).unwrap();
+    let md = std::fs::read_to_string(s.report_path).unwrap();
+    assert!(md.starts_with("# Matrix report: t t-1"), "{md}");
+    assert!(
+        md.contains("| matrix | ran | 1.25 | 3.0 | pairs=16 |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_manifest_that_disagrees_with_the_parts_is_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir) = (cells(), tmp.path().join("m"));
+    write_matrix(&dir, &cells, &rows(&cells), 17);
+    let s = report(&dir, None, &tmp.path().join("r")).unwrap();
+    assert_eq!(s.pairs, 16);
+    assert!(
+        s.warnings
+            .iter()
+            .any(|w| w.contains("16 rows") && w.contains("17 pairs")),
+        "{:?}",
+        s.warnings
+    );
+    assert!(s.summary_lines.iter().any(|l| l.starts_with("warning: ")));
+}
+
+#[test]
+fn an_incomplete_matrix_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir) = (cells(), tmp.path().join("m"));
+    write_matrix(&dir, &cells, &rows(&cells), 16);
+    std::fs::remove_file(dir.join("manifest.json")).unwrap();
+    let err = report(&dir, None, &tmp.path().join("r")).unwrap_err();
+    assert!(
+        matches!(err, Error::Manifest { .. }) && err.is_bad_input(),
+        "{err}"
+    );
+    assert!(err.to_string().contains("is the matrix complete?"), "{err}");
+    assert!(!tmp.path().join("r").exists());
+}
+
+#[test]
+fn a_part_without_the_matrix_columns_is_a_query_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir) = (cells(), tmp.path().join("m"));
+    write_matrix(&dir, &cells, &rows(&cells), 16);
+    let df = DataFrame::new_infer_height(vec![Column::new("x".into(), vec![1u64])]).unwrap();
+    write_parquet(&dir.join("matrix/part-00001.parquet"), df);
+    let err = report(&dir, None, &tmp.path().join("r")).unwrap_err();
+    assert!(matches!(err, Error::Query { .. }), "{err}");
+}

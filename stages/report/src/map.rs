@@ -1,0 +1,311 @@
+//! `map.svg`: the cells drawn twice side by side, coloured by status and by median
+//! travel time to the other cells, each with its legend. Written by hand (no
+//! plotting dependency): hexagon outlines come from `h3o`, projected
+//! equirectangularly with the longitude scaled by the cosine of the mid latitude,
+//! which is close enough at city scale for a broken area to stand out.
+
+use std::fmt::Write as _;
+
+use h3o::CellIndex;
+
+use crate::origins::CellInfo;
+
+/// Width of one panel in pixels.
+const PANEL_W: f64 = 560.0;
+/// Largest panel height in pixels (tall areas are scaled down to fit).
+const PANEL_MAX_H: f64 = 700.0;
+/// Space around and between panels, and for the title.
+const MARGIN: f64 = 20.0;
+const TITLE_H: f64 = 40.0;
+const LEGEND_H: f64 = 90.0;
+
+/// Status colours: ok, no road, unroutable, and "ok but reaches no other cell".
+const OK: &str = "#4c9a2a";
+const NO_ROAD: &str = "#c8c8c8";
+const UNROUTABLE: &str = "#d62728";
+const NO_ROUTE: &str = "#e377c2";
+/// Stops of the travel-time ramp (viridis), fast to slow.
+const RAMP: [(u8, u8, u8); 5] = [
+    (0x44, 0x01, 0x54),
+    (0x3b, 0x52, 0x8b),
+    (0x21, 0x91, 0x8c),
+    (0x5e, 0xc9, 0x62),
+    (0xfd, 0xe7, 0x25),
+];
+
+/// Renders the map of `cells` as an SVG document. `title` goes on top.
+#[must_use]
+pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
+    let shapes: Vec<(&CellInfo, Vec<(f64, f64)>)> = cells
+        .iter()
+        .filter_map(|c| {
+            let idx = CellIndex::try_from(c.cell).ok()?;
+            let ring = idx.boundary().iter().map(|p| (p.lng(), p.lat())).collect();
+            Some((c, ring))
+        })
+        .collect();
+    let proj = Projection::fit(shapes.iter().flat_map(|(_, r)| r.iter().copied()));
+    let width = 3.0 * MARGIN + 2.0 * PANEL_W;
+    let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
+    let (lo, hi) = median_range(cells);
+
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="13">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<text x="{MARGIN}" y="26" font-size="16" font-weight="bold">{}</text>"#,
+        escape(title)
+    );
+    for (panel, heading) in [
+        (0, "cell status"),
+        (1, "median travel time to the other cells"),
+    ] {
+        let x0 = MARGIN + f64::from(panel) * (PANEL_W + MARGIN);
+        let y0 = TITLE_H + MARGIN;
+        let _ = writeln!(
+            svg,
+            r#"<text x="{x0}" y="{:.0}" font-weight="bold">{heading}</text>"#,
+            y0 - 6.0
+        );
+        let _ = writeln!(svg, r#"<g stroke="white" stroke-width="0.3">"#);
+        for (cell, ring) in &shapes {
+            let fill = if panel == 0 {
+                status_colour(&cell.status).to_owned()
+            } else {
+                time_colour(cell, lo, hi)
+            };
+            let mut d = String::new();
+            for (i, &(lon, lat)) in ring.iter().enumerate() {
+                let (x, y) = proj.point(lon, lat);
+                let _ = write!(
+                    d,
+                    "{}{:.1} {:.1}",
+                    if i == 0 { "M" } else { "L" },
+                    x0 + x,
+                    y0 + y
+                );
+            }
+            let _ = writeln!(svg, r#"<path d="{d}Z" fill="{fill}"/>"#);
+        }
+        let _ = writeln!(svg, "</g>");
+        let ly = y0 + proj.height + 18.0;
+        if panel == 0 {
+            status_legend(&mut svg, cells, x0, ly);
+        } else {
+            time_legend(&mut svg, x0, ly, lo, hi);
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+struct Projection {
+    min_lon: f64,
+    max_lat: f64,
+    kx: f64,
+    scale: f64,
+    height: f64,
+}
+
+impl Projection {
+    fn fit(points: impl Iterator<Item = (f64, f64)>) -> Self {
+        let (mut a, mut b, mut c, mut d) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (lon, lat) in points {
+            (a, b, c, d) = (a.min(lon), b.min(lat), c.max(lon), d.max(lat));
+        }
+        if a > c {
+            (a, b, c, d) = (0.0, 0.0, 1.0, 1.0);
+        }
+        let kx = f64::midpoint(b, d).to_radians().cos().max(0.01);
+        let span_x = ((c - a) * kx).max(1e-9);
+        let span_y = (d - b).max(1e-9);
+        let scale = (PANEL_W / span_x).min(PANEL_MAX_H / span_y);
+        Self {
+            min_lon: a,
+            max_lat: d,
+            kx,
+            scale,
+            height: span_y * scale,
+        }
+    }
+
+    fn point(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            (lon - self.min_lon) * self.kx * self.scale,
+            (self.max_lat - lat) * self.scale,
+        )
+    }
+}
+
+fn status_colour(status: &str) -> &'static str {
+    match status {
+        "ok" => OK,
+        "no_road" => NO_ROAD,
+        _ => UNROUTABLE,
+    }
+}
+
+fn median_range(cells: &[CellInfo]) -> (f64, f64) {
+    let (lo, hi) = cells
+        .iter()
+        .filter_map(|c| c.median_s)
+        .fold((f64::MAX, f64::MIN), |(l, h), m| (l.min(m), h.max(m)));
+    if lo > hi {
+        (0.0, 1.0)
+    } else {
+        (lo, hi.max(lo + 1e-9))
+    }
+}
+
+fn time_colour(cell: &CellInfo, lo: f64, hi: f64) -> String {
+    match (cell.status.as_str(), cell.median_s) {
+        ("ok", Some(m)) => ramp(((m - lo) / (hi - lo)).clamp(0.0, 1.0)),
+        ("ok", None) => NO_ROUTE.to_owned(),
+        _ => NO_ROAD.to_owned(),
+    }
+}
+
+/// Colour at `t` in 0..=1 along [`RAMP`].
+fn ramp(t: f64) -> String {
+    let pos = t * (RAMP.len() - 1) as f64;
+    let stop = (pos.floor() as usize).min(RAMP.len() - 2);
+    let frac = pos - stop as f64;
+    let mix = |from: u8, to: u8| {
+        (f64::from(from) + (f64::from(to) - f64::from(from)) * frac).round() as u8
+    };
+    let (a, b) = (RAMP[stop], RAMP[stop + 1]);
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(a.0, b.0),
+        mix(a.1, b.1),
+        mix(a.2, b.2)
+    )
+}
+
+fn swatch(svg: &mut String, x: f64, y: f64, fill: &str, label: &str) {
+    let _ = writeln!(
+        svg,
+        r#"<rect x="{x:.0}" y="{:.0}" width="14" height="14" fill="{fill}"/><text x="{:.0}" y="{:.0}">{}</text>"#,
+        y - 11.0,
+        x + 20.0,
+        y,
+        escape(label)
+    );
+}
+
+fn status_legend(svg: &mut String, cells: &[CellInfo], x: f64, y: f64) {
+    let n = |s: &str| cells.iter().filter(|c| c.status == s).count();
+    let other = cells.len() - n("ok") - n("no_road");
+    swatch(svg, x, y, OK, &format!("ok ({})", n("ok")));
+    swatch(
+        svg,
+        x,
+        y + 22.0,
+        NO_ROAD,
+        &format!("no road within the snap radius ({})", n("no_road")),
+    );
+    swatch(
+        svg,
+        x,
+        y + 44.0,
+        UNROUTABLE,
+        &format!("unroutable: road outside the main network ({other})"),
+    );
+}
+
+fn time_legend(svg: &mut String, x: f64, y: f64, lo: f64, hi: f64) {
+    let bar_w = 300.0;
+    let _ = writeln!(
+        svg,
+        r#"<defs><linearGradient id="ramp">{}</linearGradient></defs>"#,
+        (0..RAMP.len()).fold(String::new(), |mut stops, i| {
+            let t = i as f64 / (RAMP.len() - 1) as f64;
+            let _ = write!(stops, r#"<stop offset="{t:.2}" stop-color="{}"/>"#, ramp(t));
+            stops
+        })
+    );
+    let _ = writeln!(
+        svg,
+        r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp)"/>"#,
+        y - 11.0
+    );
+    for (t, anchor) in [(0.0, "start"), (0.5, "middle"), (1.0, "end")] {
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.0}" y="{:.0}" text-anchor="{anchor}">{}</text>"#,
+            x + t * bar_w,
+            y + 18.0,
+            minutes(lo + t * (hi - lo))
+        );
+    }
+    swatch(svg, x, y + 44.0, NO_ROUTE, "ok but reaches no other cell");
+    swatch(
+        svg,
+        x + 260.0,
+        y + 44.0,
+        NO_ROAD,
+        "not routed (no_road, unroutable)",
+    );
+}
+
+/// Seconds as "m:ss min".
+fn minutes(s: f64) -> String {
+    let s = s.max(0.0).round() as u64;
+    format!("{}:{:02} min", s / 60, s % 60)
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CellInfo, minutes, ramp, render_svg};
+
+    #[test]
+    fn ramp_ends_are_the_first_and_last_stops() {
+        assert_eq!(ramp(0.0), "#440154");
+        assert_eq!(ramp(1.0), "#fde725");
+        assert_eq!(minutes(125.4), "2:05 min");
+    }
+
+    #[test]
+    fn every_cell_is_drawn_in_both_panels_with_its_colour() {
+        // two neighbouring resolution-9 cells in Valletta
+        let a = h3o::LatLng::new(35.8989, 14.5146)
+            .unwrap()
+            .to_cell(h3o::Resolution::Nine);
+        let b = a
+            .grid_disk::<Vec<_>>(1)
+            .into_iter()
+            .find(|&c| c != a)
+            .unwrap();
+        let cells = vec![
+            CellInfo {
+                cell: a.into(),
+                status: "ok".into(),
+                lat: 35.8989,
+                lon: 14.5146,
+                median_s: None,
+            },
+            CellInfo {
+                cell: b.into(),
+                status: "no_road".into(),
+                lat: 35.9,
+                lon: 14.51,
+                median_s: None,
+            },
+        ];
+        let svg = render_svg(&cells, "t < 1");
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+        assert_eq!(svg.matches("<path ").count(), 4);
+        assert!(svg.contains("t &lt; 1"));
+        assert!(svg.contains(r##"fill="#4c9a2a""##) && svg.contains(r##"fill="#e377c2""##));
+    }
+}

@@ -1,0 +1,113 @@
+//! Lazy scans of the matrix files and helpers to run a query and read its columns.
+//! Every query over the parts runs on Polars' streaming engine, so memory is bounded
+//! by the number of groups (or the top N), never by the number of rows.
+
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Earth radius in metres of the haversine straight line (the mean radius, as `geo` uses).
+pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+
+/// The files of one matrix.
+#[derive(Debug, Clone)]
+pub struct MatrixFiles {
+    /// The matrix directory (for error messages).
+    pub dir: PathBuf,
+    /// `cells.parquet`.
+    pub cells: PathBuf,
+    /// The part files, in block order.
+    pub parts: Vec<PathBuf>,
+}
+
+impl MatrixFiles {
+    /// A lazy scan of `cells.parquet`.
+    ///
+    /// # Errors
+    /// The path cannot be used or the file not opened.
+    pub fn cells(&self) -> Result<LazyFrame> {
+        scan(std::slice::from_ref(&self.cells), "cells scan", &self.cells)
+    }
+
+    /// A lazy scan of every part as one table (`None` when there are no parts).
+    ///
+    /// # Errors
+    /// A path cannot be used or a file not opened.
+    pub fn pairs(&self) -> Result<Option<LazyFrame>> {
+        if self.parts.is_empty() {
+            return Ok(None);
+        }
+        scan(&self.parts, "matrix scan", &self.dir).map(Some)
+    }
+}
+
+/// A lazy scan of one or more Parquet files.
+pub(crate) fn scan(files: &[PathBuf], what: &'static str, place: &Path) -> Result<LazyFrame> {
+    let paths = files
+        .iter()
+        .map(|p| PlRefPath::try_from_path(p))
+        .collect::<PolarsResult<Vec<_>>>()
+        .map_err(Error::query(what, place))?;
+    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+        .map_err(Error::query(what, place))
+}
+
+/// Runs `lf` on the streaming engine.
+pub(crate) fn collect_streaming(
+    lf: LazyFrame,
+    what: &'static str,
+    place: &Path,
+) -> Result<DataFrame> {
+    let result = lf
+        .collect_with_engine(Engine::Streaming)
+        .map_err(Error::query(what, place))?;
+    // One plan in, one frame out (only `collect_all` gives several).
+    Ok(result.unwrap_single())
+}
+
+/// Column `name` of `df` as `f64` values (nulls kept).
+pub(crate) fn f64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Option<f64>>> {
+    let col = cast(df, name, &DataType::Float64, what)?;
+    Ok(col.f64().map_err(shape(what))?.iter().collect())
+}
+
+/// Column `name` of `df` as `i64` values (nulls kept).
+pub(crate) fn i64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Option<i64>>> {
+    let col = cast(df, name, &DataType::Int64, what)?;
+    Ok(col.i64().map_err(shape(what))?.iter().collect())
+}
+
+/// Column `name` of `df` as `u64` values (nulls kept).
+pub(crate) fn u64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Option<u64>>> {
+    let col = cast(df, name, &DataType::UInt64, what)?;
+    Ok(col.u64().map_err(shape(what))?.iter().collect())
+}
+
+/// Column `name` of `df` as strings (nulls kept).
+pub(crate) fn strings(
+    df: &DataFrame,
+    name: &str,
+    what: &'static str,
+) -> Result<Vec<Option<String>>> {
+    let col = cast(df, name, &DataType::String, what)?;
+    Ok(col
+        .str()
+        .map_err(shape(what))?
+        .iter()
+        .map(|s| s.map(str::to_owned))
+        .collect())
+}
+
+fn cast(df: &DataFrame, name: &str, to: &DataType, what: &'static str) -> Result<Column> {
+    let col = df.column(name).map_err(shape(what))?;
+    col.cast(to).map_err(shape(what))
+}
+
+fn shape(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
+    move |e| Error::Shape {
+        what,
+        message: e.to_string(),
+    }
+}

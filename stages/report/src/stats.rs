@@ -1,0 +1,215 @@
+//! The lazy queries of the report: cells by status, pairs and unreachable pairs,
+//! histograms of duration, distance and detour factor (see [`crate::histogram`]).
+
+use std::f64::consts::PI;
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::histogram::Histogram;
+use crate::manifest::CellCounts;
+use crate::scan::{EARTH_RADIUS_M, MatrixFiles, collect_streaming, i64s, strings, u64s};
+
+/// Bin width of durations, seconds.
+pub const DURATION_BIN_S: f64 = 0.1;
+/// Bin width of distances, metres.
+pub const DISTANCE_BIN_M: f64 = 1.0;
+/// Bin width of detour factors.
+pub const DETOUR_BIN: f64 = 0.001;
+
+/// What the pair scans found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairStats {
+    /// Rows over all parts.
+    pub pairs: u64,
+    /// Rows without a route (null duration), self pairs included.
+    pub unreachable: u64,
+    /// Durations of routed pairs between different cells.
+    pub duration_s: Histogram,
+    /// Distances of routed pairs between different cells.
+    pub distance_m: Histogram,
+    /// Route distance / haversine distance between the cell centres, routed pairs
+    /// between different cells.
+    pub detour: Histogram,
+}
+
+/// Counts the cells of `cells.parquet` by status.
+///
+/// # Errors
+/// The file cannot be read or lacks the `status` column.
+pub fn cell_counts(files: &MatrixFiles) -> Result<CellCounts> {
+    const WHAT: &str = "cells by status";
+    let lf = files
+        .cells()?
+        .group_by([col("status")])
+        .agg([len().alias("n")]);
+    let df = collect_streaming(lf, WHAT, &files.cells)?;
+    let mut c = CellCounts::default();
+    for (status, n) in strings(&df, "status", WHAT)?
+        .into_iter()
+        .zip(u64s(&df, "n", WHAT)?)
+    {
+        let n = n.unwrap_or(0);
+        c.total += n;
+        match status.as_deref() {
+            Some("ok") => c.ok += n,
+            Some("no_road") => c.no_road += n,
+            Some("unroutable") => c.unroutable += n,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// Scans the parts: pair counts and the three histograms (three streaming passes).
+///
+/// # Errors
+/// A part or `cells.parquet` cannot be read or has the wrong columns.
+pub fn pair_stats(files: &MatrixFiles) -> Result<PairStats> {
+    const DUR: &str = "duration histogram";
+    let Some(pairs) = files.pairs()? else {
+        return Ok(PairStats {
+            pairs: 0,
+            unreachable: 0,
+            duration_s: Histogram::new(DURATION_BIN_S, Vec::new()),
+            distance_m: Histogram::new(DISTANCE_BIN_M, Vec::new()),
+            detour: Histogram::new(DETOUR_BIN, Vec::new()),
+        });
+    };
+
+    // Pass 1: every row, grouped by (self pair, duration bin): the row count, the null
+    // bin (no route) and the duration histogram at once.
+    let is_self = col("origin").eq(col("dest")).alias("is_self");
+    let lf = pairs
+        .clone()
+        .select([is_self, bin(col("duration_s"), DURATION_BIN_S)])
+        .group_by([col("is_self"), col("bin")])
+        .agg([len().alias("n")]);
+    let df = collect_streaming(lf, DUR, &files.dir)?;
+    let selfs = df
+        .column("is_self")
+        .and_then(|c| c.bool().cloned())
+        .map_err(|e| crate::error::Error::Shape {
+            what: DUR,
+            message: e.to_string(),
+        })?;
+    let (mut total, mut unreachable, mut duration_bins) = (0, 0, Vec::new());
+    for ((is_self, k), n) in selfs
+        .iter()
+        .zip(i64s(&df, "bin", DUR)?)
+        .zip(u64s(&df, "n", DUR)?)
+    {
+        let n = n.unwrap_or(0);
+        total += n;
+        match (is_self, k) {
+            (_, None) => unreachable += n,
+            (Some(false), Some(k)) => duration_bins.push((k, n)),
+            _ => {}
+        }
+    }
+
+    // Pass 2: distance histogram of routed pairs between different cells.
+    let distance_m = histogram(
+        routed(pairs.clone()).select([bin(col("distance_m"), DISTANCE_BIN_M)]),
+        DISTANCE_BIN_M,
+        "distance histogram",
+        files,
+    )?;
+
+    // Pass 3: detour factor, joining both ends to the cell centres.
+    let detour = histogram(
+        with_straight_line(routed(pairs), files)?
+            .filter(col("straight_m").gt(lit(0.0)))
+            .select([bin(detour_expr(), DETOUR_BIN)]),
+        DETOUR_BIN,
+        "detour histogram",
+        files,
+    )?;
+
+    Ok(PairStats {
+        pairs: total,
+        unreachable,
+        duration_s: Histogram::new(DURATION_BIN_S, duration_bins),
+        distance_m,
+        detour,
+    })
+}
+
+/// Rows with a route between different cells.
+pub(crate) fn routed(pairs: LazyFrame) -> LazyFrame {
+    pairs.filter(
+        col("origin")
+            .neq(col("dest"))
+            .and(col("duration_s").is_not_null())
+            .and(col("distance_m").is_not_null()),
+    )
+}
+
+/// `value` rounded to the nearest multiple of `width`, as the bin number `bin`
+/// (values are non-negative, so adding a half and truncating rounds).
+fn bin(value: Expr, width: f64) -> Expr {
+    ((value.cast(DataType::Float64) / lit(width)) + lit(0.5))
+        .cast(DataType::Int64)
+        .alias("bin")
+}
+
+/// The route distance over the straight line (`distance_m / straight_m`).
+pub(crate) fn detour_expr() -> Expr {
+    col("distance_m").cast(DataType::Float64) / col("straight_m")
+}
+
+fn histogram(
+    lf: LazyFrame,
+    width: f64,
+    what: &'static str,
+    files: &MatrixFiles,
+) -> Result<Histogram> {
+    let lf = lf.group_by([col("bin")]).agg([len().alias("n")]);
+    let df = collect_streaming(lf, what, &files.dir)?;
+    let bins = i64s(&df, "bin", what)?
+        .into_iter()
+        .zip(u64s(&df, "n", what)?)
+        .filter_map(|(k, n)| Some((k?, n?)))
+        .collect();
+    Ok(Histogram::new(width, bins))
+}
+
+/// The ok cells with the columns the joins need, names prefixed (`o_` or `d_`):
+/// key, hex, lat, lon (degrees) and latitude in radians with its cosine.
+fn cell_side(files: &MatrixFiles, key: &str, prefix: &str) -> Result<LazyFrame> {
+    let rad = col("lat") * lit(PI / 180.0);
+    Ok(files.cells()?.filter(col("status").eq(lit("ok"))).select([
+        col("cell").alias(key),
+        col("cell_hex").alias(format!("{prefix}hex")),
+        col("lat").alias(format!("{prefix}lat")),
+        col("lon").alias(format!("{prefix}lon")),
+        rad.clone().cos().alias(format!("{prefix}cos")),
+    ]))
+}
+
+/// `pairs` joined to both cell centres, with `straight_m`, the haversine distance
+/// between them. Cells are a few thousand rows: the hash tables stay small while
+/// the pairs stream through.
+pub(crate) fn with_straight_line(pairs: LazyFrame, files: &MatrixFiles) -> Result<LazyFrame> {
+    let inner = || JoinArgs::new(JoinType::Inner);
+    let half_dlat = (col("d_lat") - col("o_lat")) * lit(PI / 360.0);
+    let half_dlon = (col("d_lon") - col("o_lon")) * lit(PI / 360.0);
+    let s_lat = half_dlat.sin();
+    let s_lon = half_dlon.sin();
+    let a = s_lat.clone() * s_lat + col("o_cos") * col("d_cos") * s_lon.clone() * s_lon;
+    let straight = lit(2.0 * EARTH_RADIUS_M) * a.sqrt().arcsin();
+    Ok(pairs
+        .join(
+            cell_side(files, "origin", "o_")?,
+            [col("origin")],
+            [col("origin")],
+            inner(),
+        )
+        .join(
+            cell_side(files, "dest", "d_")?,
+            [col("dest")],
+            [col("dest")],
+            inner(),
+        )
+        .with_columns([straight.alias("straight_m")]))
+}

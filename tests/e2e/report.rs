@@ -1,0 +1,141 @@
+//! `hexmatrix report` on the matrix of a real `hexmatrix run --no-warm` of the
+//! bundled Valletta dataset: report.md carries the counts of the matrix manifest,
+//! the map is a complete SVG with every cell, and bad input exits 1 or 2 with a
+//! message naming the file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn valletta() -> PathBuf {
+    let _ = hexmatrix_osm::fixture::shared_dataset("malta-latest.osm.pbf");
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../datasets/valletta.toml"
+    ))
+}
+
+fn hexmatrix(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+        .args(["--progress", "never"])
+        .args(args)
+        .env_remove("HEXMATRIX_REDIS")
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn report_on_a_valletta_run_has_the_manifest_counts_and_a_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let dataset = valletta();
+    let out = hexmatrix(&[
+        "run",
+        dataset.to_str().unwrap(),
+        "--no-warm",
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let current = outputs.join("valletta/current");
+    let matrix = current.join("matrix");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(matrix.join("manifest.json")).unwrap()).unwrap();
+    let report_dir = tmp.path().join("report");
+    let out = hexmatrix(&[
+        "report",
+        "--matrix",
+        matrix.to_str().unwrap(),
+        "--manifest",
+        current.join("manifest.json").to_str().unwrap(),
+        "--output",
+        report_dir.to_str().unwrap(),
+        "--top",
+        "5",
+    ]);
+    let log = text(&out);
+    assert!(out.status.success(), "{log}");
+
+    let c = &m["cells"];
+    let cells_line = format!(
+        "cells: {} ({} ok, {} no_road, {} unroutable)",
+        c["total"], c["ok"], c["no_road"], c["unroutable"]
+    );
+    let pairs_line = format!(
+        "pairs: {}, unreachable {} (",
+        m["pairs"], m["unreachable_pairs"]
+    );
+    let md = std::fs::read_to_string(report_dir.join("report.md")).unwrap();
+    for line in [&cells_line, &pairs_line] {
+        assert!(
+            md.contains(line.as_str()),
+            "report.md lacks {line:?}:\n{md}"
+        );
+        assert!(
+            log.contains(line.as_str()),
+            "the log lacks {line:?}:\n{log}"
+        );
+    }
+    assert!(!md.contains("warning:"), "{md}");
+    for section in [
+        "## Quantiles",
+        "## Suspicious pairs",
+        "## Stages",
+        "](map.svg)",
+    ] {
+        assert!(md.contains(section), "report.md lacks {section}:\n{md}");
+    }
+    // One row per stage of the run, with its time.
+    for stage in ["| fetch |", "| crop |", "| graph |", "| matrix |"] {
+        assert!(md.contains(stage), "report.md lacks {stage}:\n{md}");
+    }
+    // Real distances: a median route in Valletta is hundreds of metres to a few km.
+    let dist = md
+        .lines()
+        .find(|l| l.starts_with("| distance (m) |"))
+        .unwrap();
+    let p50: f64 = dist.split('|').nth(3).unwrap().trim().parse().unwrap();
+    assert!((300.0..10_000.0).contains(&p50), "{dist}");
+
+    let svg = std::fs::read_to_string(report_dir.join("map.svg")).unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{}",
+        &svg[..80]
+    );
+    assert!(svg.trim_end().ends_with("</svg>"));
+    let total = c["total"].as_u64().unwrap() as usize;
+    assert_eq!(
+        svg.matches("<path ").count(),
+        2 * total,
+        "every cell in both panels"
+    );
+    let names: Vec<_> = std::fs::read_dir(&report_dir).unwrap().collect();
+    assert_eq!(names.len(), 2, "only report.md and map.svg");
+}
+
+#[test]
+fn report_on_a_directory_without_a_matrix_fails_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = hexmatrix(&[
+        "report",
+        "--matrix",
+        tmp.path().to_str().unwrap(),
+        "--output",
+        tmp.path().join("r").to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let log = text(&out);
+    assert!(
+        log.contains("manifest.json") && log.contains("is the matrix complete?"),
+        "{log}"
+    );
+    assert!(!tmp.path().join("r").exists());
+}
