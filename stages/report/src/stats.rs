@@ -1,14 +1,16 @@
 //! The lazy queries of the report: cells by status, pairs and unreachable pairs,
 //! histograms of duration, distance and detour factor (see [`crate::histogram`]).
 
+use std::collections::BTreeMap;
 use std::f64::consts::PI;
+use std::path::Path;
 
 use polars::prelude::*;
 
 use crate::error::Result;
 use crate::histogram::Histogram;
 use crate::manifest::CellCounts;
-use crate::scan::{EARTH_RADIUS_M, MatrixFiles, collect_streaming, i64s, strings, u64s};
+use crate::scan::{EARTH_RADIUS_M, MatrixFiles, collect_streaming, i64s, scan, strings, u64s};
 
 /// Bin width of durations, seconds.
 pub const DURATION_BIN_S: f64 = 0.1;
@@ -61,21 +63,40 @@ pub fn cell_counts(files: &MatrixFiles) -> Result<CellCounts> {
     Ok(c)
 }
 
-/// Scans the parts: pair counts and the three histograms (three streaming passes).
+/// Scans the parts: pair counts and the three histograms (three streaming passes
+/// per part). Parts are scanned one at a time and their bin counts added up: the
+/// streaming engine's memory grew with the rows of a multi-file scan (about 30
+/// bytes a row measured at 16 and 36 million rows), one part at a time it is
+/// bounded by the largest part.
 ///
 /// # Errors
 /// A part or `cells.parquet` cannot be read or has the wrong columns.
 pub fn pair_stats(files: &MatrixFiles) -> Result<PairStats> {
+    let mut acc = Totals::default();
+    for part in &files.parts {
+        part_stats(files, part, &mut acc)?;
+    }
+    Ok(PairStats {
+        pairs: acc.pairs,
+        unreachable: acc.unreachable,
+        duration_s: Histogram::new(DURATION_BIN_S, acc.duration.into_iter().collect()),
+        distance_m: Histogram::new(DISTANCE_BIN_M, acc.distance.into_iter().collect()),
+        detour: Histogram::new(DETOUR_BIN, acc.detour.into_iter().collect()),
+    })
+}
+
+#[derive(Default)]
+struct Totals {
+    pairs: u64,
+    unreachable: u64,
+    duration: BTreeMap<i64, u64>,
+    distance: BTreeMap<i64, u64>,
+    detour: BTreeMap<i64, u64>,
+}
+
+fn part_stats(files: &MatrixFiles, part: &Path, acc: &mut Totals) -> Result<()> {
     const DUR: &str = "duration histogram";
-    let Some(pairs) = files.pairs()? else {
-        return Ok(PairStats {
-            pairs: 0,
-            unreachable: 0,
-            duration_s: Histogram::new(DURATION_BIN_S, Vec::new()),
-            distance_m: Histogram::new(DISTANCE_BIN_M, Vec::new()),
-            detour: Histogram::new(DETOUR_BIN, Vec::new()),
-        });
-    };
+    let pairs = scan(&[part.to_owned()], "matrix scan", part)?;
 
     // Pass 1: every row, grouped by (self pair, duration bin): the row count, the null
     // bin (no route) and the duration histogram at once.
@@ -85,7 +106,7 @@ pub fn pair_stats(files: &MatrixFiles) -> Result<PairStats> {
         .select([is_self, bin(col("duration_s"), DURATION_BIN_S)])
         .group_by([col("is_self"), col("bin")])
         .agg([len().alias("n")]);
-    let df = collect_streaming(lf, DUR, &files.dir)?;
+    let df = collect_streaming(lf, DUR, part)?;
     let selfs = df
         .column("is_self")
         .and_then(|c| c.bool().cloned())
@@ -93,46 +114,37 @@ pub fn pair_stats(files: &MatrixFiles) -> Result<PairStats> {
             what: DUR,
             message: e.to_string(),
         })?;
-    let (mut total, mut unreachable, mut duration_bins) = (0, 0, Vec::new());
     for ((is_self, k), n) in selfs
         .iter()
         .zip(i64s(&df, "bin", DUR)?)
         .zip(u64s(&df, "n", DUR)?)
     {
         let n = n.unwrap_or(0);
-        total += n;
+        acc.pairs += n;
         match (is_self, k) {
-            (_, None) => unreachable += n,
-            (Some(false), Some(k)) => duration_bins.push((k, n)),
+            (_, None) => acc.unreachable += n,
+            (Some(false), Some(k)) => *acc.duration.entry(k).or_default() += n,
             _ => {}
         }
     }
 
     // Pass 2: distance histogram of routed pairs between different cells.
-    let distance_m = histogram(
+    add_histogram(
         routed(pairs.clone()).select([bin(col("distance_m"), DISTANCE_BIN_M)]),
-        DISTANCE_BIN_M,
+        &mut acc.distance,
         "distance histogram",
-        files,
+        part,
     )?;
 
     // Pass 3: detour factor, joining both ends to the cell centres.
-    let detour = histogram(
+    add_histogram(
         with_straight_line(routed(pairs), files)?
             .filter(col("straight_m").gt(lit(0.0)))
             .select([bin(detour_expr(), DETOUR_BIN)]),
-        DETOUR_BIN,
+        &mut acc.detour,
         "detour histogram",
-        files,
-    )?;
-
-    Ok(PairStats {
-        pairs: total,
-        unreachable,
-        duration_s: Histogram::new(DURATION_BIN_S, duration_bins),
-        distance_m,
-        detour,
-    })
+        part,
+    )
 }
 
 /// Rows with a route between different cells.
@@ -158,20 +170,23 @@ pub(crate) fn detour_expr() -> Expr {
     col("distance_m").cast(DataType::Float64) / col("straight_m")
 }
 
-fn histogram(
+fn add_histogram(
     lf: LazyFrame,
-    width: f64,
+    bins: &mut BTreeMap<i64, u64>,
     what: &'static str,
-    files: &MatrixFiles,
-) -> Result<Histogram> {
+    part: &Path,
+) -> Result<()> {
     let lf = lf.group_by([col("bin")]).agg([len().alias("n")]);
-    let df = collect_streaming(lf, what, &files.dir)?;
-    let bins = i64s(&df, "bin", what)?
+    let df = collect_streaming(lf, what, part)?;
+    for (k, n) in i64s(&df, "bin", what)?
         .into_iter()
         .zip(u64s(&df, "n", what)?)
-        .filter_map(|(k, n)| Some((k?, n?)))
-        .collect();
-    Ok(Histogram::new(width, bins))
+    {
+        if let (Some(k), Some(n)) = (k, n) {
+            *bins.entry(k).or_default() += n;
+        }
+    }
+    Ok(())
 }
 
 /// The ok cells with the columns the joins need, names prefixed (`o_` or `d_`):

@@ -4,10 +4,12 @@
 //! They are ranked by excess distance (route − straight line), so a 1 km hop that
 //! takes a 15 km route comes before a 300 m hop that takes 1.6 km around a block.
 
+use std::path::Path;
+
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::scan::{MatrixFiles, collect_streaming, f64s, strings, u64s};
+use crate::scan::{MatrixFiles, collect_streaming, f64s, scan, strings, u64s};
 use crate::stats::{detour_expr, routed, with_straight_line};
 
 /// Pairs with a detour factor above this are suspicious.
@@ -47,16 +49,28 @@ pub struct Suspicious {
     pub top: Vec<SuspiciousPair>,
 }
 
-/// Finds the suspicious pairs (two streaming passes: a count and a top-k).
+/// Finds the suspicious pairs (two streaming passes per part: a count and a top-k;
+/// the overall top is the top of the parts' tops). One part at a time, as in
+/// [`crate::stats::pair_stats`], keeps memory bounded by a part.
 ///
 /// # Errors
 /// A part or `cells.parquet` cannot be read or has the wrong columns.
 pub fn find(files: &MatrixFiles, top: usize) -> Result<Suspicious> {
+    let mut all = Suspicious::default();
+    for part in &files.parts {
+        let s = find_in_part(files, part, top)?;
+        all.count += s.count;
+        all.top.extend(s.top);
+    }
+    sort_worst_first(&mut all.top);
+    all.top.truncate(top);
+    Ok(all)
+}
+
+fn find_in_part(files: &MatrixFiles, part: &Path, top: usize) -> Result<Suspicious> {
     const COUNT: &str = "suspicious pair count";
     const TOP: &str = "suspicious pairs";
-    let Some(pairs) = files.pairs()? else {
-        return Ok(Suspicious::default());
-    };
+    let pairs = scan(&[part.to_owned()], "matrix scan", part)?;
     let flagged = with_straight_line(routed(pairs), files)?
         .filter(col("straight_m").gt(lit(0.0)))
         .with_column(detour_expr().alias("detour"))
@@ -82,7 +96,7 @@ pub fn find(files: &MatrixFiles, top: usize) -> Result<Suspicious> {
             SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
         )
         .limit(top as IdxSize);
-    let df = collect_streaming(lf, TOP, &files.dir)?;
+    let df = collect_streaming(lf, TOP, part)?;
     let f = |name| f64s(&df, name, TOP);
     let (origin, dest) = (u64s(&df, "origin", TOP)?, u64s(&df, "dest", TOP)?);
     let (o_hex, d_hex) = (strings(&df, "o_hex", TOP)?, strings(&df, "d_hex", TOP)?);
@@ -108,12 +122,17 @@ pub fn find(files: &MatrixFiles, top: usize) -> Result<Suspicious> {
             detour: v(&detour, i),
         })
         .collect();
-    // Kept in that order whatever the engine does with the limit.
+    sort_worst_first(&mut top);
+    Ok(Suspicious { count, top })
+}
+
+/// Largest excess distance first, then by origin and destination (a total order, so
+/// the report does not depend on how the engine or the parts split the rows).
+fn sort_worst_first(top: &mut [SuspiciousPair]) {
     top.sort_by(|a, b| {
         (b.distance_m - b.straight_m)
             .total_cmp(&(a.distance_m - a.straight_m))
             .then(a.origin.cmp(&b.origin))
             .then(a.dest.cmp(&b.dest))
     });
-    Ok(Suspicious { count, top })
 }
