@@ -141,14 +141,40 @@ pub fn crop(
     })
 }
 
-fn first_pass(mut reader: PbfReader, bbox: FixedBox, counters: &CropCounters) -> Result<Selection> {
+fn first_pass(reader: PbfReader, bbox: FixedBox, counters: &CropCounters) -> Result<Selection> {
     let path = reader.path().to_owned();
+    // Reading runs one batch ahead on its own thread, so the copy from disk
+    // overlaps with decompression instead of stalling both cores.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<RawBlob>>>(2);
+        let mut reader = reader;
+        scope.spawn(move || {
+            loop {
+                let batch = reader.next_batch();
+                let last = batch.as_ref().map_or(true, Vec::is_empty);
+                // A closed channel means the consumer stopped on an error.
+                if tx.send(batch).is_err() || last {
+                    break;
+                }
+            }
+        });
+        select(&path, rx.into_iter(), bbox, counters)
+    })
+}
+
+fn select(
+    path: &Path,
+    batches: impl Iterator<Item = Result<Vec<RawBlob>>>,
+    bbox: FixedBox,
+    counters: &CropCounters,
+) -> Result<Selection> {
+    let path = path.to_owned();
     let mut order = OrderCheck::new(&path);
     let mut sel = Selection::default();
-    loop {
-        let batch = reader.next_batch()?;
+    for batch in batches {
+        let batch = batch?;
         if batch.is_empty() {
-            return Ok(sel);
+            break;
         }
         let scans: Vec<Result<BlockScan>> = batch
             .par_iter()
@@ -244,6 +270,7 @@ fn first_pass(mut reader: PbfReader, bbox: FixedBox, counters: &CropCounters) ->
             }
         }
     }
+    Ok(sel)
 }
 
 /// Keeps every relation that has a kept relation as a member, transitively.
