@@ -47,7 +47,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
     let proj = Projection::fit(shapes.iter().flat_map(|(_, r)| r.iter().copied()));
     let width = 3.0 * MARGIN + 2.0 * PANEL_W;
     let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
-    let (lo, hi) = median_range(cells);
+    let ranks = Ranks::of(cells);
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -62,7 +62,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
     );
     for (panel, heading) in [
         (0, "cell status"),
-        (1, "median travel time to the other cells"),
+        (1, "median travel time to the other cells (colour by rank)"),
     ] {
         let x0 = MARGIN + f64::from(panel) * (PANEL_W + MARGIN);
         let y0 = TITLE_H + MARGIN;
@@ -76,7 +76,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
             let fill = if panel == 0 {
                 status_colour(&cell.status).to_owned()
             } else {
-                time_colour(cell, lo, hi)
+                time_colour(cell, &ranks)
             };
             let mut d = String::new();
             for (i, &(lon, lat)) in ring.iter().enumerate() {
@@ -96,7 +96,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         if panel == 0 {
             status_legend(&mut svg, cells, x0, ly);
         } else {
-            time_legend(&mut svg, x0, ly, lo, hi);
+            time_legend(&mut svg, x0, ly, &ranks);
         }
     }
     svg.push_str("</svg>\n");
@@ -149,21 +149,34 @@ fn status_colour(status: &str) -> &'static str {
     }
 }
 
-fn median_range(cells: &[CellInfo]) -> (f64, f64) {
-    let (lo, hi) = cells
-        .iter()
-        .filter_map(|c| c.median_s)
-        .fold((f64::MAX, f64::MIN), |(l, h), m| (l.min(m), h.max(m)));
-    if lo > hi {
-        (0.0, 1.0)
-    } else {
-        (lo, hi.max(lo + 1e-9))
+/// The sorted medians of the map. Cells are coloured by the rank of their median,
+/// not its value: one slow outlier (an island behind a ferry) would otherwise
+/// squeeze every other cell into one colour.
+struct Ranks(Vec<f64>);
+
+impl Ranks {
+    fn of(cells: &[CellInfo]) -> Self {
+        let mut m: Vec<f64> = cells.iter().filter_map(|c| c.median_s).collect();
+        m.sort_by(f64::total_cmp);
+        Self(m)
+    }
+
+    /// Position of `value` in 0..=1 among the medians.
+    fn position(&self, value: f64) -> f64 {
+        let below = self.0.partition_point(|&m| m < value);
+        below as f64 / (self.0.len().max(2) - 1) as f64
+    }
+
+    /// The median at position `t` in 0..=1, if any.
+    fn at(&self, t: f64) -> Option<f64> {
+        let last = self.0.len().checked_sub(1)?;
+        self.0.get((t * last as f64).round() as usize).copied()
     }
 }
 
-fn time_colour(cell: &CellInfo, lo: f64, hi: f64) -> String {
+fn time_colour(cell: &CellInfo, ranks: &Ranks) -> String {
     match (cell.status.as_str(), cell.median_s) {
-        ("ok", Some(m)) => ramp(((m - lo) / (hi - lo)).clamp(0.0, 1.0)),
+        ("ok", Some(m)) => ramp(ranks.position(m).clamp(0.0, 1.0)),
         ("ok", None) => NO_ROUTE.to_owned(),
         _ => NO_ROAD.to_owned(),
     }
@@ -217,8 +230,8 @@ fn status_legend(svg: &mut String, cells: &[CellInfo], x: f64, y: f64) {
     );
 }
 
-fn time_legend(svg: &mut String, x: f64, y: f64, lo: f64, hi: f64) {
-    let bar_w = 300.0;
+fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
+    let bar_w = 400.0;
     let _ = writeln!(
         svg,
         r#"<defs><linearGradient id="ramp">{}</linearGradient></defs>"#,
@@ -233,19 +246,26 @@ fn time_legend(svg: &mut String, x: f64, y: f64, lo: f64, hi: f64) {
         r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp)"/>"#,
         y - 11.0
     );
-    for (t, anchor) in [(0.0, "start"), (0.5, "middle"), (1.0, "end")] {
+    for (t, anchor) in [
+        (0.0, "start"),
+        (0.25, "middle"),
+        (0.5, "middle"),
+        (0.75, "middle"),
+        (1.0, "end"),
+    ] {
+        let Some(m) = ranks.at(t) else { continue };
         let _ = writeln!(
             svg,
             r#"<text x="{:.0}" y="{:.0}" text-anchor="{anchor}">{}</text>"#,
             x + t * bar_w,
             y + 18.0,
-            minutes(lo + t * (hi - lo))
+            minutes(m)
         );
     }
     swatch(svg, x, y + 44.0, NO_ROUTE, "ok but reaches no other cell");
     swatch(
         svg,
-        x + 260.0,
+        x + 280.0,
         y + 44.0,
         NO_ROAD,
         "not routed (no_road, unroutable)",
@@ -266,7 +286,27 @@ fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{CellInfo, minutes, ramp, render_svg};
+    use super::{CellInfo, Ranks, minutes, ramp, render_svg};
+
+    #[test]
+    fn colour_follows_the_rank_so_an_outlier_does_not_flatten_the_rest() {
+        let cell = |m: f64| CellInfo {
+            cell: 0,
+            status: "ok".into(),
+            lat: 0.0,
+            lon: 0.0,
+            median_s: Some(m),
+        };
+        let cells: Vec<CellInfo> = [3600.0, 60.0, 180.0, 120.0].map(cell).into();
+        let r = Ranks::of(&cells);
+        let pos: Vec<f64> = [60.0, 120.0, 180.0, 3600.0].map(|m| r.position(m)).into();
+        assert_eq!(pos, [0.0, 1.0 / 3.0, 2.0 / 3.0, 1.0]);
+        assert_eq!(
+            (r.at(0.0), r.at(0.5), r.at(1.0)),
+            (Some(60.0), Some(180.0), Some(3600.0))
+        );
+        assert_eq!(Ranks::of(&[]).at(0.5), None);
+    }
 
     #[test]
     fn ramp_ends_are_the_first_and_last_stops() {
