@@ -46,6 +46,13 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
                 INTERNAL
             };
         }
+        if let Some(e) = cause.downcast_ref::<hexmatrix_report::Error>() {
+            return if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                INTERNAL
+            };
+        }
         if let Some(e) = cause.downcast_ref::<hexmatrix_warm::Error>() {
             // A missing or incomplete matrix, or bad options, is not a Redis failure.
             return if e.is_bad_input() { BAD_INPUT } else { REDIS };

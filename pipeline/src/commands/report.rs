@@ -47,10 +47,6 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// Incomplete or unreadable matrix, malformed manifest, or a failed write.
-#[allow(
-    dead_code,
-    reason = "the entry point for `run`, which calls it once the report stage is wired in"
-)]
 pub fn execute(
     matrix_dir: &Path,
     run_manifest: Option<&Path>,

@@ -1,6 +1,6 @@
 //! `hexmatrix run`: every stage for one dataset, incremental and atomic.
 //!
-//! fetch → crop → graph → matrix → warm, each into its own place under
+//! fetch → crop → graph → matrix → warm → report, each into its own place under
 //! `outputs/NAME/<version>/`. The version is a hash of what determines the
 //! result, so an unchanged region gives the same version and every stage finds
 //! its complete output and a matching record, and is skipped. Each stage writes
@@ -78,7 +78,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let previous = outs.current();
     tracing::info!(
         target: "run",
-        "[run] dataset {} ({}): stages fetch, crop, graph, matrix{}; current version {}",
+        "[run] dataset {} ({}): stages fetch, crop, graph, matrix{}, report; current version {}",
         ds.name,
         args.dataset.display(),
         if args.redis.is_some() { ", warm" } else { "" },
@@ -238,7 +238,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         });
     }
 
-    let manifest = RunManifest {
+    let mut manifest = RunManifest {
         dataset: ds.name.clone(),
         version: version.clone(),
         tool_version: TOOL_VERSION.to_owned(),
@@ -246,11 +246,35 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         parameters: params,
         stages,
         elapsed_s: started.elapsed().as_secs_f64(),
-        finished_unix: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs()),
+        finished_unix: 0,
     };
-    manifest.write(&vdir.join("manifest.json"))?;
+    // The report reads the stage table from the manifest, so it is written once before the
+    // report and again, complete, after it.
+    let manifest_path = vdir.join("manifest.json");
+    manifest.write(&manifest_path)?;
+    let report_dir = vdir.join("report");
+    let report = StagePlan {
+        name: "report",
+        output: report_dir.join("report.md"),
+        key: key(&[(
+            "matrix_manifest_sha256",
+            input_file(&matrix_dir.join("manifest.json"))?.sha256,
+        )]),
+    };
+    manifest
+        .stages
+        .push(report.execute(&records, args.force, || {
+            let r = super::report::execute(&matrix_dir, Some(&manifest_path), &report_dir, ctx)?;
+            Ok(counts(&[
+                ("suspicious_pairs", r.suspicious_pairs),
+                ("warnings", r.warnings.len() as u64),
+            ]))
+        })?);
+    manifest.elapsed_s = started.elapsed().as_secs_f64();
+    manifest.finished_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    manifest.write(&manifest_path)?;
     outs.set_current(&version).with_context(|| {
         format!(
             "cannot point {}/current at {version}",
