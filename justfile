@@ -44,3 +44,13 @@ matrix dataset="valletta" profile="car":
 warm dataset="valletta" redis="redis://127.0.0.1:6379/0":
     cargo build --release --quiet -p hexmatrix
     {{bin}} warm --matrix outputs/{{dataset}}/matrix --redis {{redis}}
+
+# Summarise a dataset's matrix into report.md and map.svg: `just report valletta`.
+report dataset="valletta":
+    cargo build --release --quiet -p hexmatrix
+    {{bin}} report --matrix outputs/{{dataset}}/matrix --output outputs/{{dataset}}/report
+
+# Every stage for a dataset, incremental (`just run valletta`, add `--redis URL` via HEXMATRIX_REDIS).
+run dataset="valletta":
+    cargo build --release --quiet -p hexmatrix
+    if [ -n "${HEXMATRIX_REDIS:-}" ]; then {{bin}} run datasets/{{dataset}}.toml; else {{bin}} run datasets/{{dataset}}.toml --no-warm; fi

@@ -38,4 +38,4 @@ set -x
   35.8968,14.5119 35.9110,14.5040 35.8955,14.4650
 "$bin" lookup --redis "$redis_url" --pointer-key route:valletta:current --sample 1000
 set +x
-echo "demo: outputs are under outputs/valletta/current/ (city.osm.pbf, graph-car/, matrix/, manifest.json)"
+echo "demo: outputs are under outputs/valletta/current/ (city.osm.pbf, graph-car/, matrix/, report/report.md, report/map.svg, manifest.json)"
