@@ -46,6 +46,13 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
                 INTERNAL
             };
         }
+        if let Some(e) = cause.downcast_ref::<hexmatrix_matrix::Error>() {
+            return if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                INTERNAL
+            };
+        }
         if let Some(e) = cause.downcast_ref::<hexmatrix_report::Error>() {
             return if e.is_bad_input() {
                 BAD_INPUT
@@ -59,4 +66,42 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         }
     }
     INTERNAL
+}
+
+/// The error chain on one line. Library errors often print their cause inside
+/// their own message; a cause already shown by the message before it is skipped.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if parts
+            .last()
+            .is_some_and(|previous| previous.contains(&text))
+        {
+            continue;
+        }
+        parts.push(text);
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("reading graph g: {source}")]
+    struct Outer {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn causes_already_in_the_message_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "g/graph.ch: no such file");
+        let err = anyhow::Error::new(Outer { source: io }).context("matrix on graph g");
+        assert_eq!(
+            one_line(&err),
+            "matrix on graph g: reading graph g: g/graph.ch: no such file"
+        );
+    }
 }

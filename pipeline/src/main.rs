@@ -32,7 +32,7 @@ fn main() -> ExitCode {
                 reason = "the binary reports its error to the user"
             )]
             {
-                eprintln!("hexmatrix: {err:#}");
+                eprintln!("hexmatrix: {}", exit::one_line(&err));
             }
             ExitCode::from(code)
         }

@@ -111,6 +111,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the error comes from the user's input (options, a damaged or
+    /// mismatched graph directory) rather than from the machine (a failed write).
+    #[must_use]
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Self::Resolution(_)
+            | Self::Cover { .. }
+            | Self::Option { .. }
+            | Self::NodeRange { .. }
+            | Self::GraphMismatch { .. }
+            | Self::ParquetRead { .. }
+            | Self::Column { .. } => true,
+            Self::Graph { source, .. } => source.is_bad_input(),
+            _ => false,
+        }
+    }
+
     /// An I/O error on `path`.
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
