@@ -57,7 +57,8 @@ pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let dp = p2 - p1;
     let dl = (lon2 - lon1).to_radians();
     let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+    // min(1): rounding can push the root just past 1 for antipodal points.
+    2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
 /// Builds the road graph. Ways are cut where a node is missing: segments

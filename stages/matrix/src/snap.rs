@@ -168,15 +168,8 @@ fn project(lat: f64, lon: f64, lat0: f64, cos0: f64) -> [f64; 2] {
     ]
 }
 
-/// Great-circle distance in metres (haversine, mean Earth radius).
-#[must_use]
-pub fn haversine_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6_371_008.8 * a.sqrt().min(1.0).asin()
-}
+/// Great-circle distance in metres: the graph stage's, so snap and edge lengths agree.
+pub use hexmatrix_graph::haversine_m;
 
 #[cfg(test)]
 mod tests {
