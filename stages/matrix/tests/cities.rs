@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use arrow_array::Array as _;
 use arrow_array::cast::AsArray as _;
@@ -34,25 +33,7 @@ fn graph(dataset: &str, crop: Option<&str>, dir: &Path) -> Option<PathBuf> {
     let src = hexmatrix_osm::fixture::shared_dataset(dataset)?;
     let input = match crop {
         None => src,
-        Some(bbox) => {
-            let out = dir.join("crop.osm.pbf");
-            let status = Command::new("osmium")
-                .args([
-                    "extract",
-                    "-s",
-                    "complete_ways",
-                    "-b",
-                    bbox,
-                    "--overwrite",
-                    "-o",
-                ])
-                .arg(&out)
-                .arg(&src)
-                .status()
-                .expect("osmium is installed");
-            assert!(status.success(), "osmium extract {dataset} {bbox}");
-            out
-        }
+        Some(bbox) => hexmatrix_osm::fixture::osmium_crop(dataset, bbox, dir)?,
     };
     let g = dir.join("graph");
     build_graph(

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use crate::bbox::Bbox;
 use crate::crop::{CropCounters, crop};
-use crate::fixture::{FixtureBuilder, MemberType as M, shared_dataset};
+use crate::fixture::{FixtureBuilder, MemberType as M, osmium_extract, shared_dataset};
 
 /// Every shared dataset with the city bbox its README suggests.
 const CITIES: [(&str, &str); 12] = [
@@ -32,26 +32,6 @@ const CITIES: [(&str, &str); 12] = [
 fn run(cmd: &mut Command) -> std::process::Output {
     cmd.output()
         .expect("osmium is installed (apt-get install osmium-tool)")
-}
-
-fn osmium_extract(input: &Path, bbox: &str, output: &Path) {
-    let out = run(Command::new("osmium")
-        .args([
-            "extract",
-            "-s",
-            "complete_ways",
-            "-b",
-            bbox,
-            "--overwrite",
-            "-o",
-        ])
-        .arg(output)
-        .arg(input));
-    assert!(
-        out.status.success(),
-        "osmium extract: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn assert_same(ours: &Path, theirs: &Path, what: &str) {

@@ -123,3 +123,41 @@ pub fn shared_dataset(file: &str) -> Option<PathBuf> {
     }
     None
 }
+
+/// Crops `input` to `bbox` with `osmium extract --strategy complete_ways` into
+/// `output`: the independent oracle (and the crop other stages' tests start from).
+///
+/// # Panics
+/// When osmium is missing or fails: a test cannot go on without it.
+pub fn osmium_extract(input: &Path, bbox: &str, output: &Path) {
+    let out = std::process::Command::new("osmium")
+        .args([
+            "extract",
+            "-s",
+            "complete_ways",
+            "-b",
+            bbox,
+            "--overwrite",
+            "-o",
+        ])
+        .arg(output)
+        .arg(input)
+        .output()
+        .unwrap_or_else(|e| panic!("osmium is needed (apt-get install osmium-tool): {e}"));
+    assert!(
+        out.status.success(),
+        "osmium extract {} {bbox}: {}",
+        input.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A shared dataset cropped to `bbox` by osmium into `dir`; `None` when the dataset
+/// is missing on a developer machine (see [`shared_dataset`]).
+#[must_use]
+pub fn osmium_crop(dataset: &str, bbox: &str, dir: &Path) -> Option<PathBuf> {
+    let src = shared_dataset(dataset)?;
+    let out = dir.join(format!("{dataset}-crop.osm.pbf"));
+    osmium_extract(&src, bbox, &out);
+    Some(out)
+}
