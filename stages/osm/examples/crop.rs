@@ -17,9 +17,14 @@ fn main() -> ExitCode {
         }
         return ExitCode::from(2);
     };
-    let result = bbox
-        .parse::<Bbox>()
-        .and_then(|b| crop(Path::new(input), &b, Path::new(output), &CropCounters::default()));
+    let result = bbox.parse::<Bbox>().and_then(|b| {
+        crop(
+            Path::new(input),
+            &b,
+            Path::new(output),
+            &CropCounters::default(),
+        )
+    });
     match result {
         Ok(summary) => {
             #[expect(clippy::print_stdout, reason = "the example's output")]
