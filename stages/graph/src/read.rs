@@ -148,6 +148,26 @@ fn pbf_error(path: &Path, blob: u64, source: osmpbf::Error) -> Error {
     }
 }
 
+/// Records one node (dense or not: osmpbf gives them different types) and whether
+/// its tags block the profile's vehicles.
+fn push_node<'a>(
+    d: &mut OsmData,
+    profile: &Profile,
+    tag_buf: &mut Vec<(&'a str, &'a str)>,
+    (id, lat, lon): (i64, i32, i32),
+    node_tags: impl Iterator<Item = (&'a str, &'a str)>,
+) {
+    d.counts.nodes += 1;
+    d.node_ids.push(id);
+    d.node_lat.push(lat);
+    d.node_lon.push(lon);
+    tag_buf.clear();
+    tag_buf.extend(node_tags);
+    if !tag_buf.is_empty() && tags::node_blocks(profile, tag_buf) {
+        d.blocking.push(id);
+    }
+}
+
 fn decode(blob: &osmpbf::Blob, profile: &Profile) -> osmpbf::Result<Block> {
     let mut b = Block::default();
     let BlobDecode::OsmData(block) = blob.decode()? else {
@@ -157,28 +177,20 @@ fn decode(blob: &osmpbf::Blob, profile: &Profile) -> osmpbf::Result<Block> {
     let mut tag_buf: Vec<(&str, &str)> = Vec::new();
     for element in block.elements() {
         match element {
-            Element::DenseNode(n) => {
-                d.counts.nodes += 1;
-                d.node_ids.push(n.id());
-                d.node_lat.push(n.decimicro_lat());
-                d.node_lon.push(n.decimicro_lon());
-                tag_buf.clear();
-                tag_buf.extend(n.tags());
-                if !tag_buf.is_empty() && tags::node_blocks(profile, &tag_buf) {
-                    d.blocking.push(n.id());
-                }
-            }
-            Element::Node(n) => {
-                d.counts.nodes += 1;
-                d.node_ids.push(n.id());
-                d.node_lat.push(n.decimicro_lat());
-                d.node_lon.push(n.decimicro_lon());
-                tag_buf.clear();
-                tag_buf.extend(n.tags());
-                if !tag_buf.is_empty() && tags::node_blocks(profile, &tag_buf) {
-                    d.blocking.push(n.id());
-                }
-            }
+            Element::DenseNode(n) => push_node(
+                d,
+                profile,
+                &mut tag_buf,
+                (n.id(), n.decimicro_lat(), n.decimicro_lon()),
+                n.tags(),
+            ),
+            Element::Node(n) => push_node(
+                d,
+                profile,
+                &mut tag_buf,
+                (n.id(), n.decimicro_lat(), n.decimicro_lon()),
+                n.tags(),
+            ),
             Element::Way(w) => {
                 d.counts.ways += 1;
                 tag_buf.clear();
