@@ -13,4 +13,5 @@ mod graph;
 mod matrix;
 mod report;
 mod run;
+mod util;
 mod warm;

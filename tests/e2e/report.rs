@@ -3,33 +3,7 @@
 //! the map is a complete SVG with every cell, and bad input exits 1 or 2 with a
 //! message naming the file.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn valletta() -> PathBuf {
-    let _ = hexmatrix_osm::fixture::shared_dataset("malta-latest.osm.pbf");
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../datasets/valletta.toml"
-    ))
-}
-
-fn hexmatrix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
-        .args(["--progress", "never"])
-        .args(args)
-        .env_remove("HEXMATRIX_REDIS")
-        .output()
-        .unwrap()
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::{hexmatrix, text, valletta};
 
 #[test]
 fn report_on_a_valletta_run_has_the_manifest_counts_and_a_map() {

@@ -2,37 +2,13 @@
 //! warmed in a real `redis-server`, the unchanged re-run that does no work, the
 //! dataset lock, and a run killed with SIGKILL that leaves the good outputs.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::Duration;
 
 use hexmatrix_warm::fixture::RedisServer;
 
-fn valletta() -> PathBuf {
-    // The dataset reads ../shared/datasets/malta-latest.osm.pbf; make a missing
-    // file loud under CI=true instead of a confusing download attempt.
-    let _ = hexmatrix_osm::fixture::shared_dataset("malta-latest.osm.pbf");
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../datasets/valletta.toml"
-    ))
-}
-
-fn hexmatrix(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hexmatrix"));
-    cmd.args(["--progress", "never"])
-        .args(args)
-        .env_remove("HEXMATRIX_REDIS");
-    cmd
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::{command, text, valletta};
 
 fn manifest(outputs: &Path) -> serde_json::Value {
     let current = outputs.join("valletta/current");
@@ -68,7 +44,7 @@ fn run_warms_redis_then_an_unchanged_rerun_skips_every_stage() {
         "--outputs",
         outputs.to_str().unwrap(),
     ];
-    let out = hexmatrix(&args).output().unwrap();
+    let out = command(&args).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
 
     let m = manifest(&outputs);
@@ -106,7 +82,7 @@ fn run_warms_redis_then_an_unchanged_rerun_skips_every_stage() {
 
     // The gateway's view: the per-dataset pointer names this version, pairs are hits.
     assert_eq!(server.cli(&["get", "route:valletta:current"]), version);
-    let lookup = hexmatrix(&[
+    let lookup = command(&[
         "lookup",
         "--redis",
         &server.url(),
@@ -126,7 +102,7 @@ fn run_warms_redis_then_an_unchanged_rerun_skips_every_stage() {
     );
 
     // Nightly re-run over the same region: nothing recomputed, nothing rewritten.
-    let again = hexmatrix(&args).output().unwrap();
+    let again = command(&args).output().unwrap();
     assert!(again.status.success(), "{}", text(&again));
     let m2 = manifest(&outputs);
     assert_eq!(m2["version"], m["version"]);
@@ -153,7 +129,7 @@ fn a_second_run_is_refused_while_the_dataset_is_locked() {
     let lock = std::fs::File::create(outputs.join("valletta/.lock")).unwrap();
     lock.lock().unwrap();
     let dataset = valletta();
-    let out = hexmatrix(&[
+    let out = command(&[
         "run",
         dataset.to_str().unwrap(),
         "--no-warm",
@@ -170,7 +146,7 @@ fn a_second_run_is_refused_while_the_dataset_is_locked() {
 #[test]
 fn run_without_redis_or_no_warm_is_a_usage_error() {
     let dataset = valletta();
-    let out = hexmatrix(&["run", dataset.to_str().unwrap()])
+    let out = command(&["run", dataset.to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -183,7 +159,7 @@ fn a_run_killed_at_any_point_leaves_the_previous_version_current_and_the_next_ru
     let outputs = tmp.path().join("outputs");
     let dataset = valletta();
     let run = |dataset: &Path| {
-        hexmatrix(&[
+        command(&[
             "run",
             dataset.to_str().unwrap(),
             "--no-warm",

@@ -1,26 +1,9 @@
 //! `hexmatrix warm` and `hexmatrix lookup` against real `redis-server` processes:
 //! the happy path, re-runs, and the faults a scheduler must see as exit code 4.
 
-use std::process::{Command, Output};
-
 use hexmatrix_warm::fixture::{MatrixSpec, RedisCluster, RedisServer, cell_centre, write_matrix};
 
-fn hexmatrix(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
-        .args(["--progress", "never"])
-        .args(args)
-        .env_remove("HEXMATRIX_REDIS")
-        .output()
-        .expect("run hexmatrix")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use crate::util::{command, hexmatrix, text};
 
 fn centre(cell: u64) -> String {
     let (lat, lon) = cell_centre(cell);
@@ -294,9 +277,7 @@ fn redis_killed_mid_load_exits_4_and_the_rerun_resumes() {
         "--in-flight",
         "1",
     ];
-    let child = Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
-        .args(["--progress", "never"])
-        .args(slow)
+    let child = command(&slow)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
