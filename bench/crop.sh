@@ -24,24 +24,9 @@ mkdir -p "$WORK"
 [ -x "$BIN" ] || cargo build --release --quiet -p hexmatrix
 command -v osmium >/dev/null || { echo "osmium is missing: apt-get install -y osmium-tool" >&2; exit 1; }
 
+. bench/lib.sh
 MALTA=$SHARED/datasets/malta-latest.osm.pbf
-SYNTH=/tmp/osm-synth/malta-x100.osm.pbf
-if [ ! -s "$SYNTH" ]; then
-  mkdir -p "$(dirname "$SYNTH")"
-  python3 "$SHARED/tools/synth_region.py" --tiles 100 -o "$SYNTH" "$MALTA" >&2
-fi
-
-# timed LOG CMD...: runs CMD under /usr/bin/time, prints "wall_s rss_kib".
-timed() {
-  local log=$1; shift
-  /usr/bin/time -f "%e %M" -o "$log.time" "$@" >"$log.out" 2>"$log.err" || {
-    echo "failed: $*; see $log.err" >&2; exit 1; }
-  cat "$log.time"
-}
-
-stats() { # reads numbers, prints "min median"
-  sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f", a[1], m}'
-}
+SYNTH=$(synth_region 100)
 
 echo "input: $SYNTH ($(du -m "$SYNTH" | cut -f1) MB), $RUNS runs each, alternating; $(nproc) cores"
 printf "%-8s %-34s %8s %9s %10s\n" bbox tool "min s" "median s" "peak MiB"

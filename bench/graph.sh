@@ -32,24 +32,9 @@ OSRM_EXTRACT=$OSRM_DIR/bin/osrm-extract
 OSRM_CONTRACT=$OSRM_DIR/bin/osrm-contract
 CAR_LUA=$OSRM_DIR/share/profiles/car.lua
 
+. bench/lib.sh
 MALTA=$SHARED/datasets/malta-latest.osm.pbf
-SYNTH=/tmp/osm-synth/malta-x10.osm.pbf
-if [ ! -s "$SYNTH" ]; then
-  mkdir -p "$(dirname "$SYNTH")"
-  python3 "$SHARED/tools/synth_region.py" --tiles 10 -o "$SYNTH" "$MALTA" >&2
-fi
-
-# timed OUT_PREFIX CMD...: runs CMD under /usr/bin/time, prints "wall_s rss_kib".
-timed() {
-  local log=$1; shift
-  /usr/bin/time -f "%e %M" -o "$log.time" "$@" >"$log.out" 2>"$log.err" || {
-    echo "failed: $*; see $log.err" >&2; exit 1; }
-  cat "$log.time"
-}
-
-stats() { # reads numbers, prints "min median"
-  sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f", a[1], m}'
-}
+SYNTH=$(synth_region 10)
 
 printf "%-14s %-22s %9s %9s %10s\n" input tool "min s" "median s" "peak MiB"
 for input in "$MALTA" "$SYNTH"; do

@@ -22,6 +22,7 @@
 # Env: RUNS (default 5), WORK (default /tmp/bench-warm), PORT (default 6391).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RUNS=${RUNS:-5}
 WORK=${WORK:-/tmp/bench-warm}
@@ -54,9 +55,6 @@ echo "$(redis-server --version | cut -d' ' -f1-3), pid $SERVER_PID, port $PORT; 
 fresh() { redis-cli -p "$PORT" flushall >/dev/null; sleep 1; }
 used_memory() { redis-cli -p "$PORT" info memory | tr -d '\r' | awk -F: '$1=="used_memory"{print $2}'; }
 dbsize() { redis-cli -p "$PORT" dbsize; }
-stats() { # numbers on stdin -> "min median"
-  sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.2f %.2f", a[1], m}'
-}
 
 : >"$WORK/pipe.wall"; : >"$WORK/ours.wall"; : >"$WORK/ours.load"; : >"$WORK/pipe.rss"; : >"$WORK/ours.rss"
 for r in $(seq "$RUNS"); do
