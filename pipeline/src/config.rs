@@ -41,6 +41,7 @@ struct DatasetFile {
     resolution: u8,
     profile: String,
     max_duration_s: Option<f64>,
+    cache_layout: Option<String>,
 }
 
 /// A validated dataset.
@@ -63,6 +64,8 @@ pub struct Dataset {
     pub profile: String,
     /// Optional matrix duration limit in seconds.
     pub max_duration_s: Option<f64>,
+    /// How `run` lays the cache out in Redis: `pairs` (default) or `rows`.
+    pub cache_layout: hexmatrix_warm::Layout,
 }
 
 impl Dataset {
@@ -85,6 +88,12 @@ impl Dataset {
                 raw.resolution
             )));
         }
+        let cache_layout = raw
+            .cache_layout
+            .as_deref()
+            .unwrap_or("pairs")
+            .parse()
+            .map_err(|e: hexmatrix_warm::Error| invalid(format!("cache_layout: {e}")))?;
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         Ok(Self {
             name: raw.name,
@@ -95,6 +104,7 @@ impl Dataset {
             resolution: raw.resolution,
             profile: raw.profile,
             max_duration_s: raw.max_duration_s,
+            cache_layout,
         })
     }
 }

@@ -185,12 +185,19 @@ fn maxmemory_exits_4_naming_the_limit_and_keeps_the_pointer() {
     ]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let log = text(&out);
+    // Refused before writing: the estimate and what is left are both named.
     assert!(
-        log.contains("out of memory: maxmemory 5242880 bytes (5.0 MiB)"),
+        log.contains("does not fit") && log.contains("maxmemory 5242880 bytes"),
         "{log}"
     );
+    assert!(log.contains("--layout rows"), "{log}");
     assert!(log.contains("pointer route:current unchanged"), "{log}");
     assert_eq!(server.cli(&["get", "route:current"]), "v1");
+    assert_eq!(
+        server.cli(&["keys", "route:v2:*"]),
+        "",
+        "nothing of v2 written"
+    );
 }
 
 #[test]
@@ -331,4 +338,54 @@ fn a_missing_matrix_is_bad_input_and_redis_is_not_touched() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(text(&out).contains("no-matrix"), "{}", text(&out));
     assert_eq!(server.cli(&["dbsize"]), "0");
+}
+
+#[test]
+fn rows_layout_from_the_command_line_and_lookup_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let m = write_matrix(&dir, &MatrixSpec::default());
+    let server = RedisServer::start();
+    let url = server.url();
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        dir.to_str().unwrap(),
+        "--redis",
+        &url,
+        "--version",
+        "r1",
+        "--layout",
+        "rows",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let log = text(&out);
+    assert!(log.contains("layout rows"), "{log}");
+    assert!(
+        log.contains(&format!(
+            "every row's length checked ({} rows)",
+            m.cells.len()
+        )),
+        "{log}"
+    );
+    assert_eq!(
+        server.cli(&["strlen", &format!("route:r1:row:{:x}", m.cells[0])]),
+        (m.cells.len() * 8).to_string()
+    );
+    let (a, b) = (centre(m.cells[0]), centre(m.cells[1]));
+    let look = hexmatrix(&["lookup", "--redis", &url, &a, &b]);
+    assert!(look.status.success(), "{}", text(&look));
+    let stdout = String::from_utf8_lossy(&look.stdout);
+    assert!(stdout.contains("layout rows"), "{stdout}");
+    let (dist, dur) = m.route(m.cells[0], m.cells[1], 37).unwrap();
+    let want = format!(
+        "{:.1} m, {:.1} s",
+        f64::from(dist).round(),
+        (f64::from(dur) * 10.0).round() / 10.0
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.contains(&format!("GETRANGE route:r1:row:{:x} 8 15", m.cells[0])))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line.contains(&want), "{line} vs {want}");
 }

@@ -83,8 +83,14 @@ pub fn run(args: &LookupArgs, _ctx: &Context) -> anyhow::Result<()> {
     let result = (|| -> anyhow::Result<()> {
         writeln!(
             out,
-            "{} = {} (resolution {}, {} keys, values {}, loaded by hexmatrix {})",
-            args.pointer_key, m.version, m.resolution, m.keys, m.value_format, m.tool_version
+            "{} = {} (layout {}, resolution {}, {} keys, values {}, loaded by hexmatrix {})",
+            args.pointer_key,
+            m.version,
+            m.layout,
+            m.resolution,
+            m.keys,
+            m.value_format,
+            m.tool_version
         )?;
         if let Some(n) = args.sample {
             let rate = current.sample(&mut conn, n, args.seed)?;
@@ -127,6 +133,7 @@ fn print_pairs(
                 )
             }
             Answer::NoRoute => "no route".to_owned(),
+            Answer::BeyondMaxDuration => "beyond the load's --max-duration".to_owned(),
             Answer::Miss => {
                 "miss (no key: cell without road, beyond max duration, or expired)".to_owned()
             }

@@ -219,7 +219,14 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         let warm_started = Instant::now();
         crate::memory::reset_peak();
         let w = super::warm::execute(
-            &warm_args(&matrix_dir, redis, &version, &pointer, args.force)?,
+            &warm_args(
+                &matrix_dir,
+                redis,
+                &version,
+                &pointer,
+                ds.cache_layout,
+                args.force,
+            )?,
             ctx,
         )
         .context("stage warm failed")?;
@@ -291,6 +298,7 @@ fn warm_args(
     redis: &str,
     version: &str,
     pointer: &str,
+    layout: hexmatrix_warm::Layout,
     force: bool,
 ) -> anyhow::Result<super::warm::WarmArgs> {
     #[derive(clap::Parser)]
@@ -308,6 +316,8 @@ fn warm_args(
         version.to_owned(),
         "--pointer-key".to_owned(),
         pointer.to_owned(),
+        "--layout".to_owned(),
+        layout.name().to_owned(),
     ];
     if force {
         argv.push("--force".to_owned());

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use hexmatrix_warm::matrix::MatrixDir;
 use hexmatrix_warm::{
-    Counters, KeyTemplate, Sink, Target, TtlPolicy, ValueFormat, WarmOptions, WarmStatus,
+    Counters, KeyTemplate, Layout, Sink, Target, TtlPolicy, ValueFormat, WarmOptions, WarmStatus,
     WarmSummary, parse_duration, warm,
 };
 
@@ -41,7 +41,11 @@ pub struct WarmArgs {
     /// the origin as hash tag so a matrix row is one Cluster slot).
     #[arg(long, default_value = "default")]
     pub key_template: String,
-    /// Value format: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
+    /// Layout: `pairs` (a key per ordered pair, the value in --value-format) or `rows`
+    /// (one binary row of 8 bytes a destination per origin, ~20x less memory; see CONTRACT.md).
+    #[arg(long, default_value = "pairs", value_parser = ["pairs", "rows"])]
+    pub layout: String,
+    /// Value format of the pairs layout: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     pub value_format: String,
     /// TTL of route keys: seconds or 90s, 30m, 12h, 7d.
@@ -75,6 +79,10 @@ pub struct WarmArgs {
     /// Reload even if this version is already complete (or was loaded from another matrix).
     #[arg(long)]
     pub force: bool,
+    /// Load even when the server's maxmemory-policy could evict keys (allkeys-*, volatile-*),
+    /// the live version's and the pointer's among them.
+    #[arg(long)]
+    pub allow_eviction: bool,
 }
 
 impl WarmArgs {
@@ -93,6 +101,7 @@ impl WarmArgs {
         };
         let mut opts = WarmOptions::new(self.matrix.clone(), sink, version);
         opts.key_template = KeyTemplate::parse(&self.key_template)?;
+        opts.layout = self.layout.parse::<Layout>()?;
         opts.value_format = self.value_format.parse::<ValueFormat>()?;
         opts.ttl = TtlPolicy {
             ttl_s: parse_duration(&self.ttl)?,
@@ -106,6 +115,7 @@ impl WarmArgs {
         opts.in_flight = self.in_flight.max(1);
         opts.verify_sample = self.verify_sample;
         opts.force = self.force;
+        opts.allow_eviction = self.allow_eviction;
         Ok(opts)
     }
 }
@@ -131,11 +141,12 @@ pub fn execute(args: &WarmArgs, ctx: &Context) -> anyhow::Result<WarmSummary> {
     let pairs = MatrixDir::open(&opts.matrix_dir)?.manifest.pairs;
     tracing::info!(
         target: "warm",
-        "[warm] {} -> {destination}, version {}, keys {}, values {}, ttl {} s (+{:.0}%), no-route ttl {} s, pointer {}",
+        "[warm] {} -> {destination}, version {}, layout {}, keys {}, values {}, ttl {} s (+{:.0}%), no-route ttl {} s, pointer {}",
         opts.matrix_dir.display(),
         opts.version,
+        opts.layout,
         opts.key_template.as_str(),
-        opts.value_format.name(),
+        if opts.layout == Layout::Rows { "binary" } else { opts.value_format.name() },
         opts.ttl.ttl_s,
         opts.ttl.jitter * 100.0,
         opts.ttl.no_route_ttl_s,
@@ -145,8 +156,11 @@ pub fn execute(args: &WarmArgs, ctx: &Context) -> anyhow::Result<WarmSummary> {
     let tracker = ctx.track(
         "warm",
         Some(pairs),
-        Counter::new(Unit::Items("keys"), counters.keys.clone()),
-        vec![Counter::new(Unit::Bytes, counters.bytes.clone())],
+        Counter::new(Unit::Items("pairs"), counters.rows.clone()),
+        vec![
+            Counter::new(Unit::Items("keys"), counters.keys.clone()),
+            Counter::new(Unit::Bytes, counters.bytes.clone()),
+        ],
     );
     let result = warm(&opts, &counters);
     tracker.finish();
@@ -191,7 +205,23 @@ fn report(s: &WarmSummary, started: Instant) {
             s.no_route_keys,
             s.beyond_max_duration
         ),
-        WarmStatus::Loaded => {
+        WarmStatus::Loaded | WarmStatus::Refreshed => {
+            if s.status == WarmStatus::Refreshed {
+                tracing::info!(
+                    target: "warm",
+                    "[warm] version {} is current but was loaded more than half its TTL ago: written again in place with fresh TTLs",
+                    s.version
+                );
+            }
+            if s.layout == Layout::Rows {
+                tracing::info!(
+                    target: "warm",
+                    "[warm] rows layout: {} rows of {} bytes, every row's length checked ({} rows)",
+                    s.keys_total,
+                    s.cells * 8,
+                    s.rows_checked
+                );
+            }
             let grew = s.used_memory_after.saturating_sub(s.used_memory_before);
             tracing::info!(
                 target: "warm",
@@ -212,11 +242,13 @@ fn report(s: &WarmSummary, started: Instant) {
             );
             tracing::info!(
                 target: "warm",
-                "[warm] redis used_memory {} -> {} (+{}, {:.0} bytes a key written); DBSIZE {} -> {}",
+                "[warm] redis used_memory {} -> {} (+{}, {:.0} bytes a key written, {:.1} a pair; estimated {}); DBSIZE {} -> {}",
                 memory::mib(s.used_memory_before),
                 memory::mib(s.used_memory_after),
                 memory::mib(grew),
                 grew as f64 / s.keys_written.max(1) as f64,
+                grew as f64 / s.rows_read.max(1) as f64,
+                if s.estimated_bytes > 0 { memory::mib(s.estimated_bytes) } else { "-".to_owned() },
                 s.dbsize_before,
                 s.dbsize_after
             );

@@ -118,6 +118,50 @@ pub enum Error {
         /// Fingerprint of the matrix given.
         expected: String,
     },
+    /// Another load moved the pointer while this one ran; it was left alone.
+    #[error(
+        "{pointer_key} named {expected} when this load of version {version} started but names {found} now: another load finished meanwhile, so the pointer was left as it is (version {version} is loaded; rerun to make it current)"
+    )]
+    PointerMoved {
+        /// The pointer key.
+        pointer_key: String,
+        /// The version this load wanted to publish.
+        version: String,
+        /// What the pointer named when the load started.
+        expected: String,
+        /// What it names now.
+        found: String,
+    },
+    /// The version would not fit in the memory Redis has left.
+    #[error(
+        "version {version} does not fit in redis at {url}: it needs about {need_mib:.1} MiB ({detail}) but maxmemory - used_memory is {free_mib:.1} MiB (maxmemory {maxmemory} bytes, used_memory {used_memory} bytes); nothing was written. Raise maxmemory, wait for older versions to expire, or use --layout rows"
+    )]
+    WontFit {
+        /// The master, password masked.
+        url: String,
+        /// The version.
+        version: String,
+        /// Estimated bytes the load adds to this master, in MiB.
+        need_mib: f64,
+        /// `maxmemory - used_memory` in MiB.
+        free_mib: f64,
+        /// The master's `maxmemory`.
+        maxmemory: u64,
+        /// The master's `used_memory`.
+        used_memory: u64,
+        /// How the estimate was made.
+        detail: String,
+    },
+    /// The memory policy could evict the live version during a load.
+    #[error(
+        "redis at {url} has maxmemory-policy {policy}: a load that fills memory would evict keys of the live version (or the pointer itself). Set maxmemory-policy noeviction, or pass --allow-eviction to accept that risk"
+    )]
+    EvictionPolicy {
+        /// The master, password masked.
+        url: String,
+        /// Its `maxmemory-policy`.
+        policy: String,
+    },
     /// The pointer key names no version (nothing loaded yet) or a version without manifest.
     #[error("redis at {url}: {message}")]
     NoVersion {

@@ -16,11 +16,19 @@
 //!   configurable; the `cluster` preset hash-tags the origin), value
 //!   `{"dist":1234.5,"dur":321.4}` (or the `text` form `1235,321.4`), "no route"
 //!   `{"dist":-1,"dur":-1}` with its own shorter TTL, every key with a jittered TTL;
+//! - or, in the [`Layout::Rows`] layout for big cities ([`rows`]), one binary
+//!   string per origin `route:{version}:row:{origin_hex}` of 8 bytes a destination
+//!   (duration in 0.1 s, distance in m, u32 LE) in the order of the cell index
+//!   `route:{version}:index`: ≈10 bytes a pair in Redis instead of ≈216;
 //! - `route:{version}:cells` (set of drivable cells), `route:{version}:manifest`
-//!   (JSON: resolution, bbox, template, format, counts), `route:{version}:progress`
-//!   (resume checkpoints);
+//!   (JSON: layout, resolution, bbox, template, format, counts),
+//!   `route:{version}:progress` (resume checkpoints);
 //! - the pointer `route:current` (configurable) = the version, moved only after
-//!   the load is complete and verified.
+//!   the load is complete and verified, by compare-and-set.
+//!
+//! A load that would not fit in the server's `maxmemory`, or that an evicting
+//! memory policy could turn into the loss of the live version, is refused before
+//! anything is written ([`capacity`]).
 //!
 //! ```no_run
 //! use hexmatrix_warm::{Counters, Sink, Target, WarmOptions, warm};
@@ -31,6 +39,7 @@
 //! # Ok::<(), hexmatrix_warm::Error>(())
 //! ```
 
+pub mod capacity;
 pub mod checkpoint;
 pub mod connect;
 pub mod error;
@@ -40,6 +49,7 @@ pub mod keys;
 pub mod load;
 pub mod lookup;
 pub mod matrix;
+pub mod rows;
 pub mod server;
 pub mod ttl;
 pub mod value;
@@ -51,6 +61,7 @@ pub use connect::{Conn, Target};
 pub use error::{Error, Result};
 pub use keys::KeyTemplate;
 pub use load::{Counters, Sink};
+pub use rows::Layout;
 pub use ttl::{TtlPolicy, parse_duration};
 pub use value::ValueFormat;
 pub use warm::{DEFAULT_POINTER_KEY, WarmOptions, WarmStatus, WarmSummary, warm};

@@ -21,8 +21,9 @@ use redis::{Cmd, Value};
 use crate::checkpoint;
 use crate::connect::{Conn, Target};
 use crate::error::{Error, Result};
-use crate::keys::KeyRenderer;
+use crate::keys::{KeyRenderer, write_hex};
 use crate::matrix::MatrixDir;
+use crate::rows::{self, ENTRY_BYTES, RowBuilder};
 use crate::ttl::{TtlDraw, TtlPolicy, splitmix};
 use crate::value::{ValueFormat, write_u64};
 
@@ -51,10 +52,8 @@ pub enum Sink {
 pub struct LoadPlan {
     /// Positions in the manifest's `parts` to load.
     pub parts: Vec<usize>,
-    /// Keys of this version.
-    pub keys: KeyRenderer,
-    /// Value format.
-    pub format: ValueFormat,
+    /// What the keys and values of this version look like.
+    pub encoding: Encoding,
     /// TTLs.
     pub ttl: TtlPolicy,
     /// Pairs slower than this are not stored.
@@ -73,6 +72,25 @@ pub struct LoadPlan {
     pub seed: u64,
 }
 
+/// The keys and values of one layout.
+#[derive(Debug, Clone)]
+pub enum Encoding {
+    /// A key per pair ([`crate::rows::Layout::Pairs`]).
+    Pairs {
+        /// Keys of this version.
+        keys: KeyRenderer,
+        /// Value format.
+        format: ValueFormat,
+    },
+    /// A binary row per origin ([`crate::rows::Layout::Rows`]).
+    Rows {
+        /// The `ok` cells, ascending: the columns of every row.
+        index: Arc<[u64]>,
+        /// Row keys are this prefix and the origin in hex.
+        key_prefix: String,
+    },
+}
+
 /// A pair remembered for the read-back check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sample {
@@ -80,7 +98,8 @@ pub struct Sample {
     pub origin: u64,
     /// Destination cell.
     pub dest: u64,
-    /// The value that must be stored, `None` when the pair must be absent.
+    /// The value that must be stored (the 8-byte entry in the rows layout), `None`
+    /// when the pair must be absent.
     pub expected: Option<Vec<u8>>,
 }
 
@@ -89,9 +108,11 @@ pub struct Sample {
 pub struct LoadOutcome {
     /// Rows read.
     pub rows: u64,
+    /// SET commands queued (pairs or rows to store).
+    pub keys_sent: u64,
     /// Keys acknowledged.
     pub written: u64,
-    /// Of these, "no route" keys.
+    /// Pairs without a route (a "no route" key, or entry in a row).
     pub no_route: u64,
     /// Pairs not stored: slower than the maximum duration.
     pub beyond_max: u64,
@@ -228,6 +249,166 @@ pub fn load(
     Ok(outcome)
 }
 
+/// The most RESP bytes one pipeline holds (rows of a big city are ~100 kB each).
+const MAX_PIPELINE_BYTES: usize = 8 << 20;
+
+/// Collects SET commands into pipelines and queues them to the writers.
+struct Emitter<'a> {
+    shared: &'a Shared,
+    tx: Option<&'a SyncSender<Job>>,
+    cluster: bool,
+    batch_keys: usize,
+    slot: usize,
+    batch: Batch,
+    bytes: usize,
+    ttl_text: Vec<u8>,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(
+        shared: &'a Shared,
+        tx: Option<&'a SyncSender<Job>>,
+        cluster: bool,
+        batch_keys: usize,
+    ) -> Self {
+        Self {
+            shared,
+            tx,
+            cluster,
+            batch_keys: batch_keys.max(1),
+            slot: 0,
+            batch: Batch::empty(0),
+            bytes: 0,
+            ttl_text: Vec::with_capacity(12),
+        }
+    }
+
+    /// Whether commands are sent at all (not when only sampling).
+    fn sending(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    fn stopped(&self) -> bool {
+        self.shared.failed.load(Ordering::SeqCst)
+    }
+
+    fn send(&self, job: Job) -> bool {
+        !self.stopped() && self.tx.is_some_and(|tx| tx.send(job).is_ok())
+    }
+
+    fn start_part(&mut self, slot: usize) {
+        self.slot = slot;
+        self.batch = Batch::empty(slot);
+        self.bytes = 0;
+    }
+
+    /// Queues `SET key value EX ttl`; false when the load stopped.
+    fn set(&mut self, key: &[u8], value: &[u8], ttl_s: u64) -> bool {
+        if self.cluster {
+            let mut c = redis::cmd("SET");
+            c.arg(key).arg(value).arg("EX").arg(ttl_s);
+            self.batch.cmds.push(c);
+            self.bytes += key.len() + value.len() + 32;
+        } else {
+            self.ttl_text.clear();
+            write_u64(&mut self.ttl_text, ttl_s);
+            encode_set(&mut self.batch.resp, key, value, &self.ttl_text);
+            self.bytes = self.batch.resp.len();
+        }
+        self.batch.count += 1;
+        if self.batch.count >= self.batch_keys || self.bytes >= MAX_PIPELINE_BYTES {
+            return self.flush();
+        }
+        true
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.batch.count == 0 {
+            return !self.stopped();
+        }
+        note_sent(self.shared, self.slot);
+        self.bytes = 0;
+        let batch = std::mem::replace(&mut self.batch, Batch::empty(self.slot));
+        self.send(Job::Batch(batch))
+    }
+
+    /// Sends the rest of the part and its checkpoint once every pipeline is
+    /// acknowledged; false when the load stopped.
+    fn finish_part(&mut self, rows: u64) -> bool {
+        if !self.flush() {
+            return false;
+        }
+        let complete = {
+            let mut parts = self
+                .shared
+                .parts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let p = &mut parts[self.slot];
+            p.rows = rows;
+            p.all_sent = true;
+            let complete = p.acked == p.sent && !p.done;
+            if complete {
+                p.done = true;
+            }
+            complete
+        };
+        !(complete && self.sending()) || self.send(Job::Checkpoint(self.slot))
+    }
+}
+
+impl Batch {
+    fn empty(part: usize) -> Self {
+        Self {
+            part,
+            count: 0,
+            resp: Vec::new(),
+            cmds: Vec::new(),
+        }
+    }
+}
+
+/// A uniform sample of the rows read (reservoir sampling, algorithm R).
+struct Reservoir {
+    size: usize,
+    seen: u64,
+    state: u64,
+    samples: Vec<Sample>,
+}
+
+impl Reservoir {
+    fn new(size: usize, seed: u64) -> Self {
+        Self {
+            size,
+            seen: 0,
+            state: seed ^ 0x5eed,
+            samples: Vec::new(),
+        }
+    }
+
+    fn offer(&mut self, origin: u64, dest: u64, expected: Option<&[u8]>) {
+        self.seen += 1;
+        let j = if self.samples.len() < self.size {
+            self.samples.len()
+        } else {
+            (splitmix(&mut self.state) % self.seen) as usize
+        };
+        if j >= self.size {
+            return;
+        }
+        let sample = Sample {
+            origin,
+            dest,
+            expected: expected.map(<[u8]>::to_vec),
+        };
+        if j == self.samples.len() {
+            self.samples.push(sample);
+        } else {
+            self.samples[j] = sample;
+        }
+    }
+}
+
 /// Encodes every row of the plan's parts into pipelines and queues them.
 fn read_parts(
     matrix: &MatrixDir,
@@ -238,123 +419,195 @@ fn read_parts(
 ) -> Result<LoadOutcome> {
     let mut outcome = LoadOutcome::default();
     let mut ttl = TtlDraw::new(plan.ttl, plan.seed);
-    let mut rng_state = plan.seed ^ 0x5eed;
-    let mut key = Vec::with_capacity(96);
-    let mut value = Vec::with_capacity(64);
-    let mut ttl_text = Vec::with_capacity(12);
-    let batch_keys = plan.batch_keys.max(1);
-    let new_batch = |part| Batch {
-        part,
-        count: 0,
-        resp: if cluster {
-            Vec::new()
-        } else {
-            Vec::with_capacity(batch_keys * 110)
-        },
-        cmds: Vec::new(),
-    };
-    let send = |job: Job| -> bool {
-        !shared.failed.load(Ordering::SeqCst) && tx.is_some_and(|tx| tx.send(job).is_ok())
-    };
+    let mut sample = Reservoir::new(plan.sample_size, plan.seed);
+    let mut emit = Emitter::new(shared, tx, cluster, plan.batch_keys);
     for (slot, &part_index) in plan.parts.iter().enumerate() {
-        let mut batch = new_batch(slot);
-        let mut part_rows = 0_u64;
-        for pairs in matrix.read_part(part_index, 8192)? {
-            if shared.failed.load(Ordering::SeqCst) {
-                return Ok(outcome);
-            }
-            let pairs = pairs?;
-            let origin = pairs.origin.values();
-            let dest = pairs.dest.values();
-            for i in 0..pairs.len() {
-                outcome.rows += 1;
-                part_rows += 1;
-                key.clear();
-                plan.keys.write(&mut key, origin[i], dest[i]);
-                value.clear();
-                let ttl_s = match pairs.route(i) {
-                    None => {
-                        value.extend_from_slice(plan.format.no_route());
-                        outcome.no_route += 1;
-                        Some(ttl.no_route())
-                    }
-                    Some((_, dur)) if plan.max_duration_s.is_some_and(|m| dur > m) => {
-                        outcome.beyond_max += 1;
-                        None
-                    }
-                    Some((dist, dur)) => {
-                        plan.format.write_route(&mut value, dist, dur);
-                        Some(ttl.route())
-                    }
-                };
-                // Reservoir sampling (algorithm R): every row read is equally likely.
-                let seen = outcome.rows;
-                let pick = if (outcome.samples.len() as u64) < plan.sample_size as u64 {
-                    Some(outcome.samples.len())
-                } else {
-                    let j = (splitmix(&mut rng_state) % seen) as usize;
-                    (j < plan.sample_size).then_some(j)
-                };
-                if let Some(j) = pick {
-                    let sample = Sample {
-                        origin: origin[i],
-                        dest: dest[i],
-                        expected: ttl_s.map(|_| value.clone()),
-                    };
-                    if j == outcome.samples.len() {
-                        outcome.samples.push(sample);
-                    } else {
-                        outcome.samples[j] = sample;
-                    }
-                }
-                let Some(ttl_s) = ttl_s else { continue };
-                if tx.is_none() {
-                    continue;
-                }
-                if cluster {
-                    let mut c = redis::cmd("SET");
-                    c.arg(&key[..]).arg(&value[..]).arg("EX").arg(ttl_s);
-                    batch.cmds.push(c);
-                } else {
-                    ttl_text.clear();
-                    write_u64(&mut ttl_text, ttl_s);
-                    encode_set(&mut batch.resp, &key, &value, &ttl_text);
-                }
-                batch.count += 1;
-                if batch.count == batch_keys {
-                    note_sent(shared, slot);
-                    if !send(Job::Batch(std::mem::replace(&mut batch, new_batch(slot)))) {
-                        return Ok(outcome);
-                    }
-                }
-            }
-            shared
-                .counters
-                .rows
-                .fetch_add(pairs.len() as u64, Ordering::Relaxed);
-        }
-        if batch.count > 0 {
-            note_sent(shared, slot);
-            if !send(Job::Batch(batch)) {
-                return Ok(outcome);
-            }
-        }
-        let complete = {
-            let mut parts = shared.parts.lock().unwrap_or_else(PoisonError::into_inner);
-            let p = &mut parts[slot];
-            p.rows = part_rows;
-            p.all_sent = true;
-            let complete = p.acked == p.sent && !p.done;
-            if complete {
-                p.done = true;
-            }
-            complete
+        emit.start_part(slot);
+        let part_rows = match &plan.encoding {
+            Encoding::Pairs { keys, format } => encode_pairs(
+                matrix,
+                part_index,
+                keys,
+                *format,
+                plan.max_duration_s,
+                &mut ttl,
+                &mut sample,
+                &mut emit,
+                &mut outcome,
+            )?,
+            Encoding::Rows { index, key_prefix } => encode_rows(
+                matrix,
+                part_index,
+                index,
+                key_prefix,
+                plan.max_duration_s,
+                &mut ttl,
+                &mut sample,
+                &mut emit,
+                &mut outcome,
+            )?,
         };
-        if complete && tx.is_some() && !send(Job::Checkpoint(slot)) {
-            return Ok(outcome);
+        let Some(part_rows) = part_rows else {
+            break;
+        };
+        if !emit.finish_part(part_rows) {
+            break;
         }
     }
+    outcome.samples = sample.samples;
     Ok(outcome)
+}
+
+/// One part in the `pairs` layout: a SET per stored pair. `None` when the load stopped.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the reader's state, split out of one loop"
+)]
+fn encode_pairs(
+    matrix: &MatrixDir,
+    part_index: usize,
+    keys: &KeyRenderer,
+    format: ValueFormat,
+    max_duration_s: Option<f64>,
+    ttl: &mut TtlDraw,
+    sample: &mut Reservoir,
+    emit: &mut Emitter<'_>,
+    outcome: &mut LoadOutcome,
+) -> Result<Option<u64>> {
+    let mut key = Vec::with_capacity(96);
+    let mut value = Vec::with_capacity(64);
+    let mut part_rows = 0_u64;
+    for pairs in matrix.read_part(part_index, 8192)? {
+        if emit.stopped() {
+            return Ok(None);
+        }
+        let pairs = pairs?;
+        let origin = pairs.origin.values();
+        let dest = pairs.dest.values();
+        for i in 0..pairs.len() {
+            outcome.rows += 1;
+            part_rows += 1;
+            value.clear();
+            let ttl_s = match pairs.route(i) {
+                None => {
+                    value.extend_from_slice(format.no_route());
+                    outcome.no_route += 1;
+                    Some(ttl.no_route())
+                }
+                Some((_, dur)) if max_duration_s.is_some_and(|m| dur > m) => {
+                    outcome.beyond_max += 1;
+                    None
+                }
+                Some((dist, dur)) => {
+                    format.write_route(&mut value, dist, dur);
+                    Some(ttl.route())
+                }
+            };
+            sample.offer(origin[i], dest[i], ttl_s.map(|_| &value[..]));
+            let Some(ttl_s) = ttl_s else { continue };
+            if !emit.sending() {
+                continue;
+            }
+            key.clear();
+            keys.write(&mut key, origin[i], dest[i]);
+            outcome.keys_sent += 1;
+            if !emit.set(&key, &value, ttl_s) {
+                return Ok(None);
+            }
+        }
+        emit.shared
+            .counters
+            .rows
+            .fetch_add(pairs.len() as u64, Ordering::Relaxed);
+    }
+    Ok(Some(part_rows))
+}
+
+/// One part in the `rows` layout: a SET per origin of its `8 × N` bytes. `None`
+/// when the load stopped.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the reader's state, split out of one loop"
+)]
+fn encode_rows(
+    matrix: &MatrixDir,
+    part_index: usize,
+    index: &[u64],
+    key_prefix: &str,
+    max_duration_s: Option<f64>,
+    ttl: &mut TtlDraw,
+    sample: &mut Reservoir,
+    emit: &mut Emitter<'_>,
+    outcome: &mut LoadOutcome,
+) -> Result<Option<u64>> {
+    let path = matrix.part_path(part_index);
+    let bad = |origin: u64, message: String| Error::Schema {
+        path: path.clone(),
+        message: format!("origin {origin:x} {message}"),
+    };
+    let mut key = Vec::with_capacity(key_prefix.len() + 16);
+    let mut part_rows = 0_u64;
+    let mut row: Option<RowBuilder<'_>> = None;
+    // Sends a finished row; false when the load stopped.
+    let mut finish = |row: RowBuilder<'_>, emit: &mut Emitter<'_>, outcome: &mut LoadOutcome| {
+        let origin = row.origin();
+        let bytes = row.finish().map_err(|e| bad(origin, e.to_string()))?;
+        if !emit.sending() {
+            return Ok::<bool, Error>(true);
+        }
+        key.clear();
+        key.extend_from_slice(key_prefix.as_bytes());
+        write_hex(&mut key, origin);
+        outcome.keys_sent += 1;
+        Ok(emit.set(&key, &bytes, ttl.route()))
+    };
+    for pairs in matrix.read_part(part_index, 8192)? {
+        if emit.stopped() {
+            return Ok(None);
+        }
+        let pairs = pairs?;
+        let origin = pairs.origin.values();
+        let dest = pairs.dest.values();
+        for i in 0..pairs.len() {
+            outcome.rows += 1;
+            part_rows += 1;
+            let route = pairs.route(i);
+            match route {
+                None => outcome.no_route += 1,
+                Some((_, dur)) if max_duration_s.is_some_and(|m| dur > m) => {
+                    outcome.beyond_max += 1;
+                }
+                Some(_) => {}
+            }
+            let entry = if origin[i] == dest[i] {
+                [0; ENTRY_BYTES]
+            } else {
+                rows::encode(route, max_duration_s)
+            };
+            sample.offer(origin[i], dest[i], Some(&entry));
+            if row.as_ref().is_some_and(|r| r.origin() != origin[i])
+                && let Some(done) = row.take()
+                && !finish(done, emit, outcome)?
+            {
+                return Ok(None);
+            }
+            let builder = row.get_or_insert_with(|| RowBuilder::new(index, origin[i]));
+            builder
+                .push(dest[i], &entry)
+                .map_err(|e| bad(origin[i], e.to_string()))?;
+        }
+        emit.shared
+            .counters
+            .rows
+            .fetch_add(pairs.len() as u64, Ordering::Relaxed);
+    }
+    // The contract writes whole origins per part, so the last row ends here.
+    if let Some(done) = row.take()
+        && !finish(done, emit, outcome)?
+    {
+        return Ok(None);
+    }
+    Ok(Some(part_rows))
 }
 
 /// Reads the plan's parts without writing anything, for a uniform sample of

@@ -1,12 +1,15 @@
 //! Gateway emulation: what a routing gateway does with two GPS points. Read the
-//! pointer, read that version's manifest (resolution, key template, value format),
-//! snap each point to its H3 cell, MGET the pairs, parse the values.
+//! pointer, read that version's manifest (layout, resolution, key template, value
+//! format), snap each point to its H3 cell, then read the pairs: one MGET in the
+//! pairs layout; in the rows layout a binary search of the version's cell index
+//! (read once) and one pipelined GETRANGE of 8 bytes per pair.
 
 use h3o::{LatLng, Resolution};
 
 use crate::connect::{Conn, Target};
 use crate::error::{Error, Result};
 use crate::keys::KeyTemplate;
+use crate::rows::{self, Entry, Layout};
 use crate::ttl::splitmix;
 use crate::value::{Route, ValueFormat};
 use crate::version::{self, VersionManifest};
@@ -22,6 +25,11 @@ pub struct Current {
     template: KeyTemplate,
     format: ValueFormat,
     resolution: Resolution,
+    layout: Layout,
+    /// Rows layout: the cell index (columns of every row); empty otherwise.
+    index: Vec<u64>,
+    /// Rows layout: row keys are this prefix and the origin in hex.
+    row_prefix: String,
 }
 
 /// The answer for one ordered pair of points.
@@ -38,6 +46,8 @@ pub enum Answer {
     NoRoute,
     /// No key: a cell without road, beyond the duration limit, or expired.
     Miss,
+    /// Rows layout: the pair is slower than the duration limit of the load.
+    BeyondMaxDuration,
     /// The key holds something that is not a value of the version's format.
     Unreadable(String),
 }
@@ -92,16 +102,52 @@ pub fn current(conn: &mut Conn, pointer_key: &str, template: &KeyTemplate) -> Re
         ),
     })?;
     let template = KeyTemplate::parse(&manifest.key_template)?;
-    let format: ValueFormat = manifest.value_format.parse()?;
+    let layout: Layout = manifest.layout.parse()?;
+    let format = match layout {
+        Layout::Pairs => manifest.value_format.parse()?,
+        Layout::Rows => ValueFormat::default(),
+    };
     let resolution = Resolution::try_from(manifest.resolution).map_err(|e| Error::NoVersion {
-        url,
+        url: url.clone(),
         message: format!("{key} has resolution {}: {e}", manifest.resolution),
     })?;
+    let (index, row_prefix) = match layout {
+        Layout::Pairs => (Vec::new(), String::new()),
+        Layout::Rows => {
+            let missing = |what: &str| Error::NoVersion {
+                url: url.clone(),
+                message: format!("{key} is a rows layout without {what}"),
+            };
+            let index_key = manifest
+                .index_key
+                .clone()
+                .ok_or_else(|| missing("index_key"))?;
+            let prefix = manifest
+                .row_key_prefix
+                .clone()
+                .ok_or_else(|| missing("row_key_prefix"))?;
+            let bytes: Option<Vec<u8>> =
+                conn.query(redis::cmd("GET").arg(&index_key), "reading the cell index")?;
+            let index = bytes
+                .as_deref()
+                .and_then(rows::parse_index)
+                .ok_or_else(|| Error::NoVersion {
+                    url: url.clone(),
+                    message: format!(
+                        "{index_key} is missing or not a list of ascending u64 cells (expired?)"
+                    ),
+                })?;
+            (index, prefix)
+        }
+    };
     Ok(Current {
         manifest,
         template,
         format,
         resolution,
+        layout,
+        index,
+        row_prefix,
     })
 }
 
@@ -147,6 +193,28 @@ impl Current {
             .iter()
             .map(|&(lat, lon)| self.cell(lat, lon))
             .collect::<Result<Vec<_>>>()?;
+        if self.layout == Layout::Rows {
+            let mut wanted = Vec::new();
+            for (i, &o) in cells.iter().enumerate() {
+                for (j, &d) in cells.iter().enumerate() {
+                    if i != j {
+                        wanted.push((i, j, o, d));
+                    }
+                }
+            }
+            let pairs: Vec<(u64, u64)> = wanted.iter().map(|&(_, _, o, d)| (o, d)).collect();
+            let answers = self.read_rows(conn, &pairs)?;
+            return Ok(wanted
+                .into_iter()
+                .zip(answers)
+                .map(|((from, to, _, _), (key, answer))| PairAnswer {
+                    from,
+                    to,
+                    key,
+                    answer,
+                })
+                .collect());
+        }
         let keys = self.template.for_version(&self.manifest.version);
         let mut rows: Vec<Vec<(usize, usize, String)>> = Vec::new();
         for (i, &o) in cells.iter().enumerate() {
@@ -211,13 +279,24 @@ impl Current {
                     pairs.push((origin, dest));
                 }
             }
-            let names: Vec<String> = pairs.iter().map(|&(o, d)| keys.key(o, d)).collect();
-            let values = conn.read_values(&names, false)?;
+            let answers: Vec<Answer> = if self.layout == Layout::Rows {
+                self.read_rows(conn, &pairs)?
+                    .into_iter()
+                    .map(|(_, a)| a)
+                    .collect()
+            } else {
+                let names: Vec<String> = pairs.iter().map(|&(o, d)| keys.key(o, d)).collect();
+                conn.read_values(&names, false)?
+                    .into_iter()
+                    .map(|v| self.answer(v))
+                    .collect()
+            };
             let mut missed = Vec::new();
-            for (pair, value) in pairs.iter().zip(values) {
-                match self.answer(value) {
+            for (pair, answer) in pairs.iter().zip(answers) {
+                match answer {
                     Answer::Route { .. } => rate.routes += 1,
                     Answer::NoRoute => rate.no_route += 1,
+                    Answer::BeyondMaxDuration => rate.misses += 1,
                     Answer::Miss | Answer::Unreadable(_) => {
                         rate.misses += 1;
                         missed.push(*pair);
@@ -236,6 +315,69 @@ impl Current {
             }
         }
         Ok(rate)
+    }
+}
+
+impl Current {
+    /// The layout of the version.
+    #[must_use]
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Rows layout: each pair's entry with one pipelined GETRANGE, and what was read
+    /// (`GETRANGE key start end`). A cell outside the index is a miss without a read.
+    ///
+    /// # Errors
+    /// A failed read.
+    pub fn read_rows(
+        &self,
+        conn: &mut Conn,
+        pairs: &[(u64, u64)],
+    ) -> Result<Vec<(String, Answer)>> {
+        let mut out: Vec<(String, Answer)> = Vec::with_capacity(pairs.len());
+        let mut cmds = Vec::new();
+        let mut pending = Vec::new();
+        for &(o, d) in pairs {
+            let key = format!("{}{o:x}", self.row_prefix);
+            match (self.index.binary_search(&o), self.index.binary_search(&d)) {
+                (Ok(_), Ok(column)) => {
+                    let start = column * rows::ENTRY_BYTES;
+                    let end = start + rows::ENTRY_BYTES - 1;
+                    let mut c = redis::cmd("GETRANGE");
+                    c.arg(&key).arg(start).arg(end);
+                    cmds.push(c);
+                    pending.push(out.len());
+                    out.push((format!("GETRANGE {key} {start} {end}"), Answer::Miss));
+                }
+                _ => out.push((
+                    format!("{key} (a cell not in {})", self.manifest.cells_key),
+                    Answer::Miss,
+                )),
+            }
+        }
+        for (chunk_cmds, chunk_slots) in cmds.chunks(SAMPLE_CHUNK).zip(pending.chunks(SAMPLE_CHUNK))
+        {
+            let values = conn.run_pipeline(chunk_cmds, "reading row entries with GETRANGE")?;
+            for (&slot, value) in chunk_slots.iter().zip(values) {
+                let bytes: Vec<u8> = redis::from_redis_value(value)
+                    .map_err(|e| conn.error("reading row entries with GETRANGE", e.into()))?;
+                out[slot].1 = match rows::decode(&bytes) {
+                    _ if bytes.is_empty() => Answer::Miss,
+                    Some(Entry::Route {
+                        duration_ds,
+                        distance_m,
+                    }) => Answer::Route {
+                        distance_m: f64::from(distance_m),
+                        duration_s: f64::from(duration_ds) / 10.0,
+                    },
+                    Some(Entry::NoRoute) => Answer::NoRoute,
+                    Some(Entry::BeyondMaxDuration) => Answer::BeyondMaxDuration,
+                    None => Answer::Unreadable(format!("{bytes:02x?}")),
+                };
+            }
+        }
+        Ok(out)
     }
 }
 

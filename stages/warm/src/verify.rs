@@ -4,11 +4,17 @@
 //! empty before a fresh load, DBSIZE grew by exactly the keys written; and a
 //! uniform sample of pairs read back from Redis equals the values rendered again
 //! from the Parquet rows (and pairs beyond the duration limit are absent).
+//!
+//! The rows layout is checked completely, not sampled: the index, and every row
+//! key with its exact length (`8 × N` bytes), then a sampled read-back of entries.
+
+use redis::Cmd;
 
 use crate::connect::Conn;
 use crate::error::{Error, Result};
 use crate::keys::KeyRenderer;
 use crate::load::Sample;
+use crate::rows;
 
 /// Keys per read-back MGET.
 const READ_CHUNK: usize = 500;
@@ -68,4 +74,134 @@ pub fn read_back(
         });
     }
     Ok(report)
+}
+
+/// Row keys per STRLEN or GETRANGE pipeline.
+const ROW_CHUNK: usize = 1000;
+
+/// Checks the rows layout completely: the index holds exactly `index`, and every
+/// origin of `index` has its row key with `8 × N` bytes. Returns the rows checked.
+///
+/// # Errors
+/// [`Error::Verify`] naming the first missing or short rows, or a read failure.
+pub fn check_rows(
+    conn: &mut Conn,
+    version: &str,
+    index_key: &str,
+    index: &[u64],
+    key_prefix: &str,
+) -> Result<u64> {
+    let fail = |message: String| Error::Verify {
+        version: version.to_owned(),
+        message,
+    };
+    let stored: Option<Vec<u8>> =
+        conn.query(redis::cmd("GET").arg(index_key), "reading the cell index")?;
+    if stored.as_deref() != Some(&rows::index_bytes(index)[..]) {
+        return Err(fail(format!(
+            "{index_key} does not hold the {} ok cells of cells.parquet ({})",
+            index.len(),
+            stored.map_or_else(|| "missing".to_owned(), |b| format!("{} bytes", b.len()))
+        )));
+    }
+    let expected = (index.len() * rows::ENTRY_BYTES) as i64;
+    let mut bad = Vec::new();
+    let mut bad_count = 0_u64;
+    for chunk in index.chunks(ROW_CHUNK) {
+        let cmds: Vec<Cmd> = chunk
+            .iter()
+            .map(|&origin| {
+                let mut c = redis::cmd("STRLEN");
+                c.arg(row_key(key_prefix, origin));
+                c
+            })
+            .collect();
+        let lengths = conn.run_pipeline(&cmds, "checking row lengths with STRLEN")?;
+        for (&origin, length) in chunk.iter().zip(lengths) {
+            let length: i64 = redis::from_redis_value(length)
+                .map_err(|e| conn.error("checking row lengths with STRLEN", e.into()))?;
+            if length != expected {
+                bad_count += 1;
+                if bad.len() < 3 {
+                    bad.push(format!(
+                        "{} has {length} bytes",
+                        row_key(key_prefix, origin)
+                    ));
+                }
+            }
+        }
+    }
+    if bad_count > 0 {
+        return Err(fail(format!(
+            "{bad_count} of {} rows are missing or not {expected} bytes long ({})",
+            index.len(),
+            bad.join("; ")
+        )));
+    }
+    Ok(index.len() as u64)
+}
+
+/// Reads sampled pairs back from their rows with GETRANGE and compares them with
+/// the entries encoded from the matrix.
+///
+/// # Errors
+/// [`Error::Verify`] naming the first mismatching pairs, or a read failure.
+pub fn read_back_rows(
+    conn: &mut Conn,
+    version: &str,
+    index: &[u64],
+    key_prefix: &str,
+    samples: &[Sample],
+) -> Result<ReadBack> {
+    let mut report = ReadBack::default();
+    let mut mismatches = Vec::new();
+    let mut mismatch_count = 0_u64;
+    for chunk in samples.chunks(READ_CHUNK) {
+        let mut cmds = Vec::with_capacity(chunk.len());
+        let mut names = Vec::with_capacity(chunk.len());
+        for s in chunk {
+            let column = index.binary_search(&s.dest).unwrap_or(usize::MAX);
+            let start = column.saturating_mul(rows::ENTRY_BYTES);
+            let name = row_key(key_prefix, s.origin);
+            let mut c = redis::cmd("GETRANGE");
+            c.arg(&name)
+                .arg(start)
+                .arg(start.saturating_add(rows::ENTRY_BYTES - 1));
+            cmds.push(c);
+            names.push(format!("{name}[{start}..]"));
+        }
+        let values = conn.run_pipeline(&cmds, "reading row entries with GETRANGE")?;
+        for ((sample, name), value) in chunk.iter().zip(&names).zip(values) {
+            report.checked += 1;
+            let value: Vec<u8> = redis::from_redis_value(value)
+                .map_err(|e| conn.error("reading row entries with GETRANGE", e.into()))?;
+            if Some(&value[..]) != sample.expected.as_deref() {
+                mismatch_count += 1;
+                if mismatches.len() < 3 {
+                    mismatches.push(format!(
+                        "{name} holds {:?} but the matrix says {:?}",
+                        rows::decode(&value),
+                        sample.expected.as_deref().and_then(rows::decode)
+                    ));
+                }
+            }
+        }
+    }
+    if mismatch_count > 0 {
+        return Err(Error::Verify {
+            version: version.to_owned(),
+            message: format!(
+                "{mismatch_count} of {} sampled pairs differ from the matrix ({})",
+                report.checked,
+                mismatches.join("; ")
+            ),
+        });
+    }
+    Ok(report)
+}
+
+/// The row key of `origin`: the prefix and the origin in lowercase hex.
+#[must_use]
+pub fn row_key(key_prefix: &str, origin: u64) -> String {
+    format!("{key_prefix}{origin:x}")
 }

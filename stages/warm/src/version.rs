@@ -21,8 +21,19 @@ pub struct VersionManifest {
     pub bbox: [f64; 4],
     /// Key template with `{version}`, `{origin}`, `{dest}`.
     pub key_template: String,
-    /// `json` or `text`.
+    /// `pairs` (a key per pair) or `rows` (a binary row per origin); absent in
+    /// manifests written before the rows layout existed, which are `pairs`.
+    #[serde(default = "pairs_layout")]
+    pub layout: String,
+    /// `json` or `text` in the pairs layout; `binary` in the rows layout.
     pub value_format: String,
+    /// Rows layout: the key of the cell index (`route:{version}:index`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_key: Option<String>,
+    /// Rows layout: row keys are this prefix and the origin in hex
+    /// (`route:{version}:row:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_key_prefix: Option<String>,
     /// The set of drivable (`ok`) cells.
     pub cells_key: String,
     /// Drivable cells.
@@ -50,6 +61,10 @@ pub struct VersionManifest {
     /// The matrix manifest as written by the matrix stage.
     #[serde(default)]
     pub matrix: serde_json::Value,
+}
+
+fn pairs_layout() -> String {
+    "pairs".to_owned()
 }
 
 /// Adds `cells` to the set `key` (idempotent) and sets its TTL.
@@ -129,15 +144,52 @@ pub fn read_pointer(conn: &mut Conn, pointer_key: &str) -> Result<Option<String>
     )
 }
 
-/// Points `pointer_key` at `version` (no TTL: it must never vanish) and returns
-/// the version it named before.
+/// Moves the pointer with compare-and-set: only if it still names `expected`
+/// (`None`: unset). Server-side, so no other load can slip in between the read and
+/// the write.
+const MOVE_POINTER_SCRIPT: &str = r"
+local cur = redis.call('GET', KEYS[1])
+if cur == false then cur = '' end
+if cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2])
+  return {1, cur}
+end
+return {0, cur}
+";
+
+/// Points `pointer_key` at `version` (no TTL: it must never vanish) if it still
+/// names `expected`, the version it named when this load started.
 ///
 /// # Errors
-/// The write fails.
-pub fn move_pointer(conn: &mut Conn, pointer_key: &str, version: &str) -> Result<Option<String>> {
-    // SET … GET (Redis ≥ 6.2) swaps atomically and tells what was replaced.
-    conn.query(
-        redis::cmd("SET").arg(pointer_key).arg(version).arg("GET"),
+/// [`Error::PointerMoved`] when another load moved it meanwhile (it is left as it
+/// is), or the write fails.
+pub fn move_pointer(
+    conn: &mut Conn,
+    pointer_key: &str,
+    expected: Option<&str>,
+    version: &str,
+) -> Result<()> {
+    let (moved, found): (i64, String) = conn.query(
+        redis::cmd("EVAL")
+            .arg(MOVE_POINTER_SCRIPT)
+            .arg(1)
+            .arg(pointer_key)
+            .arg(expected.unwrap_or(""))
+            .arg(version),
         "moving the pointer key",
-    )
+    )?;
+    if moved == 1 {
+        Ok(())
+    } else {
+        Err(Error::PointerMoved {
+            pointer_key: pointer_key.to_owned(),
+            version: version.to_owned(),
+            expected: expected.unwrap_or("(unset)").to_owned(),
+            found: if found.is_empty() {
+                "(unset)".to_owned()
+            } else {
+                found
+            },
+        })
+    }
 }

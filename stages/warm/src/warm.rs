@@ -1,24 +1,35 @@
 //! The `warm` entry point: plan, load, verify, publish.
 //!
 //! 1. Open the matrix (its manifest fingerprint identifies it) and the servers;
-//!    read INFO/DBSIZE of every master.
-//! 2. If `route:{version}:manifest` exists for this matrix, the load is complete:
-//!    nothing is written (the pointer is moved to it after a read-back if it names
-//!    another version). Otherwise read the checkpoints and skip completed parts.
-//! 3. Stream the remaining parts into pipelines; write the cell set.
-//! 4. Verify (see [`crate::verify`]), write the version manifest, move the pointer.
+//!    read INFO/DBSIZE of every master and the pointer.
+//! 2. If `route:{version}:manifest` exists for this matrix and layout, the load is
+//!    complete: nothing is written unless its keys have less than half their TTL
+//!    left (then it is reloaded in place), and the pointer is moved to it after a
+//!    read-back if it names another version. Otherwise read the checkpoints and
+//!    skip completed parts.
+//! 3. Refuse a load that would not fit in `maxmemory` or could evict the live
+//!    version ([`crate::capacity`]); nothing is written then.
+//! 4. Stream the remaining parts into pipelines; write the cell set (and the
+//!    index in the rows layout).
+//! 5. Verify (see [`crate::verify`]); a failure forgets the checkpoints, so a rerun
+//!    reloads everything. Write the version manifest, then move the pointer by
+//!    compare-and-set: only if it still names what it named when the load began.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use crate::capacity::{self, Estimate};
 use crate::checkpoint::{self, part_field};
+use crate::connect::Conn;
 use crate::error::{Error, Result};
 use crate::keys::{KeyTemplate, validate_version};
-use crate::load::{self, Counters, LoadPlan, Sink};
+use crate::load::{self, Counters, Encoding, LoadOutcome, LoadPlan, Sample, Sink};
 use crate::matrix::MatrixDir;
+use crate::rows::{self, Layout};
 use crate::server::ServerStats;
 use crate::ttl::TtlPolicy;
 use crate::value::ValueFormat;
@@ -39,7 +50,9 @@ pub struct WarmOptions {
     pub version: String,
     /// Key template.
     pub key_template: KeyTemplate,
-    /// Value format.
+    /// A key per pair, or a binary row per origin.
+    pub layout: Layout,
+    /// Value format (pairs layout).
     pub value_format: ValueFormat,
     /// TTLs.
     pub ttl: TtlPolicy,
@@ -57,6 +70,8 @@ pub struct WarmOptions {
     pub verify_sample: usize,
     /// Reload even if the version is complete or was loaded from another matrix.
     pub force: bool,
+    /// Load even when the server's memory policy could evict the live version.
+    pub allow_eviction: bool,
     /// Written into the version manifest.
     pub tool_version: String,
 }
@@ -71,6 +86,7 @@ impl WarmOptions {
             version,
             key_template: KeyTemplate::parse(crate::keys::DEFAULT_TEMPLATE)
                 .unwrap_or_else(|_| unreachable!("the default template parses")),
+            layout: Layout::Pairs,
             value_format: ValueFormat::Json,
             ttl: TtlPolicy::default(),
             max_duration_s: None,
@@ -80,6 +96,7 @@ impl WarmOptions {
             in_flight: 4,
             verify_sample: 1000,
             force: false,
+            allow_eviction: false,
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
@@ -95,6 +112,9 @@ pub enum WarmStatus {
     AlreadyCurrent,
     /// The version was complete; only the pointer moved (after a read-back).
     Repointed,
+    /// The version was complete and current but had used more than half its TTL:
+    /// every key was written again in place with fresh TTLs.
+    Refreshed,
     /// Commands written to a RESP file; Redis untouched.
     RespFile,
 }
@@ -106,6 +126,8 @@ pub struct WarmSummary {
     pub status: WarmStatus,
     /// The version.
     pub version: String,
+    /// The layout of the version.
+    pub layout: Layout,
     /// The pointer key and the version it named before, if any.
     pub pointer_key: String,
     /// The version the pointer named before.
@@ -120,9 +142,9 @@ pub struct WarmSummary {
     pub rows_read: u64,
     /// Keys written by this run.
     pub keys_written: u64,
-    /// Pair keys of the version (all runs).
+    /// Data keys of the version (all runs): pair keys, or row keys.
     pub keys_total: u64,
-    /// "No route" keys written by this run.
+    /// Pairs without a route read by this run (each a "no route" key in the pairs layout).
     pub no_route_keys: u64,
     /// Pairs not stored (beyond the duration limit) in this run.
     pub beyond_max_duration: u64,
@@ -144,6 +166,10 @@ pub struct WarmSummary {
     pub dbsize_checked: bool,
     /// Pairs read back and compared.
     pub pairs_read_back: u64,
+    /// Row keys whose length was checked (rows layout: all of them).
+    pub rows_checked: u64,
+    /// The memory the load was estimated to add, bytes (0 when not estimated).
+    pub estimated_bytes: u64,
     /// The drivable cells in the cell set.
     pub cells: u64,
 }
@@ -152,283 +178,524 @@ pub struct WarmSummary {
 /// `counters` are updated live for progress display.
 ///
 /// # Errors
-/// Unreadable matrix, Redis unreachable or refusing (memory limit, credentials),
-/// a version conflict, or a failed verification; the pointer is then unchanged.
+/// Unreadable matrix, Redis unreachable or refusing (memory limit, credentials,
+/// an evicting policy), a version conflict, a failed verification, or a pointer
+/// moved by another load; the pointer is then unchanged.
 pub fn warm(opts: &WarmOptions, counters: &Counters) -> Result<WarmSummary> {
     validate_version(&opts.version)?;
     opts.ttl.validate()?;
     let matrix = MatrixDir::open(&opts.matrix_dir)?;
-    let keys = opts.key_template.for_version(&opts.version);
-    let meta_ttl = opts.ttl.meta_ttl_s();
-    let seed = rand::random::<u64>();
-    let mut plan = LoadPlan {
-        parts: (0..matrix.manifest.parts.len()).collect(),
-        keys: keys.clone(),
-        format: opts.value_format,
-        ttl: opts.ttl,
-        max_duration_s: opts.max_duration_s,
-        batch_keys: opts.batch_keys,
-        connections: opts.connections,
-        in_flight: opts.in_flight,
-        sample_size: opts.verify_sample,
-        progress_key: None,
-        seed,
-    };
-    let mut summary = WarmSummary {
-        status: WarmStatus::Loaded,
-        version: opts.version.clone(),
-        pointer_key: opts.pointer_key.clone(),
-        previous_version: None,
-        parts_total: matrix.manifest.parts.len(),
-        parts_loaded: 0,
-        parts_resumed: 0,
-        rows_read: 0,
-        keys_written: 0,
-        keys_total: 0,
-        no_route_keys: 0,
-        beyond_max_duration: 0,
-        bytes_sent: 0,
-        load_seconds: 0.0,
-        keys_per_second: 0.0,
-        used_memory_before: 0,
-        used_memory_after: 0,
-        dbsize_before: 0,
-        dbsize_after: 0,
-        dbsize_checked: false,
-        pairs_read_back: 0,
-        cells: matrix.manifest.cells.ok,
-    };
-    let target = match &opts.sink {
+    let cells: Arc<[u64]> = matrix.ok_cells()?.into();
+    if cells.len() as u64 != matrix.manifest.cells.ok {
+        return Err(Error::Manifest {
+            path: matrix.dir().join("manifest.json"),
+            message: format!(
+                "lists {} ok cells but cells.parquet has {}",
+                matrix.manifest.cells.ok,
+                cells.len()
+            ),
+        });
+    }
+    let mut job = Job::new(opts, &matrix, cells);
+    match &opts.sink {
         Sink::RespFile(_) => {
             let started = Instant::now();
-            let outcome = load::load(&matrix, &plan, &opts.sink, None, counters)?;
-            fill_load(&mut summary, &outcome, started);
-            summary.status = WarmStatus::RespFile;
-            summary.keys_total = outcome.written;
-            return Ok(summary);
+            let outcome = load::load(&matrix, &job.plan, &opts.sink, None, counters)?;
+            job.fill_load(&outcome, started);
+            job.summary.status = WarmStatus::RespFile;
+            job.summary.keys_total = outcome.written;
+            Ok(job.summary)
         }
-        Sink::Redis(target) => target.clone(),
-    };
+        Sink::Redis(target) => {
+            let mut conn = target.connect()?;
+            let before = ServerStats::read(target)?;
+            job.summary.used_memory_before = before.used_memory();
+            job.summary.dbsize_before = before.dbsize();
+            let pointer_at_start = version::read_pointer(&mut conn, &opts.pointer_key)?;
+            job.summary.previous_version.clone_from(&pointer_at_start);
+            let mode = match job.existing(&mut conn, pointer_at_start.as_deref())? {
+                Existing::Done(status) => {
+                    job.summary.status = status;
+                    job.summary.used_memory_after = job.summary.used_memory_before;
+                    job.summary.dbsize_after = job.summary.dbsize_before;
+                    return Ok(job.summary);
+                }
+                Existing::Load(mode) => mode,
+            };
+            job.load_verify_publish(
+                &mut conn,
+                target,
+                &before,
+                mode,
+                pointer_at_start.as_deref(),
+                counters,
+            )?;
+            let after = ServerStats::read(target)?;
+            job.summary.used_memory_after = after.used_memory();
+            job.summary.dbsize_after = after.dbsize();
+            Ok(job.summary)
+        }
+    }
+}
 
-    let mut conn = target.connect()?;
-    let before = ServerStats::read(&target)?;
-    summary.used_memory_before = before.used_memory();
-    summary.dbsize_before = before.dbsize();
-    let manifest_key = opts.key_template.meta_key(&opts.version, "manifest");
-    let cells_key = opts.key_template.meta_key(&opts.version, "cells");
-    let progress_key = opts.key_template.meta_key(&opts.version, "progress");
-    let current = version::read_pointer(&mut conn, &opts.pointer_key)?;
+/// What the version already in Redis means for this run.
+enum Existing {
+    /// Nothing (more) to load: current, or repointed.
+    Done(WarmStatus),
+    /// Load, in this mode.
+    Load(LoadMode),
+}
 
-    // A complete version of this matrix: nothing to load.
-    if let Some(existing) = version::read_manifest(&mut conn, &manifest_key)? {
-        if existing.matrix_fingerprint != matrix.fingerprint && !opts.force {
+/// How a load starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LoadMode {
+    /// No complete version yet: resume from the checkpoints, if any.
+    Resume,
+    /// Rewrite every key of a complete version (`--force`, or a refresh of TTLs):
+    /// the keys exist, so memory does not grow.
+    InPlace(WarmStatus),
+    /// Load a complete version again in another layout: new keys, memory grows.
+    Relayout,
+}
+
+/// The per-version keys.
+struct VersionKeys {
+    manifest: String,
+    cells: String,
+    progress: String,
+    index: String,
+    row_prefix: String,
+}
+
+/// One warm run's state.
+struct Job<'a> {
+    opts: &'a WarmOptions,
+    matrix: &'a MatrixDir,
+    cells: Arc<[u64]>,
+    keys: VersionKeys,
+    plan: LoadPlan,
+    summary: WarmSummary,
+}
+
+impl<'a> Job<'a> {
+    fn new(opts: &'a WarmOptions, matrix: &'a MatrixDir, cells: Arc<[u64]>) -> Self {
+        let t = &opts.key_template;
+        let v = &opts.version;
+        let keys = VersionKeys {
+            manifest: t.meta_key(v, "manifest"),
+            cells: t.meta_key(v, "cells"),
+            progress: t.meta_key(v, "progress"),
+            index: t.meta_key(v, "index"),
+            row_prefix: t.meta_key(v, "row:"),
+        };
+        let encoding = match opts.layout {
+            Layout::Pairs => Encoding::Pairs {
+                keys: t.for_version(v),
+                format: opts.value_format,
+            },
+            Layout::Rows => Encoding::Rows {
+                index: Arc::clone(&cells),
+                key_prefix: keys.row_prefix.clone(),
+            },
+        };
+        let plan = LoadPlan {
+            parts: (0..matrix.manifest.parts.len()).collect(),
+            encoding,
+            ttl: opts.ttl,
+            max_duration_s: opts.max_duration_s,
+            batch_keys: opts.batch_keys,
+            connections: opts.connections,
+            in_flight: opts.in_flight,
+            sample_size: opts.verify_sample,
+            progress_key: None,
+            seed: rand::random::<u64>(),
+        };
+        let summary = WarmSummary {
+            status: WarmStatus::Loaded,
+            version: opts.version.clone(),
+            layout: opts.layout,
+            pointer_key: opts.pointer_key.clone(),
+            previous_version: None,
+            parts_total: matrix.manifest.parts.len(),
+            parts_loaded: 0,
+            parts_resumed: 0,
+            rows_read: 0,
+            keys_written: 0,
+            keys_total: 0,
+            no_route_keys: 0,
+            beyond_max_duration: 0,
+            bytes_sent: 0,
+            load_seconds: 0.0,
+            keys_per_second: 0.0,
+            used_memory_before: 0,
+            used_memory_after: 0,
+            dbsize_before: 0,
+            dbsize_after: 0,
+            dbsize_checked: false,
+            pairs_read_back: 0,
+            rows_checked: 0,
+            estimated_bytes: 0,
+            cells: matrix.manifest.cells.ok,
+        };
+        Self {
+            opts,
+            matrix,
+            cells,
+            keys,
+            plan,
+            summary,
+        }
+    }
+
+    fn fail(&self, message: String) -> Error {
+        Error::Verify {
+            version: self.opts.version.clone(),
+            message,
+        }
+    }
+
+    fn fill_load(&mut self, outcome: &LoadOutcome, started: Instant) {
+        let s = &mut self.summary;
+        s.load_seconds = started.elapsed().as_secs_f64();
+        s.rows_read = outcome.rows;
+        s.keys_written = outcome.written;
+        s.no_route_keys = outcome.no_route;
+        s.beyond_max_duration = outcome.beyond_max;
+        s.bytes_sent = outcome.bytes;
+        s.keys_per_second = if s.load_seconds > 0.0 {
+            outcome.written as f64 / s.load_seconds
+        } else {
+            0.0
+        };
+    }
+
+    /// Decides from the version manifest in Redis whether anything must be loaded.
+    fn existing(&mut self, conn: &mut Conn, current: Option<&str>) -> Result<Existing> {
+        let opts = self.opts;
+        let Some(existing) = version::read_manifest(conn, &self.keys.manifest)? else {
+            return Ok(Existing::Load(LoadMode::Resume));
+        };
+        if existing.matrix_fingerprint != self.matrix.fingerprint && !opts.force {
             return Err(Error::VersionConflict {
                 version: opts.version.clone(),
                 found: existing.matrix_fingerprint,
-                expected: matrix.fingerprint.clone(),
+                expected: self.matrix.fingerprint.clone(),
             });
         }
-        if !opts.force {
-            summary.keys_total = existing.keys;
-            summary.parts_resumed = summary.parts_total;
-            summary.used_memory_after = summary.used_memory_before;
-            summary.dbsize_after = summary.dbsize_before;
-            if current.as_deref() == Some(opts.version.as_str()) {
-                summary.status = WarmStatus::AlreadyCurrent;
-                summary.previous_version = current;
-                return Ok(summary);
-            }
-            // Keys may have expired since: read a sample back before pointing at it.
-            let samples = load::sample_parts(&matrix, &random_parts(&plan, &matrix, 4, seed))?;
-            summary.pairs_read_back =
-                verify::read_back(&mut conn, &opts.version, &keys, &samples)?.checked;
-            summary.previous_version =
-                version::move_pointer(&mut conn, &opts.pointer_key, &opts.version)?;
-            summary.status = WarmStatus::Repointed;
-            return Ok(summary);
+        if opts.force {
+            return Ok(Existing::Load(LoadMode::InPlace(WarmStatus::Loaded)));
         }
+        if existing.layout != opts.layout.name() {
+            return Ok(Existing::Load(LoadMode::Relayout));
+        }
+        // Unchanged nights: keys loaded more than half a TTL ago are written again,
+        // so a week without map changes never leaves the pointer naming expired keys.
+        let age = unix_now().saturating_sub(existing.loaded_at_unix);
+        if age > existing.ttl_s / 2 {
+            return Ok(Existing::Load(LoadMode::InPlace(WarmStatus::Refreshed)));
+        }
+        self.summary.keys_total = existing.keys;
+        self.summary.parts_resumed = self.summary.parts_total;
+        if current == Some(opts.version.as_str()) {
+            return Ok(Existing::Done(WarmStatus::AlreadyCurrent));
+        }
+        // Keys may have expired or been evicted since: check before pointing at it.
+        let samples = load::sample_parts(self.matrix, &self.random_parts(&self.plan.parts, 4))?;
+        self.check_data(conn, &samples)?;
+        version::move_pointer(conn, &opts.pointer_key, current, &opts.version)?;
+        Ok(Existing::Done(WarmStatus::Repointed))
     }
 
-    let mut progress = checkpoint::read(&mut conn, &progress_key)?;
-    if opts.force {
-        checkpoint::clear(&mut conn, &progress_key)?;
-        progress = checkpoint::Progress::default();
-    } else if let Some(found) = &progress.fingerprint
-        && *found != matrix.fingerprint
-    {
-        return Err(Error::VersionConflict {
-            version: opts.version.clone(),
-            found: found.clone(),
-            expected: matrix.fingerprint.clone(),
-        });
-    }
-    let fresh = progress.fingerprint.is_none() && !opts.force;
-    checkpoint::start(&mut conn, &progress_key, &matrix.fingerprint, meta_ttl)?;
-    let done: HashSet<usize> = matrix
-        .manifest
-        .parts
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| progress.parts.contains_key(part_field(&p.file)))
-        .map(|(i, _)| i)
-        .collect();
-    plan.parts.retain(|i| !done.contains(i));
-    plan.progress_key = Some(progress_key.clone());
-    summary.parts_loaded = plan.parts.len();
-    summary.parts_resumed = done.len();
-
-    let started = Instant::now();
-    let outcome = load::load(&matrix, &plan, &opts.sink, before.memory_limit(), counters)?;
-    fill_load(&mut summary, &outcome, started);
-    let cells = matrix.ok_cells()?;
-    version::write_cells(&mut conn, &cells_key, &cells, meta_ttl)?;
-
-    // Verification: counts first (cheap, exact), then the servers, then the sample.
-    let fail = |message: String| Error::Verify {
-        version: opts.version.clone(),
-        message,
-    };
-    let mut written_total = outcome.written;
-    for (i, part) in matrix.manifest.parts.iter().enumerate() {
-        let (rows, written) = if done.contains(&i) {
-            progress.parts[part_field(&part.file)]
+    /// A plan over up to `n` random parts among `parts` (for re-reading a sample).
+    fn random_parts(&self, parts: &[usize], n: usize) -> LoadPlan {
+        let mut state = self.plan.seed;
+        let mut parts: Vec<usize> = if parts.is_empty() {
+            (0..self.matrix.manifest.parts.len()).collect()
         } else {
-            outcome
-                .parts
-                .iter()
-                .find(|(p, _, _)| *p == i)
-                .map(|&(_, r, w)| (r, w))
-                .unwrap_or_default()
+            parts.to_vec()
         };
-        if rows != part.rows {
-            return Err(fail(format!(
-                "{} has {rows} rows but the matrix manifest lists {}",
-                part.file, part.rows
-            )));
+        // Partial Fisher-Yates: the first n are a uniform choice.
+        for i in 0..n.min(parts.len()) {
+            let j = i + (crate::ttl::splitmix(&mut state) % (parts.len() - i) as u64) as usize;
+            parts.swap(i, j);
         }
-        if done.contains(&i) {
-            written_total += written;
-        }
-    }
-    let stored_this_run = outcome.rows - outcome.beyond_max;
-    if outcome.written != stored_this_run {
-        return Err(fail(format!(
-            "{} keys were acknowledged but {stored_this_run} were sent",
-            outcome.written
-        )));
-    }
-    summary.keys_total = written_total;
-    let after = ServerStats::read(&target)?;
-    let restarted = after.restarted_since(&before);
-    if !restarted.is_empty() {
-        return Err(fail(format!(
-            "redis restarted during the load ({}): keys written before the restart may be lost; rerun",
-            restarted.join(", ")
-        )));
-    }
-    let evicted = after.evicted_keys().saturating_sub(before.evicted_keys());
-    if evicted > 0 {
-        return Err(fail(format!(
-            "redis evicted {evicted} keys during the load (maxmemory-policy {}): the cache is incomplete",
-            before
-                .memory_limit()
-                .map_or_else(|| "?".to_owned(), |l| l.1)
-        )));
-    }
-    let cell_count = version::count_cells(&mut conn, &cells_key)?;
-    if cell_count != cells.len() as u64 {
-        return Err(fail(format!(
-            "{cells_key} holds {cell_count} cells, cells.parquet has {} ok cells",
-            cells.len()
-        )));
-    }
-    if fresh && before.dbsize() == 0 {
-        // Empty before, fresh load: the only keys are ours (pairs, progress hash, cell set).
-        let expected = written_total + 2;
-        summary.dbsize_checked = true;
-        if after.dbsize() != expected {
-            return Err(fail(format!(
-                "DBSIZE is {} after loading {written_total} keys into an empty database (expected {expected})",
-                after.dbsize()
-            )));
+        parts.truncate(n);
+        parts.sort_unstable();
+        LoadPlan {
+            parts,
+            ..self.plan.clone()
         }
     }
-    let mut samples = outcome.samples.clone();
-    if !done.is_empty() {
-        let resumed: Vec<usize> = done.iter().copied().collect();
-        let earlier = LoadPlan {
-            parts: resumed,
-            ..plan.clone()
-        };
-        samples.extend(load::sample_parts(
-            &matrix,
-            &random_parts(&earlier, &matrix, 2, seed),
-        )?);
-    }
-    summary.pairs_read_back = verify::read_back(&mut conn, &opts.version, &keys, &samples)?.checked;
 
-    let loaded_at_unix = SystemTime::now()
+    /// Reads `samples` back (and, in the rows layout, checks every row's length).
+    fn check_data(&mut self, conn: &mut Conn, samples: &[Sample]) -> Result<()> {
+        let v = &self.opts.version;
+        match &self.plan.encoding {
+            Encoding::Pairs { keys, .. } => {
+                self.summary.pairs_read_back = verify::read_back(conn, v, keys, samples)?.checked;
+            }
+            Encoding::Rows { index, key_prefix } => {
+                self.summary.rows_checked =
+                    verify::check_rows(conn, v, &self.keys.index, index, key_prefix)?;
+                self.summary.pairs_read_back =
+                    verify::read_back_rows(conn, v, index, key_prefix, samples)?.checked;
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads what is missing, verifies, writes the manifest and moves the pointer.
+    fn load_verify_publish(
+        &mut self,
+        conn: &mut Conn,
+        target: &crate::Target,
+        before: &ServerStats,
+        mode: LoadMode,
+        pointer_at_start: Option<&str>,
+        counters: &Counters,
+    ) -> Result<()> {
+        let opts = self.opts;
+        let meta_ttl = opts.ttl.meta_ttl_s();
+        let mut progress = checkpoint::read(conn, &self.keys.progress)?;
+        if let LoadMode::InPlace(_) | LoadMode::Relayout = mode {
+            checkpoint::clear(conn, &self.keys.progress)?;
+            progress = checkpoint::Progress::default();
+        }
+        if let LoadMode::InPlace(status) = mode {
+            self.summary.status = status;
+        } else if let Some(found) = &progress.fingerprint
+            && *found != self.matrix.fingerprint
+        {
+            return Err(Error::VersionConflict {
+                version: opts.version.clone(),
+                found: found.clone(),
+                expected: self.matrix.fingerprint.clone(),
+            });
+        }
+        let fresh = progress.fingerprint.is_none() && mode == LoadMode::Resume;
+        let done: HashSet<usize> = self
+            .matrix
+            .manifest
+            .parts
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| progress.parts.contains_key(part_field(&p.file)))
+            .map(|(i, _)| i)
+            .collect();
+        self.plan.parts.retain(|i| !done.contains(i));
+        self.summary.parts_loaded = self.plan.parts.len();
+        self.summary.parts_resumed = done.len();
+
+        if matches!(mode, LoadMode::Resume | LoadMode::Relayout) {
+            self.check_capacity(before)?;
+        }
+        checkpoint::start(
+            conn,
+            &self.keys.progress,
+            &self.matrix.fingerprint,
+            meta_ttl,
+        )?;
+        if opts.layout == Layout::Rows {
+            let _: () = conn.query(
+                redis::cmd("SET")
+                    .arg(&self.keys.index)
+                    .arg(rows::index_bytes(&self.cells))
+                    .arg("EX")
+                    .arg(meta_ttl),
+                "writing the cell index",
+            )?;
+        }
+        self.plan.progress_key = Some(self.keys.progress.clone());
+        let started = Instant::now();
+        let outcome = load::load(
+            self.matrix,
+            &self.plan,
+            &opts.sink,
+            before.memory_limit(),
+            counters,
+        )?;
+        self.fill_load(&outcome, started);
+        version::write_cells(conn, &self.keys.cells, &self.cells, meta_ttl)?;
+
+        if let Err(e) = self.verify(conn, target, before, &outcome, &progress, &done, fresh) {
+            // A rerun must not trust the checkpoints of a load that failed verification.
+            if matches!(e, Error::Verify { .. }) {
+                checkpoint::clear(conn, &self.keys.progress)?;
+            }
+            return Err(e);
+        }
+
+        let manifest = self.version_manifest(&outcome);
+        version::write_manifest(conn, &self.keys.manifest, &manifest, meta_ttl)?;
+        version::move_pointer(conn, &opts.pointer_key, pointer_at_start, &opts.version)
+    }
+
+    /// Refuses a load that would not fit or could evict the live version.
+    fn check_capacity(&mut self, before: &ServerStats) -> Result<()> {
+        let parts = &self.matrix.manifest.parts;
+        let stored_pairs: u64 = self.plan.parts.iter().map(|&i| parts[i].rows).sum();
+        let cells = self.cells.len() as u64;
+        let origins: u64 = self
+            .plan
+            .parts
+            .iter()
+            .map(|&i| {
+                if parts[i].origins > 0 {
+                    parts[i].origins
+                } else {
+                    parts[i].rows / cells.max(1)
+                }
+            })
+            .sum();
+        let estimate = Estimate::of(
+            self.opts.layout,
+            self.opts.value_format,
+            origins,
+            cells,
+            stored_pairs,
+        );
+        self.summary.estimated_bytes = estimate.bytes;
+        let detail = format!(
+            "{} keys of the {} layout for {stored_pairs} pairs, ~{:.1} bytes a pair",
+            estimate.keys, self.opts.layout, estimate.bytes_per_pair
+        );
+        capacity::check(
+            before,
+            &estimate,
+            &self.opts.version,
+            self.opts.allow_eviction,
+            &detail,
+        )
+    }
+
+    /// Exact counts, the servers' health, the DBSIZE delta, the data itself.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the facts of one load, checked together"
+    )]
+    fn verify(
+        &mut self,
+        conn: &mut Conn,
+        target: &crate::Target,
+        before: &ServerStats,
+        outcome: &LoadOutcome,
+        progress: &checkpoint::Progress,
+        done: &HashSet<usize>,
+        fresh: bool,
+    ) -> Result<()> {
+        let mut written_total = outcome.written;
+        for (i, part) in self.matrix.manifest.parts.iter().enumerate() {
+            let (rows, written) = if done.contains(&i) {
+                progress.parts[part_field(&part.file)]
+            } else {
+                outcome
+                    .parts
+                    .iter()
+                    .find(|(p, _, _)| *p == i)
+                    .map(|&(_, r, w)| (r, w))
+                    .unwrap_or_default()
+            };
+            if rows != part.rows {
+                return Err(self.fail(format!(
+                    "{} has {rows} rows but the matrix manifest lists {}",
+                    part.file, part.rows
+                )));
+            }
+            if done.contains(&i) {
+                written_total += written;
+            }
+        }
+        if outcome.written != outcome.keys_sent {
+            return Err(self.fail(format!(
+                "{} keys were acknowledged but {} were sent",
+                outcome.written, outcome.keys_sent
+            )));
+        }
+        self.summary.keys_total = written_total;
+        let after = ServerStats::read(target)?;
+        let restarted = after.restarted_since(before);
+        if !restarted.is_empty() {
+            return Err(self.fail(format!(
+                "redis restarted during the load ({}): keys written before the restart may be lost; rerun",
+                restarted.join(", ")
+            )));
+        }
+        let evicted = after.evicted_keys().saturating_sub(before.evicted_keys());
+        if evicted > 0 {
+            return Err(self.fail(format!(
+                "redis evicted {evicted} keys during the load (maxmemory-policy {}): the cache is incomplete",
+                before.memory_limit().map_or_else(|| "?".to_owned(), |l| l.1)
+            )));
+        }
+        let cell_count = version::count_cells(conn, &self.keys.cells)?;
+        if cell_count != self.cells.len() as u64 {
+            return Err(self.fail(format!(
+                "{} holds {cell_count} cells, cells.parquet has {} ok cells",
+                self.keys.cells,
+                self.cells.len()
+            )));
+        }
+        if fresh && before.dbsize() == 0 {
+            // Empty before, fresh load: the only keys are ours (data, progress hash,
+            // cell set, and the index in the rows layout).
+            let extra = if self.opts.layout == Layout::Rows {
+                3
+            } else {
+                2
+            };
+            let expected = written_total + extra;
+            self.summary.dbsize_checked = true;
+            if after.dbsize() != expected {
+                return Err(self.fail(format!(
+                    "DBSIZE is {} after loading {written_total} keys into an empty database (expected {expected})",
+                    after.dbsize()
+                )));
+            }
+        }
+        let mut samples = outcome.samples.clone();
+        if !done.is_empty() {
+            let resumed: Vec<usize> = done.iter().copied().collect();
+            let earlier = self.random_parts(&resumed, 2);
+            samples.extend(load::sample_parts(self.matrix, &earlier)?);
+        }
+        self.check_data(conn, &samples)
+    }
+
+    fn version_manifest(&self, outcome: &LoadOutcome) -> VersionManifest {
+        let opts = self.opts;
+        let rows = opts.layout == Layout::Rows;
+        VersionManifest {
+            version: opts.version.clone(),
+            resolution: self.matrix.manifest.resolution,
+            bbox: self.matrix.manifest.bbox,
+            key_template: opts.key_template.as_str().to_owned(),
+            layout: opts.layout.name().to_owned(),
+            value_format: if rows {
+                "binary".to_owned()
+            } else {
+                opts.value_format.name().to_owned()
+            },
+            index_key: rows.then(|| self.keys.index.clone()),
+            row_key_prefix: rows.then(|| self.keys.row_prefix.clone()),
+            cells_key: self.keys.cells.clone(),
+            cells: self.cells.len() as u64,
+            keys: self.summary.keys_total,
+            no_route_keys: outcome.no_route,
+            beyond_max_duration: outcome.beyond_max,
+            max_duration_s: opts.max_duration_s,
+            ttl_s: opts.ttl.ttl_s,
+            no_route_ttl_s: opts.ttl.no_route_ttl_s,
+            ttl_jitter: opts.ttl.jitter,
+            matrix_fingerprint: self.matrix.fingerprint.clone(),
+            loaded_at_unix: unix_now(),
+            tool_version: opts.tool_version.clone(),
+            matrix: self.matrix.manifest_json.clone(),
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let manifest = VersionManifest {
-        version: opts.version.clone(),
-        resolution: matrix.manifest.resolution,
-        bbox: matrix.manifest.bbox,
-        key_template: opts.key_template.as_str().to_owned(),
-        value_format: opts.value_format.name().to_owned(),
-        cells_key,
-        cells: cells.len() as u64,
-        keys: written_total,
-        no_route_keys: outcome.no_route,
-        beyond_max_duration: outcome.beyond_max,
-        max_duration_s: opts.max_duration_s,
-        ttl_s: opts.ttl.ttl_s,
-        no_route_ttl_s: opts.ttl.no_route_ttl_s,
-        ttl_jitter: opts.ttl.jitter,
-        matrix_fingerprint: matrix.fingerprint.clone(),
-        loaded_at_unix,
-        tool_version: opts.tool_version.clone(),
-        matrix: matrix.manifest_json.clone(),
-    };
-    version::write_manifest(&mut conn, &manifest_key, &manifest, meta_ttl)?;
-    summary.previous_version = version::move_pointer(&mut conn, &opts.pointer_key, &opts.version)?;
-    let final_stats = ServerStats::read(&target)?;
-    summary.used_memory_after = final_stats.used_memory();
-    summary.dbsize_after = final_stats.dbsize();
-    Ok(summary)
-}
-
-fn fill_load(summary: &mut WarmSummary, outcome: &load::LoadOutcome, started: Instant) {
-    summary.load_seconds = started.elapsed().as_secs_f64();
-    summary.rows_read = outcome.rows;
-    summary.keys_written = outcome.written;
-    summary.no_route_keys = outcome.no_route;
-    summary.beyond_max_duration = outcome.beyond_max;
-    summary.bytes_sent = outcome.bytes;
-    summary.keys_per_second = if summary.load_seconds > 0.0 {
-        outcome.written as f64 / summary.load_seconds
-    } else {
-        0.0
-    };
-}
-
-/// A plan over up to `n` random parts of `plan` (for re-reading a sample).
-fn random_parts(plan: &LoadPlan, matrix: &MatrixDir, n: usize, seed: u64) -> LoadPlan {
-    let mut state = seed;
-    let mut parts: Vec<usize> = if plan.parts.is_empty() {
-        (0..matrix.manifest.parts.len()).collect()
-    } else {
-        plan.parts.clone()
-    };
-    // Partial Fisher-Yates: the first n are a uniform choice.
-    for i in 0..n.min(parts.len()) {
-        let j = i + (crate::ttl::splitmix(&mut state) % (parts.len() - i) as u64) as usize;
-        parts.swap(i, j);
-    }
-    parts.truncate(n);
-    parts.sort_unstable();
-    LoadPlan {
-        parts,
-        ..plan.clone()
-    }
+        .map_or(0, |d| d.as_secs())
 }

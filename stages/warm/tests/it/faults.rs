@@ -134,14 +134,40 @@ fn out_of_memory_names_the_limit_and_keeps_the_pointer() {
             ..MatrixSpec::default()
         },
     );
+    // The estimate (~13 MiB) fits in 18 MiB, so the load starts; then the memory
+    // left shrinks under it (another tenant, or an operator lowering maxmemory).
     let server =
-        RedisServer::start_with(&["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"]);
+        RedisServer::start_with(&["--maxmemory", "18mb", "--maxmemory-policy", "noeviction"]);
     let target = Target::Single(server.url());
     warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
-    let err = warm(&options(&big, target, "v2"), &Counters::default()).unwrap_err();
+    let counters = Counters::default();
+    let keys = counters.keys.clone();
+    let url = server.url();
+    let squeeze = std::thread::spawn(move || {
+        while keys.load(std::sync::atomic::Ordering::Relaxed) < 2000 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
+        let info: String = redis::cmd("INFO").arg("memory").query(&mut con).unwrap();
+        let used: u64 = info
+            .lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("maxmemory")
+            .arg(used + (1 << 20))
+            .query(&mut con)
+            .unwrap();
+    });
+    let err = warm(&options(&big, target, "v2"), &counters).unwrap_err();
+    squeeze.join().unwrap();
     assert!(matches!(err, Error::OutOfMemory { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(text.contains("maxmemory 4194304 bytes"), "{text}");
+    assert!(text.contains("maxmemory 18874368 bytes"), "{text}");
     assert!(text.contains("noeviction"), "{text}");
     assert_eq!(server.cli(&["get", "route:current"]), "v1");
     assert_eq!(server.cli(&["exists", "route:v2:manifest"]), "0");

@@ -3,4 +3,5 @@
 mod cluster;
 mod faults;
 mod load;
+mod rows;
 mod support;
