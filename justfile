@@ -2,7 +2,7 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-bin := "target/release/hexmatrix"
+bin := env_var_or_default("CARGO_TARGET_DIR", "target") + "/release/hexmatrix"
 
 # List the recipes.
 default:
@@ -10,11 +10,11 @@ default:
 
 # Run the whole pipeline on the bundled Valletta dataset and show the result.
 demo:
-    cargo build --release --quiet -p hexmatrix
     scripts/demo.sh
 
 # Format check, clippy (warnings are errors), docs, and every test.
 test:
+    scripts/need.sh test
     cargo fmt --all --check
     cargo clippy --workspace --all-targets -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
