@@ -141,3 +141,27 @@ fn issue_11_an_unknown_member_type_in_a_restriction_is_an_error() {
     );
     assert!(err.is_bad_input());
 }
+
+/// Issue 11: packed weights were added with `+`, so a route whose duration
+/// passes 2^32 ms (a ferry tagged `duration=1193:03` and any road after it)
+/// overflowed: a panic in debug builds, a wrap to a few seconds in release.
+/// Past 2^32 − 1 ms it is now no route, in the CH and in the oracle alike.
+#[test]
+fn issue_11_a_route_past_2_pow_32_ms_is_no_route_instead_of_a_wrap() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 6)],
+        &[("route", "ferry"), ("duration", "1193:03")],
+    );
+    f.way(2, &[g(0, 6), g(1, 6)], &[("highway", "residential")]);
+    let b = build(&f, "car");
+    let (secs, _) = b.route(g(0, 0), g(0, 6)).unwrap();
+    assert!(
+        (secs - f64::from(u32::MAX - 1) / 1000.0).abs() < 1e-6,
+        "{secs}"
+    );
+    assert!(b.route(g(0, 0), g(1, 6)).is_none());
+    assert!(b.route(g(1, 6), g(0, 0)).is_none());
+    assert!(b.route(g(0, 6), g(1, 6)).is_some());
+}
