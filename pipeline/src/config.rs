@@ -50,7 +50,6 @@ pub struct Dataset {
     /// Short name, used for output directories and cache pointer keys.
     pub name: String,
     /// Human description.
-    #[expect(dead_code, reason = "shown by `run` once it lands")]
     pub description: Option<String>,
     /// Where the region extract is published.
     pub region_url: String,
@@ -70,6 +69,10 @@ pub struct Dataset {
 
 impl Dataset {
     /// Reads and validates a dataset file.
+    ///
+    /// # Errors
+    /// [`ConfigError::Read`] when the file cannot be read, [`ConfigError::Invalid`]
+    /// for malformed TOML, an unknown or missing key, or a value out of range.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),

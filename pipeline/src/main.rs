@@ -4,7 +4,6 @@
 
 mod cli;
 mod commands;
-mod config;
 mod download;
 mod exit;
 mod lock;
@@ -18,6 +17,7 @@ mod version;
 use std::process::ExitCode;
 
 use clap::Parser;
+use hexmatrix::config;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
