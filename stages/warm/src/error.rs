@@ -26,6 +26,17 @@ pub enum Error {
         /// The underlying error.
         source: parquet::errors::ParquetError,
     },
+    /// The Parquet decoder panicked on a file (arrow and parquet do on some
+    /// corrupt pages instead of returning an error): the file is corrupt.
+    #[error(
+        "cannot read parquet file {path}: the decoder panicked ({message}): the file is corrupt"
+    )]
+    ParquetPanic {
+        /// The file involved.
+        path: PathBuf,
+        /// The panic's message.
+        message: String,
+    },
     /// A matrix file lacks a column or has it with the wrong type.
     #[error("{path}: {message}")]
     Schema {
@@ -181,6 +192,7 @@ impl Error {
             self,
             Self::Io { .. }
                 | Self::Parquet { .. }
+                | Self::ParquetPanic { .. }
                 | Self::Schema { .. }
                 | Self::Manifest { .. }
                 | Self::InvalidOption { .. }

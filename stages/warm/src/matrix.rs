@@ -203,9 +203,9 @@ impl MatrixDir {
     /// The file is missing or lacks the `cell`/`status` columns.
     pub fn ok_cells(&self) -> Result<Vec<u64>> {
         let path = self.dir.join("cells.parquet");
-        let reader = open_reader(&path, &["cell", "status"], 8192)?;
+        let mut reader = open_reader(&path, &["cell", "status"], 8192)?;
         let mut cells = Vec::new();
-        for batch in reader {
+        while let Some(batch) = isolated(&path, || Ok(reader.next()))? {
             let batch = batch.map_err(|e| Error::Parquet {
                 path: path.clone(),
                 source: e.into(),
@@ -234,7 +234,11 @@ impl MatrixDir {
             &["origin", "dest", "distance_m", "duration_s"],
             batch_rows,
         )?;
-        Ok(PartReader { path, reader })
+        Ok(PartReader {
+            path,
+            reader,
+            failed: false,
+        })
     }
 }
 
@@ -242,13 +246,24 @@ impl MatrixDir {
 pub struct PartReader {
     path: PathBuf,
     reader: ParquetRecordBatchReader,
+    /// Set after the decoder panicked: the reader's state is unknown, stop.
+    failed: bool,
 }
 
 impl Iterator for PartReader {
     type Item = Result<PairBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let batch = self.reader.next()?;
+        if self.failed {
+            return None;
+        }
+        let batch = match isolated(&self.path, || Ok(self.reader.next())) {
+            Ok(batch) => batch?,
+            Err(e) => {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        };
         Some(
             batch
                 .map_err(|e| Error::Parquet {
@@ -276,20 +291,137 @@ impl Iterator for PartReader {
     }
 }
 
+/// A Parquet file read so that damage fails fast: a range past the end is
+/// refused before anything is allocated for it, and reading at the end is an
+/// error. Through a plain `File`, a read at the end returns `Ok(0)`, which
+/// parquet's page-header reader takes for "skipped" (it skips with `io::copy`):
+/// a damaged header listing 2^31 doubles made one read call per double, hours
+/// on a 9 kB file; and a column chunk whose footer size passes the end of the
+/// file had a buffer of that size allocated before the read failed.
+struct StrictFile {
+    file: File,
+    len: u64,
+}
+
+impl parquet::file::reader::Length for StrictFile {
+    fn len(&self) -> u64 {
+        self.len
+    }
+}
+
+impl parquet::file::reader::ChunkReader for StrictFile {
+    type T = StrictRead<std::io::BufReader<File>>;
+
+    fn get_read(&self, start: u64) -> parquet::errors::Result<Self::T> {
+        use std::io::{Seek, SeekFrom};
+        let left = self
+            .len
+            .checked_sub(start)
+            .ok_or_else(|| past_end(start, 0, self.len))?;
+        let mut file = self.file.try_clone()?;
+        file.seek(SeekFrom::Start(start))?;
+        Ok(StrictRead {
+            inner: std::io::BufReader::new(file),
+            left,
+        })
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> parquet::errors::Result<bytes::Bytes> {
+        use std::io::{Read, Seek, SeekFrom};
+        if start
+            .checked_add(length as u64)
+            .is_none_or(|end| end > self.len)
+        {
+            return Err(past_end(start, length, self.len));
+        }
+        let mut buffer = vec![0; length];
+        let mut file = self.file.try_clone()?;
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut buffer)?;
+        Ok(buffer.into())
+    }
+}
+
+fn past_end(start: u64, length: usize, len: u64) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::EOF(format!(
+        "bytes {start}..{} are past the end of the {len}-byte file",
+        start.saturating_add(length as u64)
+    ))
+}
+
+/// A reader that stops at the end of the file with an error, not `Ok(0)`.
+struct StrictRead<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for StrictRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let got = if want == 0 {
+            0
+        } else {
+            self.inner.read(&mut buf[..want])?
+        };
+        if got == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "read past the end of the file",
+            ));
+        }
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
+/// Runs a step of the Parquet decoder, turning a panic into
+/// [`Error::ParquetPanic`] naming the file: arrow and parquet panic on some
+/// corrupt files (a null bitmap shorter than its page, for one) instead of
+/// returning an error, and a damaged matrix must not end the process.
+fn isolated<T>(path: &Path, step: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(Error::ParquetPanic {
+            path: path.to_owned(),
+            message,
+        })
+    })
+}
+
 fn open_reader(
     path: &Path,
     columns: &[&str],
     batch_rows: usize,
 ) -> Result<ParquetRecordBatchReader> {
-    let file = File::open(path).map_err(|source| Error::Io {
+    isolated(path, || open_reader_unisolated(path, columns, batch_rows))
+}
+
+fn open_reader_unisolated(
+    path: &Path,
+    columns: &[&str],
+    batch_rows: usize,
+) -> Result<ParquetRecordBatchReader> {
+    let io = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let file = File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
     let perr = |source| Error::Parquet {
         path: path.to_owned(),
         source,
     };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(perr)?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(StrictFile { file, len }).map_err(perr)?;
     let schema = builder.schema().clone();
     for name in columns {
         if schema.field_with_name(name).is_err() {
