@@ -35,6 +35,26 @@ pub enum Error {
         /// The underlying error.
         source: polars::error::PolarsError,
     },
+    /// A Parquet file's footer points outside the file (Polars would read past
+    /// its end instead of refusing it).
+    #[error("{path}: corrupt Parquet file: {message}")]
+    BadParquet {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// Polars panicked while reading the matrix files (it does on some corrupt
+    /// Parquet files instead of returning an error): a file is corrupt.
+    #[error("{what} over {path}: the Parquet reader panicked ({message}): a file is corrupt")]
+    Panicked {
+        /// What was being computed.
+        what: &'static str,
+        /// The matrix directory or file read.
+        path: PathBuf,
+        /// The panic's message.
+        message: String,
+    },
     /// A query result lacks a column or has it with an unexpected type.
     #[error("{what}: {message}")]
     Shape {
@@ -66,7 +86,11 @@ impl Error {
     #[must_use]
     pub fn is_bad_input(&self) -> bool {
         match self {
-            Self::Manifest { .. } | Self::Query { .. } | Self::Shape { .. } => true,
+            Self::Manifest { .. }
+            | Self::Query { .. }
+            | Self::Panicked { .. }
+            | Self::BadParquet { .. }
+            | Self::Shape { .. } => true,
             Self::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
         }
     }

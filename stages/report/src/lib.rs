@@ -145,6 +145,7 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         cells: opts.matrix_dir.join("cells.parquet"),
         parts: matrix.part_paths(&opts.matrix_dir),
     };
+    files.check()?;
 
     let cells = stats::cell_counts(&files)?;
     let pairs = stats::pair_stats(&files)?;

@@ -31,6 +31,21 @@ impl MatrixFiles {
         scan(std::slice::from_ref(&self.cells), "cells scan", &self.cells)
     }
 
+    /// Checks every file before Polars reads it: its footer decodes and every row
+    /// group lies inside the file. Polars' streaming reader slices the file at the
+    /// footer's offsets without bounds checks, so a damaged footer would make it
+    /// read past the end of the file (undefined behaviour) instead of failing.
+    ///
+    /// # Errors
+    /// [`Error::BadParquet`] naming the file and the row group, or the error (or
+    /// caught panic) of Polars' footer reader.
+    pub fn check(&self) -> Result<()> {
+        for path in std::iter::once(&self.cells).chain(&self.parts) {
+            check_row_groups(path)?;
+        }
+        Ok(())
+    }
+
     /// A lazy scan of every part as one table (`None` when there are no parts).
     ///
     /// # Errors
@@ -45,13 +60,15 @@ impl MatrixFiles {
 
 /// A lazy scan of one or more Parquet files.
 pub(crate) fn scan(files: &[PathBuf], what: &'static str, place: &Path) -> Result<LazyFrame> {
-    let paths = files
-        .iter()
-        .map(|p| PlRefPath::try_from_path(p))
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(Error::query(what, place))?;
-    LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
-        .map_err(Error::query(what, place))
+    isolated(what, place, || {
+        let paths = files
+            .iter()
+            .map(|p| PlRefPath::try_from_path(p))
+            .collect::<PolarsResult<Vec<_>>>()
+            .map_err(Error::query(what, place))?;
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            .map_err(Error::query(what, place))
+    })
 }
 
 /// Runs `lf` on the streaming engine.
@@ -60,11 +77,54 @@ pub(crate) fn collect_streaming(
     what: &'static str,
     place: &Path,
 ) -> Result<DataFrame> {
-    let result = lf
-        .collect_with_engine(Engine::Streaming)
-        .map_err(Error::query(what, place))?;
+    let result = isolated(what, place, || {
+        lf.collect_with_engine(Engine::Streaming)
+            .map_err(Error::query(what, place))
+    })?;
     // One plan in, one frame out (only `collect_all` gives several).
     Ok(result.unwrap_single())
+}
+
+fn check_row_groups(path: &Path) -> Result<()> {
+    const WHAT: &str = "Parquet footer";
+    isolated(WHAT, path, || {
+        let file = std::fs::File::open(path).map_err(Error::io(path))?;
+        let len = file.metadata().map_err(Error::io(path))?.len();
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader.get_metadata().map_err(Error::query(WHAT, path))?;
+        for (i, group) in metadata.row_groups.iter().enumerate() {
+            let range = group.full_byte_range();
+            if range.start > range.end || range.end > len {
+                return Err(Error::BadParquet {
+                    path: path.to_owned(),
+                    message: format!(
+                        "row group {i} spans bytes {}..{} of a {len}-byte file",
+                        range.start, range.end
+                    ),
+                });
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Runs a Polars step, turning a panic into [`Error::Panicked`]: Polars panics
+/// on some corrupt Parquet files (a malformed thrift footer, a page range past
+/// its buffer) instead of returning an error, and a damaged matrix must give a
+/// clear error, not end the process.
+fn isolated<T>(what: &'static str, place: &Path, step: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        Err(Error::Panicked {
+            what,
+            path: place.to_owned(),
+            message,
+        })
+    })
 }
 
 /// Column `name` of `df` as `f64` values (nulls kept).
