@@ -83,12 +83,33 @@ impl Dataset {
             message,
         };
         let raw: DatasetFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        // The name becomes a directory (`outputs/NAME/`) and part of cache keys.
+        let name_ok = (1..=64).contains(&raw.name.len())
+            && raw
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !name_ok {
+            return Err(invalid(format!(
+                "name {:?} must be 1 to 64 letters, digits, '_' or '-' (it names the output directory and cache keys)",
+                raw.name
+            )));
+        }
         let [a, b, c, d] = raw.bbox;
         let bbox = Bbox::new(a, b, c, d).map_err(|e| invalid(e.to_string()))?;
         if !(6..=11).contains(&raw.resolution) {
             return Err(invalid(format!(
                 "resolution {} is outside the accepted 6..=11",
                 raw.resolution
+            )));
+        }
+        hexmatrix_graph::Profile::by_name(&raw.profile)
+            .map_err(|e| invalid(format!("profile: {e}")))?;
+        if let Some(s) = raw.max_duration_s
+            && !(s.is_finite() && s > 0.0)
+        {
+            return Err(invalid(format!(
+                "max_duration_s {s} must be a positive number of seconds"
             )));
         }
         let cache_layout = raw
@@ -109,5 +130,47 @@ impl Dataset {
             max_duration_s: raw.max_duration_s,
             cache_layout,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dataset;
+
+    const GOOD: &str = r#"name = "valletta"
+region_url = "https://example.invalid/malta-latest.osm.pbf"
+bbox = [14.46, 35.86, 14.53, 35.92]
+resolution = 9
+profile = "car"
+"#;
+
+    fn load(text: &str) -> Result<Dataset, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("d.toml");
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        Dataset::load(&path).map_err(|e| e.to_string())
+    }
+
+    /// Issue 11 (found by the `dataset-toml` fuzz target): values that fail a
+    /// later stage, or worse, were accepted: an unknown profile (refused by the
+    /// graph stage after the crop), a duration limit of NaN or -5, a name such
+    /// as `../x` or `"\0"` that becomes a directory and part of cache keys.
+    #[test]
+    fn issue_11_dataset_values_are_checked_when_the_file_is_read() {
+        assert!(load(GOOD).is_ok());
+        for (from, to, needle) in [
+            ("\"car\"", "\"bus\"", "unknown profile \"bus\""),
+            ("\"valletta\"", "\"../x\"", "name \"../x\" must be"),
+            ("\"valletta\"", "\"\\u0000\"", "name \"\\0\" must be"),
+            ("\"valletta\"", "\"\"", "name \"\" must be"),
+        ] {
+            let err = load(&GOOD.replace(from, to)).unwrap_err();
+            assert!(err.contains("d.toml") && err.contains(needle), "{err}");
+        }
+        for limit in ["nan", "-5.0", "0", "inf"] {
+            let err = load(&format!("{GOOD}max_duration_s = {limit}\n")).unwrap_err();
+            assert!(err.contains("max_duration_s"), "{err}");
+        }
+        assert!(load(&format!("{GOOD}max_duration_s = 1800\n")).is_ok());
     }
 }
