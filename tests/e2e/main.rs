@@ -11,6 +11,7 @@ mod crop;
 mod fetch;
 mod graph;
 mod matrix;
+mod regression;
 mod report;
 mod run;
 mod util;

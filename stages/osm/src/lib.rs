@@ -22,7 +22,10 @@
 //! with a scanner that decodes only ids, coordinates, way refs and relation
 //! members ([`scan`]); a second pass decodes in full, with osmpbf, only the
 //! blocks holding something kept, and writes a temporary file that is renamed
-//! to the output. The input must be sorted by type then id (Geofabrik and
+//! to the output. osmpbf trusts its input, so every block passes
+//! [`check::check_block`] first (as a [`reader::CheckedBlock`]): both passes
+//! read a block the same way, and a hostile block is an error, never a panic,
+//! a wrapped number or an unbounded allocation. The input must be sorted by type then id (Geofabrik and
 //! osmium outputs are); unsorted input is refused with [`Error::Unsorted`]. A
 //! bbox that holds no node is an error ([`Error::EmptyCrop`]), not an empty
 //! file. The input header's bbox is reported but never used.
