@@ -4,3 +4,4 @@ mod cluster;
 mod faults;
 mod load;
 mod support;
+mod tls;
