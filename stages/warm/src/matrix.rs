@@ -109,6 +109,7 @@ impl PairBatch {
 
     /// `(distance_m, duration_s)` of row `i`, `None` without a route.
     #[must_use]
+    #[inline]
     pub fn route(&self, i: usize) -> Option<(f64, f64)> {
         if self.distance_m.is_null(i) || self.duration_s.is_null(i) {
             None
