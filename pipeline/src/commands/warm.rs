@@ -48,13 +48,13 @@ pub struct WarmArgs {
     /// Value format of the pairs layout: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     pub value_format: String,
-    /// TTL of route keys: seconds or 90s, 30m, 12h, 7d.
+    /// TTL of route keys: seconds or 90s, 30m, 12h, 7d (at most 10 years, 3650d).
     #[arg(long, default_value = "7d")]
     pub ttl: String,
     /// Random extra TTL per key, as a fraction of its base TTL (0 to 1).
     #[arg(long, default_value_t = 0.1)]
     pub ttl_jitter: f64,
-    /// TTL of "no route" keys ({"dist":-1,"dur":-1}).
+    /// TTL of "no route" keys ({"dist":-1,"dur":-1}), at most 10 years.
     #[arg(long, default_value = "1d")]
     pub no_route_ttl: String,
     /// Do not store pairs slower than this many seconds.
