@@ -43,24 +43,25 @@ impl Source {
             let path = rest.strip_prefix("localhost").unwrap_or(rest);
             if !path.starts_with('/') {
                 return Err(Error::UnsupportedUrl {
-                    url: url.to_owned(),
+                    url: hexmatrix_warm::redact_url(url),
                 });
             }
             return Ok(Self::Local(PathBuf::from(path)));
         }
         if url.is_empty() || url.contains("://") {
             return Err(Error::UnsupportedUrl {
-                url: url.to_owned(),
+                url: hexmatrix_warm::redact_url(url),
             });
         }
         Ok(Self::Local(base.join(url)))
     }
 }
 
+/// Shows the source with the password of an `https://user:password@…` URL masked.
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Http(url) => f.write_str(url),
+            Self::Http(url) => f.write_str(&hexmatrix_warm::redact_url(url)),
             Self::Local(path) => write!(f, "{}", path.display()),
         }
     }

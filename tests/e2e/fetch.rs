@@ -403,3 +403,71 @@ fn unsupported_scheme_is_bad_input() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("ftp://example.invalid/x.osm.pbf"));
 }
+
+/// Every file under `dir` (recursively) whose content contains `needle`, `skip` excepted.
+fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path != skip
+                && String::from_utf8_lossy(&std::fs::read(&path).unwrap()).contains(needle)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Issue 11: a password in the region URL's userinfo was logged and stored in the
+/// fetch sidecars.
+#[test]
+fn issue_11_region_url_credentials_are_never_printed_or_stored() {
+    const SECRET: &str = "pw-s3cret";
+    let server = Server::start();
+    let data = body(600_000, 21);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    server.fault_next(REGION, Fault::Cut { after: 200_000 });
+    let url = server
+        .url(REGION)
+        .replace("http://", &format!("http://reader:{SECRET}@"));
+    let case = Case::new(&url);
+    let dataset = case.path("ds.toml");
+    let shown = server.url(REGION).replace("http://", "http://reader:***@");
+
+    // A cut transfer: the error names the URL, the partial download keeps a sidecar.
+    let cut = case.fetch(&["--retries", "0"]);
+    assert_exit(&cut, 3);
+    assert!(stderr(&cut).contains(&shown), "{}", stderr(&cut));
+    assert!(
+        case.path("outputs/testland/region.osm.pbf.part.json")
+            .exists()
+    );
+    let leaked = files_containing(case.dir.path(), SECRET, &dataset);
+    assert!(leaked.is_empty(), "secret stored in {leaked:?}");
+
+    // The resumed, complete download, and the unchanged re-check.
+    for expect in ["downloaded", "unchanged"] {
+        let out = case.fetch(&[]);
+        assert_exit(&out, 0);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(said.contains(expect), "{said}");
+        assert!(!said.contains(SECRET), "secret printed: {said}");
+    }
+    assert!(std::fs::read(case.region()).unwrap() == data);
+    let leaked = files_containing(case.dir.path(), SECRET, &dataset);
+    assert!(leaked.is_empty(), "secret stored in {leaked:?}");
+    assert!(!String::from_utf8_lossy(&cut.stdout).contains(SECRET));
+    assert!(!stderr(&cut).contains(SECRET));
+
+    // An error naming the URL: 404.
+    let missing = Case::new(&format!("{}-missing", url.trim_end_matches(".osm.pbf")));
+    let out = missing.fetch(&[]);
+    assert_exit(&out, 3);
+    assert!(stderr(&out).contains("reader:***@"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(SECRET), "{}", stderr(&out));
+}

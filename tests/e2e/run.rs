@@ -220,3 +220,108 @@ fn a_run_killed_at_any_point_leaves_the_previous_version_current_and_the_next_ru
         "the previous version stays on disk"
     );
 }
+
+/// Issue 11: Redis passwords were shown by `--help` (clap prints environment values)
+/// and logged and stored in manifest.json for URL forms the old masking missed.
+#[test]
+fn issue_11_redis_secrets_are_never_printed_or_stored() {
+    const SECRET: &str = "s3cret-pw";
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let sock = tmp.path().join("redis.sock");
+    let server = RedisServer::start_with(&[
+        "--requirepass",
+        SECRET,
+        "--unixsocket",
+        sock.to_str().unwrap(),
+        "--unixsocketperm",
+        "700",
+    ]);
+    let mut said = Vec::new();
+    for sub in ["run", "warm", "lookup"] {
+        let out = command(&[sub, "--help"])
+            .env("HEXMATRIX_REDIS", format!("redis://:{SECRET}@h:6379/0"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        said.push((format!("{sub} --help"), text(&out)));
+    }
+
+    let dataset = valletta();
+    let port = server.port();
+    let urls = [
+        (format!("redis://default:{SECRET}@127.0.0.1:{port}/0"), true),
+        (format!("redis://:{SECRET}@127.0.0.1:{port}/0"), true),
+        (
+            format!("redis+unix://{}?pass={SECRET}", sock.display()),
+            true,
+        ),
+        // Refused or unreachable: the error names the server, masked.
+        (
+            format!("redis+unix://{}?password={SECRET}", sock.display()),
+            false,
+        ),
+        (
+            format!("rediss://default:{SECRET}@127.0.0.1:{port}/0"),
+            false,
+        ),
+    ];
+    for (url, succeeds) in &urls {
+        let out = command(&[
+            "run",
+            dataset.to_str().unwrap(),
+            "--redis",
+            url,
+            "--outputs",
+            outputs.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+        assert_eq!(out.status.success(), *succeeds, "{url}: {}", text(&out));
+        said.push((url.clone(), text(&out)));
+    }
+    assert!(
+        server
+            .cli(&["get", "route:valletta:current"])
+            .starts_with("valletta-")
+    );
+    for (what, output) in &said {
+        assert!(
+            !output.contains(SECRET),
+            "{what} printed the secret: {output}"
+        );
+    }
+    let m = manifest(&outputs);
+    let warm = m["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "warm")
+        .unwrap();
+    assert_eq!(
+        warm["key"]["redis"],
+        format!("redis+unix://{}?pass=***", sock.display())
+    );
+    for (what, output) in &said[said.len() - 2..] {
+        assert!(
+            output.contains("***"),
+            "{what}: the error names the server: {output}"
+        );
+    }
+    let mut stack = vec![outputs.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            } else if path.is_file() {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains(SECRET),
+                    "{} holds the secret",
+                    path.display()
+                );
+            }
+        }
+    }
+}

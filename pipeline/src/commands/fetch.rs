@@ -95,7 +95,7 @@ pub fn fetch_dataset(
             "[fetch] {}: region file {} is missing; fetching {}",
             dataset.name,
             local.display(),
-            dataset.region_url
+            hexmatrix_warm::redact_url(&dataset.region_url)
         );
     }
     let base = dataset_file.parent().unwrap_or_else(|| Path::new("."));

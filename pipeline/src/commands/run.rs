@@ -29,7 +29,12 @@ pub struct RunArgs {
     /// The dataset file, e.g. `datasets/valletta.toml`.
     pub dataset: PathBuf,
     /// Redis to warm (`redis://[user:pass@]host:port/db`); also `HEXMATRIX_REDIS`.
-    #[arg(long, env = "HEXMATRIX_REDIS", conflicts_with = "no_warm")]
+    #[arg(
+        long,
+        env = "HEXMATRIX_REDIS",
+        hide_env_values = true,
+        conflicts_with = "no_warm"
+    )]
     pub redis: Option<String>,
     /// Stop after the matrix: do not load Redis.
     #[arg(long)]
@@ -234,7 +239,10 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
             stage: "warm".into(),
             status: "ran".into(),
             note: format!("{:?}; pointer {pointer} -> {version}", w.status),
-            key: key(&[("version", version.clone()), ("redis", redact(redis))]),
+            key: key(&[
+                ("version", version.clone()),
+                ("redis", hexmatrix_warm::redact_url(redis)),
+            ]),
             counts: counts(&[
                 ("keys_written", w.keys_written),
                 ("keys_total", w.keys_total),
@@ -325,16 +333,6 @@ fn warm_args(
     Ok(<Wrapper as clap::Parser>::try_parse_from(argv)?.args)
 }
 
-/// A Redis URL without its password, for manifests and logs.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 fn print_table(manifest: &RunManifest, vdir: &Path) {
     let mut lines = vec![format!(
         "{:<8} {:<8} {:>9} {:>11}  {}",
@@ -365,19 +363,5 @@ fn print_table(manifest: &RunManifest, vdir: &Path) {
     )]
     {
         println!("{}", lines.join("\n"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn redact_hides_passwords_only() {
-        assert_eq!(redact("redis://u:secret@h:6379/0"), "redis://***@h:6379/0");
-        assert_eq!(
-            redact("redis://127.0.0.1:6379/0"),
-            "redis://127.0.0.1:6379/0"
-        );
     }
 }

@@ -17,6 +17,7 @@ use super::local::kept_note;
 use super::sidecar::{Files, Sidecar};
 use super::{Fetched, Options, Outcome, backoff};
 use crate::progress::{Context, Counter, Unit};
+use hexmatrix_warm::redact::{redact_in, redact_url};
 
 /// Largest `.md5` file we read: one line is ~70 bytes.
 const MD5_FILE_LIMIT: u64 = 4096;
@@ -34,7 +35,7 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     let current = if opts.force {
         None
     } else {
-        files.current().filter(|c| c.source == url)
+        files.current().filter(|c| c.source == redact_url(url))
     };
 
     let remote = match probe(&agent, url, current.as_ref(), opts)? {
@@ -59,7 +60,10 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     let mut version = prepare_part(&files, &remote, &expected, opts.force)?;
     let resumed_from = part_len(&files.part)?;
     if resumed_from > 0 {
-        tracing::info!("[fetch] resuming {url} at byte {resumed_from}");
+        tracing::info!(
+            "[fetch] resuming {} at byte {resumed_from}",
+            redact_url(url)
+        );
     }
     let bytes = Arc::new(AtomicU64::new(resumed_from));
     let tracker = ctx.track(
@@ -76,7 +80,7 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     if actual != expected {
         files.discard_part()?;
         return Err(Error::Md5Mismatch {
-            source_name: url.to_owned(),
+            source_name: redact_url(url),
             expected,
             actual,
             kept: kept_note(output),
@@ -132,14 +136,14 @@ fn probe(agent: &Agent, url: &str, current: Option<&Sidecar>, opts: &Options) ->
         (200..=299, _) => Ok(Probe::Version(version_of(url, &resp))),
         // A server without HEAD: learn the version from the GET instead.
         (405 | 501, _) => Ok(Probe::Version(Sidecar {
-            source: url.to_owned(),
+            source: redact_url(url),
             ..Sidecar::default()
         })),
         (404, _) => Err(Error::NotFound {
-            url: url.to_owned(),
+            url: redact_url(url),
         }),
         (status, _) => Err(Error::Status {
-            url: url.to_owned(),
+            url: redact_url(url),
             status,
         }),
     }
@@ -152,7 +156,7 @@ fn published_md5(agent: &Agent, url: &str, opts: &Options) -> Result<String> {
     let status = resp.status().as_u16();
     if status != 200 {
         return Err(Error::Md5Missing {
-            url: md5_url,
+            url: redact_url(&md5_url),
             status,
         });
     }
@@ -162,12 +166,12 @@ fn published_md5(agent: &Agent, url: &str, opts: &Options) -> Result<String> {
         .take(MD5_FILE_LIMIT)
         .read_to_string(&mut text)
         .map_err(|e| Error::GaveUp {
-            url: md5_url.clone(),
+            url: redact_url(&md5_url),
             attempts: 1,
             received: text.len() as u64,
-            last: e.to_string(),
+            last: redact_in(&e.to_string(), &md5_url),
         })?;
-    parse_md5(&text, &md5_url)
+    parse_md5(&text, &redact_url(&md5_url))
 }
 
 /// Calls `call` until it returns a response that retrying would not change.
@@ -181,19 +185,22 @@ fn with_retries(
         let reason = match call() {
             Ok(resp) if !retryable(resp.status().as_u16()) => return Ok(resp),
             Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
-            Err(e) => describe(&e, opts),
+            Err(e) => describe(&e, url, opts),
         };
         failures += 1;
         if failures > opts.retries {
             return Err(Error::GaveUp {
-                url: url.to_owned(),
+                url: redact_url(url),
                 attempts: failures,
                 received: 0,
                 last: reason,
             });
         }
         let wait = backoff(opts.backoff, failures);
-        tracing::warn!("[fetch] {url}: {reason}; retry {failures} in {wait:?}");
+        tracing::warn!(
+            "[fetch] {}: {reason}; retry {failures} in {wait:?}",
+            redact_url(url)
+        );
         std::thread::sleep(wait);
     }
 }
@@ -203,12 +210,13 @@ fn retryable(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }
 
-/// A transport error in words, with the stall timeout spelled out.
-fn describe(err: &ureq::Error, opts: &Options) -> String {
+/// A transport error in words, with the stall timeout spelled out and the secrets
+/// of `url` masked (a library message may quote the URL).
+fn describe(err: &ureq::Error, url: &str, opts: &Options) -> String {
     match err {
         ureq::Error::Timeout(_) => stalled(opts),
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => stalled(opts),
-        other => other.to_string(),
+        other => redact_in(&other.to_string(), url),
     }
 }
 
@@ -237,7 +245,7 @@ fn version_of(url: &str, resp: &Response<ureq::Body>) -> Sidecar {
             .map(str::to_owned)
     };
     Sidecar {
-        source: url.to_owned(),
+        source: redact_url(url),
         etag: header("etag"),
         last_modified: header("last-modified"),
         size: header("content-length").and_then(|v| v.parse().ok()),
@@ -308,7 +316,7 @@ fn download(
         failures += 1;
         if failures > opts.retries {
             return Err(Error::GaveUp {
-                url: url.to_owned(),
+                url: redact_url(url),
                 attempts: failures,
                 received: now,
                 last: reason,
@@ -341,13 +349,16 @@ fn attempt(
     }
     let resp = match req.call() {
         Ok(resp) => resp,
-        Err(e) => return Ok(Some(describe(&e, opts))),
+        Err(e) => return Ok(Some(describe(&e, url, opts))),
     };
     let status = resp.status().as_u16();
     let append = match status {
         200 => {
             if offset > 0 {
-                tracing::info!("[fetch] {url} sent the whole file; starting over");
+                tracing::info!(
+                    "[fetch] {} sent the whole file; starting over",
+                    redact_url(url)
+                );
             }
             let fresh = version_of(url, &resp);
             version.etag = fresh.etag.or(version.etag.take());
@@ -368,7 +379,7 @@ fn attempt(
                 }
                 _ => {
                     return Err(Error::BadResponse {
-                        url: url.to_owned(),
+                        url: redact_url(url),
                         message: format!(
                             "asked for bytes from {offset}, got Content-Range {range:?}"
                         ),
@@ -382,13 +393,13 @@ fn attempt(
         }
         404 => {
             return Err(Error::NotFound {
-                url: url.to_owned(),
+                url: redact_url(url),
             });
         }
         s if retryable(s) => return Ok(Some(format!("HTTP {s}"))),
         s => {
             return Err(Error::Status {
-                url: url.to_owned(),
+                url: redact_url(url),
                 status: s,
             });
         }
@@ -413,7 +424,7 @@ fn attempt(
                 let why = if is_timeout(&e) {
                     stalled(opts)
                 } else {
-                    e.to_string()
+                    redact_in(&e.to_string(), url)
                 };
                 return Ok(Some(format!("transfer cut at byte {pos}: {why}")));
             }
@@ -428,7 +439,7 @@ fn attempt(
             Ok(Some(format!("connection closed at byte {pos} of {total}")))
         }
         Some(total) if pos > total => Err(Error::BadResponse {
-            url: url.to_owned(),
+            url: redact_url(url),
             message: format!("sent {pos} bytes, more than the announced {total}"),
         }),
         _ => Ok(None),

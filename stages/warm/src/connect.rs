@@ -8,7 +8,8 @@ use std::time::Duration;
 use redis::cluster::{ClusterClient, ClusterConnection};
 use redis::{Client, Cmd, ConnectionAddr, ConnectionLike, ErrorKind, IntoConnectionInfo, Value};
 
-use crate::error::{Error, Result, redact_url};
+use crate::error::{Error, Result};
+use crate::redact::{redact_in, redact_url};
 
 /// How long to wait for a connection or a reply before giving up.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -152,7 +153,7 @@ fn bad_url(url: &str, e: &redis::RedisError) -> Error {
     Error::InvalidOption {
         name: "redis url",
         value: redact_url(url),
-        reason: e.to_string(),
+        reason: redact_in(&e.to_string(), url),
     }
 }
 
