@@ -42,9 +42,12 @@ pub struct RunArgs {
     /// Run every stage even when its inputs and parameters are unchanged.
     #[arg(long)]
     pub force: bool,
-    /// Root of the outputs tree.
+    /// Root of the outputs tree (a downloaded region goes to OUTPUTS/NAME/region.osm.pbf).
     #[arg(long, default_value = "outputs")]
     pub outputs: PathBuf,
+    /// Largest region the fetch accepts (bytes, or with KiB, MiB, GiB, TiB).
+    #[arg(long, value_name = "BYTES", default_value = "4GiB", value_parser = super::fetch::parse_bytes)]
+    pub max_bytes: u64,
 }
 
 fn input_file(path: &Path) -> anyhow::Result<InputFile> {
@@ -93,14 +96,18 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
 
     // fetch: the region file, downloaded (resumable, md5-checked) unless a local copy is named.
     let fetch_started = Instant::now();
-    let fetched = super::fetch::fetch_dataset(
-        &args.dataset,
-        &ds,
-        None,
-        &crate::download::Options::default(),
-        ctx,
-    )
-    .context("stage fetch failed")?;
+    // Under this run's outputs, without taking the lock again (this run holds it).
+    let place = super::fetch::Place {
+        output: None,
+        outputs: &args.outputs,
+        lock: false,
+    };
+    let fetch_opts = crate::download::Options {
+        max_bytes: args.max_bytes,
+        ..crate::download::Options::default()
+    };
+    let fetched = super::fetch::fetch_dataset(&args.dataset, &ds, &place, &fetch_opts, ctx)
+        .context("stage fetch failed")?;
     let region_input = input_file(&fetched.path)?;
     let (fetch_status, fetch_note) = match &fetched.outcome {
         Outcome::Downloaded { resumed_from } => (

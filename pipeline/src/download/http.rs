@@ -24,13 +24,7 @@ const MD5_FILE_LIMIT: u64 = 4096;
 
 /// Downloads `url` into `output` unless the remote file is unchanged.
 pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<Fetched> {
-    let agent: Agent = Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(opts.stall_timeout))
-        .timeout_per_read(Some(opts.stall_timeout))
-        .user_agent(concat!("hexmatrix/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = agent_for(url, opts);
     let files = Files::new(output);
     let current = if opts.force {
         None
@@ -44,6 +38,13 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     };
     if let Some(current) = current.as_ref().filter(|c| c.same_version(&remote)) {
         return Ok(unchanged(output, current.clone()));
+    }
+    if let Some(size) = remote.size.filter(|&s| s > opts.max_bytes) {
+        return Err(Error::TooLarge {
+            url: redact_url(url),
+            what: format!("announces {size} bytes"),
+            max: opts.max_bytes,
+        });
     }
     let expected = published_md5(&agent, url, opts)?;
     if let Some(current) = current.filter(|c| c.md5.as_deref() == Some(expected.as_str())) {
@@ -98,6 +99,33 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
         size,
         md5: Some(actual),
     })
+}
+
+/// The HTTP client of one fetch. An https source never follows a redirect to plain
+/// http: ureq checks the scheme of every hop against `https_only`.
+fn agent_for(url: &str, opts: &Options) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .https_only(
+            url.get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://")),
+        )
+        .timeout_connect(Some(opts.stall_timeout))
+        .timeout_per_read(Some(opts.stall_timeout))
+        .user_agent(concat!("hexmatrix/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// The refusal of a hop from https to plain http (see [`agent_for`]).
+fn downgrade(url: &str, err: &ureq::Error) -> Option<Error> {
+    match err {
+        ureq::Error::RequireHttpsOnly(to) => Some(Error::InsecureRedirect {
+            url: redact_url(url),
+            to: redact_url(to),
+        }),
+        _ => None,
+    }
 }
 
 fn unchanged(output: &Path, current: Sidecar) -> Fetched {
@@ -185,7 +213,10 @@ fn with_retries(
         let reason = match call() {
             Ok(resp) if !retryable(resp.status().as_u16()) => return Ok(resp),
             Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
-            Err(e) => describe(&e, url, opts),
+            Err(e) => match downgrade(url, &e) {
+                Some(refused) => return Err(refused),
+                None => describe(&e, url, opts),
+            },
         };
         failures += 1;
         if failures > opts.retries {
@@ -349,8 +380,19 @@ fn attempt(
     }
     let resp = match req.call() {
         Ok(resp) => resp,
-        Err(e) => return Ok(Some(describe(&e, url, opts))),
+        Err(e) => match downgrade(url, &e) {
+            Some(refused) => return Err(refused),
+            None => return Ok(Some(describe(&e, url, opts))),
+        },
     };
+    // A range is worth keeping only if the server takes ranges: then a failed
+    // write leaves a partial download that the next run resumes.
+    let resumable = resp.status().as_u16() == 206
+        || resp
+            .headers()
+            .get("accept-ranges")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("bytes"));
     let status = resp.status().as_u16();
     let append = match status {
         200 => {
@@ -404,6 +446,14 @@ fn attempt(
             });
         }
     };
+    if let Some(total) = version.size.filter(|&t| t > opts.max_bytes) {
+        files.discard_part()?;
+        return Err(Error::TooLarge {
+            url: redact_url(url),
+            what: format!("announces {total} bytes"),
+            max: opts.max_bytes,
+        });
+    }
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -420,7 +470,6 @@ fn attempt(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                file.flush().map_err(io(&files.part))?;
                 let why = if is_timeout(&e) {
                     stalled(opts)
                 } else {
@@ -429,20 +478,70 @@ fn attempt(
                 return Ok(Some(format!("transfer cut at byte {pos}: {why}")));
             }
         };
-        file.write_all(&buf[..n]).map_err(io(&files.part))?;
-        pos += n as u64;
+        let end = pos + n as u64;
+        // Checked before writing: an endless or lying body never reaches the disk.
+        if end > opts.max_bytes {
+            drop(file);
+            files.discard_part()?;
+            return Err(Error::TooLarge {
+                url: redact_url(url),
+                what: format!("sent more than {} bytes", opts.max_bytes),
+                max: opts.max_bytes,
+            });
+        }
+        if let Some(total) = version.size.filter(|&t| end > t) {
+            drop(file);
+            files.discard_part()?;
+            return Err(Error::BadResponse {
+                url: redact_url(url),
+                message: format!(
+                    "sent more than the announced {total} bytes; removed the partial download"
+                ),
+            });
+        }
+        if let Err(source) = file.write_all(&buf[..n]) {
+            return Err(write_failed(files, file, pos, resumable, source));
+        }
+        pos = end;
         bytes.store(pos, Ordering::Relaxed);
     }
-    file.flush().map_err(io(&files.part))?;
     match version.size {
         Some(total) if pos < total => {
             Ok(Some(format!("connection closed at byte {pos} of {total}")))
         }
-        Some(total) if pos > total => Err(Error::BadResponse {
-            url: redact_url(url),
-            message: format!("sent {pos} bytes, more than the announced {total}"),
-        }),
         _ => Ok(None),
+    }
+}
+
+/// The error of a failed write to the partial download. When the server takes
+/// ranges the part is cut back to the `written` bytes counted so far (a failed
+/// write may leave a piece of a buffer) and kept for the next run to resume;
+/// otherwise it is removed. Either way nothing unverified is ever renamed into place:
+/// a resumed part is checked with the rest against the published md5.
+fn write_failed(
+    files: &Files,
+    file: std::fs::File,
+    written: u64,
+    resumable: bool,
+    source: std::io::Error,
+) -> Error {
+    let trimmed = resumable && file.set_len(written).and_then(|()| file.sync_all()).is_ok();
+    drop(file);
+    let kept = if trimmed {
+        format!(
+            "the partial download keeps its first {written} bytes and the next fetch \
+             resumes there (free some space first)"
+        )
+    } else {
+        match files.discard_part() {
+            Ok(()) => "the partial download was removed (the server does not resume)".to_owned(),
+            Err(e) => format!("the partial download could not be removed either: {e}"),
+        }
+    };
+    Error::Write {
+        path: files.part.clone(),
+        source,
+        kept,
     }
 }
 
@@ -475,6 +574,35 @@ mod tests {
         assert_eq!(parse_content_range("bytes 0-9/*"), Some((0, None)));
         assert_eq!(parse_content_range("bytes */200"), None);
         assert_eq!(parse_content_range("items 0-9/10"), None);
+    }
+
+    /// Issue 11: an https download followed a redirect to plain http. ureq checks
+    /// every hop against `https_only`, so a plain-http request from an https
+    /// source's agent stands for any hop of a redirect chain.
+    #[test]
+    fn issue_11_an_https_source_never_continues_over_http() {
+        let opts = Options {
+            retries: 3,
+            backoff: std::time::Duration::from_millis(1),
+            ..Options::default()
+        };
+        let agent = agent_for("https://u:pw@download.example/x.osm.pbf", &opts);
+        let hop = "http://127.0.0.1:9/x.osm.pbf";
+        let err = with_retries("https://u:pw@download.example/x.osm.pbf", &opts, || {
+            agent.get(hop).call()
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::InsecureRedirect { to, .. } if to.contains("127.0.0.1:9")),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("https://u:***@download.example"), "{text}");
+        assert!(text.contains("never continued over plain http"), "{text}");
+        // An http source may still be redirected anywhere over http.
+        let plain = agent_for("http://download.example/x.osm.pbf", &opts);
+        let err = plain.get(hop).call().unwrap_err();
+        assert!(!matches!(err, ureq::Error::RequireHttpsOnly(_)), "{err}");
     }
 
     #[test]
