@@ -1,11 +1,16 @@
 //! `hexmatrix run`: every stage for one dataset, incremental and atomic.
 //!
-//! fetch → crop → graph → matrix → warm → report, each into its own place under
+//! fetch → crop → graph → matrix → report → warm, each into its own place under
 //! `outputs/NAME/<version>/`. The version is a hash of what determines the
 //! result, so an unchanged region gives the same version and every stage finds
 //! its complete output and a matching record, and is skipped. Each stage writes
-//! to a temporary path and renames into place, so a run killed at any point
-//! leaves the previous good outputs (and the cache pointer) as they were.
+//! to a temporary path, syncs and renames into place, so a run killed at any point
+//! leaves the previous good outputs (and the cache pointer) as they were; the next
+//! run, holding the dataset lock, removes the temporaries a killed run left.
+//!
+//! Publishing comes last: warm moves the Redis pointer only once every output
+//! (the report included) is complete, and `current` follows it. The report
+//! therefore shows the stages before warm; the run manifest has them all.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -83,10 +88,27 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let ds = Dataset::load(&args.dataset)?;
     let outs = DatasetOutputs::new(&args.outputs, &ds.name);
     let _lock = DatasetLock::acquire(&outs.lock_path())?;
+    // Holding the lock, nobody else writes here: a temporary older than now is what
+    // a killed run left (a half-written matrix can be gigabytes).
+    let stale = outs
+        .remove_stale(SystemTime::now())
+        .with_context(|| format!("cannot clean {}", outs.root().display()))?;
+    if !stale.is_empty() {
+        tracing::info!(
+            target: "run",
+            "[run] removed {} temporaries left by an interrupted run: {}",
+            stale.len(),
+            stale
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let previous = outs.current();
     tracing::info!(
         target: "run",
-        "[run] dataset {} ({}): stages fetch, crop, graph, matrix{}, report; current version {}",
+        "[run] dataset {} ({}): stages fetch, crop, graph, matrix, report{}; current version {}",
         ds.name,
         args.dataset.display(),
         if args.redis.is_some() { ", warm" } else { "" },
@@ -224,42 +246,6 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         ]))
     })?);
 
-    if let Some(redis) = &args.redis {
-        // warm has its own completion check in Redis (a finished load of this version is a
-        // no-op), so it is always called; the pointer moves only after verification.
-        let pointer = format!("route:{}:current", ds.name);
-        let warm_started = Instant::now();
-        crate::memory::reset_peak();
-        let w = super::warm::execute(
-            &warm_args(
-                &matrix_dir,
-                redis,
-                &version,
-                &pointer,
-                ds.cache_layout,
-                args.force,
-            )?,
-            ctx,
-        )
-        .context("stage warm failed")?;
-        stages.push(StageRecord {
-            stage: "warm".into(),
-            status: "ran".into(),
-            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
-            key: key(&[
-                ("version", version.clone()),
-                ("redis", hexmatrix_warm::redact_url(redis)),
-            ]),
-            counts: counts(&[
-                ("keys_written", w.keys_written),
-                ("keys_total", w.keys_total),
-                ("no_route_keys", w.no_route_keys),
-            ]),
-            elapsed_s: warm_started.elapsed().as_secs_f64(),
-            peak_rss_bytes: crate::memory::peak_rss_bytes(),
-        });
-    }
-
     let mut manifest = RunManifest {
         dataset: ds.name.clone(),
         version: version.clone(),
@@ -271,7 +257,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         finished_unix: 0,
     };
     // The report reads the stage table from the manifest, so it is written once before the
-    // report and again, complete, after it.
+    // report and again, complete, at the end.
     let manifest_path = vdir.join("manifest.json");
     manifest.write(&manifest_path)?;
     let report_dir = vdir.join("report");
@@ -292,6 +278,43 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
                 ("warnings", r.warnings.len() as u64),
             ]))
         })?);
+    if let Some(redis) = &args.redis {
+        // Last, once every output is complete: a failure before here leaves the pointer
+        // alone. warm has its own completion check in Redis (a finished load of this
+        // version is a no-op), so it is always called; the pointer moves only after
+        // verification.
+        let pointer = format!("route:{}:current", ds.name);
+        let warm_started = Instant::now();
+        crate::memory::reset_peak();
+        let w = super::warm::execute(
+            &warm_args(
+                &matrix_dir,
+                redis,
+                &version,
+                &pointer,
+                ds.cache_layout,
+                args.force,
+            )?,
+            ctx,
+        )
+        .context("stage warm failed")?;
+        manifest.stages.push(StageRecord {
+            stage: "warm".into(),
+            status: "ran".into(),
+            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
+            key: key(&[
+                ("version", version.clone()),
+                ("redis", hexmatrix_warm::redact_url(redis)),
+            ]),
+            counts: counts(&[
+                ("keys_written", w.keys_written),
+                ("keys_total", w.keys_total),
+                ("no_route_keys", w.no_route_keys),
+            ]),
+            elapsed_s: warm_started.elapsed().as_secs_f64(),
+            peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        });
+    }
     manifest.elapsed_s = started.elapsed().as_secs_f64();
     manifest.finished_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
