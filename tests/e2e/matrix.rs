@@ -151,3 +151,73 @@ fn missing_bbox_bad_resolution_and_missing_graph_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
     assert!(!out.exists());
 }
+
+/// Issue 11: warm identified a matrix by the bytes of its manifest.json (timings,
+/// paths), so a recomputed identical matrix was a "version conflict" every night
+/// once outputs/ was lost.
+#[test]
+fn issue_11_identical_matrices_warm_as_one_version_without_conflict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let dataset = datasets().join("monaco.toml");
+    let dirs = [tmp.path().join("a/matrix"), tmp.path().join("b/elsewhere")];
+    for out in &dirs {
+        let o = matrix(&[
+            "--graph",
+            g.to_str().unwrap(),
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The parts are byte-identical, the manifests are not (timings, graph path).
+    assert_ne!(
+        std::fs::read(dirs[0].join("manifest.json")).unwrap(),
+        std::fs::read(dirs[1].join("manifest.json")).unwrap()
+    );
+    let server = hexmatrix_warm::fixture::RedisServer::start();
+    let warm = |dir: &Path, extra: &[&str]| {
+        crate::util::hexmatrix(
+            &[
+                &[
+                    "warm",
+                    "--matrix",
+                    dir.to_str().unwrap(),
+                    "--redis",
+                    &server.url(),
+                ],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let mut versions = Vec::new();
+    for dir in &dirs {
+        let out = warm(dir, &[]);
+        assert!(out.status.success(), "{}", crate::util::text(&out));
+        versions.push(server.cli(&["get", "route:current"]));
+    }
+    assert_eq!(
+        versions[0], versions[1],
+        "the same content, the same default version"
+    );
+    assert_eq!(versions[0].len(), 12);
+    // A version named by the caller, as `run` does: the second matrix is no conflict.
+    for dir in &dirs {
+        let out = warm(
+            dir,
+            &[
+                "--version",
+                "nightly",
+                "--pointer-key",
+                "route:monaco:current",
+            ],
+        );
+        assert!(out.status.success(), "{}", crate::util::text(&out));
+    }
+    assert_eq!(server.cli(&["get", "route:monaco:current"]), "nightly");
+}

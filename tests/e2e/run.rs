@@ -431,3 +431,33 @@ fn issue_11_stale_temporaries_are_cleaned_and_do_not_break_force() {
     assert!(vdir.join("matrix/manifest.json").exists());
     assert!(root.join(".lock").exists(), "the lock file stays");
 }
+
+/// Issue 11: the nightly run after outputs/ was lost recomputed an identical matrix
+/// that warm then refused as another matrix under the same version.
+#[test]
+fn issue_11_a_rerun_after_losing_outputs_finds_its_version_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let server = RedisServer::start();
+    let dataset = valletta();
+    let args = [
+        "run",
+        dataset.to_str().unwrap(),
+        "--redis",
+        &server.url(),
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ];
+    let first = command(&args).output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    let version = server.cli(&["get", "route:valletta:current"]);
+    std::fs::remove_dir_all(&outputs).unwrap();
+    let again = command(&args).output().unwrap();
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(server.cli(&["get", "route:valletta:current"]), version);
+    let warm = manifest(&outputs)["stages"][5].clone();
+    assert!(
+        warm["note"].as_str().unwrap().contains("AlreadyCurrent"),
+        "{warm}"
+    );
+}

@@ -34,7 +34,8 @@ pub struct WarmArgs {
     /// Write the SET commands as RESP to this file instead of Redis (for `redis-cli --pipe`).
     #[arg(long)]
     pub resp_out: Option<PathBuf>,
-    /// Version label in every key [default: the first 12 hex digits of the matrix manifest's SHA-256].
+    /// Version label in every key [default: the first 12 hex digits of the matrix's content
+    /// fingerprint: the same matrix, recomputed anywhere, gets the same version].
     #[arg(long)]
     pub version: Option<String>,
     /// Key template with {version}, {origin}, {dest}; or a preset: `default`

@@ -226,7 +226,7 @@ impl<G: RoutingGraph> Prepared<G> {
     }
 
     fn write_all(&self, dir: &Path, counters: &MatrixCounters) -> Result<MatrixSummary> {
-        write_cells(&dir.join(schema::CELLS_FILE), &self.rows)?;
+        let cells_sha256 = write_cells(&dir.join(schema::CELLS_FILE), &self.rows)?;
         let search_started = Instant::now();
         let ok: Vec<&CellRow> = self
             .rows
@@ -290,6 +290,7 @@ impl<G: RoutingGraph> Prepared<G> {
                     block: b,
                     origins: rows.origins,
                     rows: counts.rows,
+                    sha256: counts.sha256.clone(),
                 };
                 Ok((entry, counts, [search_s, write_s]))
             })
@@ -324,6 +325,7 @@ impl<G: RoutingGraph> Prepared<G> {
             snap_radius_m: self.radius_m,
             origin_block_size: size,
             cells: summary.cells,
+            cells_sha256,
             pairs: summary.pairs,
             unreachable_pairs: summary.unreachable_pairs,
             beyond_limit_pairs: summary.beyond_limit_pairs,
