@@ -221,3 +221,75 @@ fn issue_11_identical_matrices_warm_as_one_version_without_conflict() {
     }
     assert_eq!(server.cli(&["get", "route:monaco:current"]), "nightly");
 }
+
+/// Issue 11: nothing bounded the size of a matrix: a country-wide bbox at a fine
+/// resolution (Vietnam at resolution 10: ≈8e7 cells) ran until memory or disk gave
+/// out. It is refused from its estimate, before the graph is even read.
+#[test]
+fn issue_11_a_country_sized_bbox_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("matrix");
+    let o = matrix(&[
+        "--graph",
+        tmp.path().join("no-graph-here").to_str().unwrap(),
+        "--bbox",
+        "102.14,8.18,109.46,23.39",
+        "--resolution",
+        "10",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than --max-cells 50000"), "{err}");
+    assert!(
+        err.contains("estimate for bbox 102.14,8.18,109.46,23.39"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("reading graph"),
+        "refused before the graph: {err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn issue_11_max_cells_is_an_override_both_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let dataset = datasets().join("monaco.toml");
+    let out = tmp.path().join("m");
+    let run = |max: &str| {
+        matrix(&[
+            "--graph",
+            g.to_str().unwrap(),
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--max-cells",
+            max,
+        ])
+    };
+    let refused = run("10");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!out.exists());
+    let ok = run("1000000");
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{err}");
+    // The estimate is printed, and is close to what was covered.
+    let said: u64 = err
+        .split("about ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let total = manifest(&out)["cells"]["total"].as_u64().unwrap();
+    assert!(
+        said.abs_diff(total) * 50 <= total,
+        "estimated {said}, covered {total}"
+    );
+    assert!(err.contains("as rows"), "{err}");
+}

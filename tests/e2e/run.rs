@@ -461,3 +461,29 @@ fn issue_11_a_rerun_after_losing_outputs_finds_its_version_current() {
         "{warm}"
     );
 }
+
+/// Issue 11: `run` refuses a country-sized dataset before the fetch and the crop.
+#[test]
+fn issue_11_run_refuses_an_oversized_dataset_before_fetching() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("vietnam.toml");
+    std::fs::write(
+        &file,
+        "name = \"vietnam\"\nregion_url = \"http://127.0.0.1:9/never-contacted.osm.pbf\"\n\
+         bbox = [102.14, 8.18, 109.46, 23.39]\nresolution = 10\nprofile = \"car\"\n",
+    )
+    .unwrap();
+    let outputs = tmp.path().join("outputs");
+    let out = command(&[
+        "run",
+        file.to_str().unwrap(),
+        "--no-warm",
+        "--outputs",
+        outputs.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("--max-cells"), "{}", text(&out));
+    assert!(!outputs.exists(), "nothing written");
+}

@@ -50,6 +50,9 @@ pub struct RunArgs {
     /// Root of the outputs tree (a downloaded region goes to OUTPUTS/NAME/region.osm.pbf).
     #[arg(long, default_value = "outputs")]
     pub outputs: PathBuf,
+    /// Refuse, before any work, a dataset whose bbox is estimated above this many cells.
+    #[arg(long, value_name = "N", default_value_t = hexmatrix_matrix::estimate::DEFAULT_MAX_CELLS)]
+    pub max_cells: u64,
     /// Largest region the fetch accepts (bytes, or with KiB, MiB, GiB, TiB).
     #[arg(long, value_name = "BYTES", default_value = "4GiB", value_parser = super::fetch::parse_bytes)]
     pub max_bytes: u64,
@@ -86,6 +89,12 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         ));
     }
     let ds = Dataset::load(&args.dataset)?;
+    // Before the lock, the fetch and the crop: a matrix far too big is refused now.
+    hexmatrix_matrix::estimate::SizeEstimate::of(&ds.bbox, ds.resolution)?.check(
+        &ds.bbox,
+        ds.resolution,
+        args.max_cells,
+    )?;
     let outs = DatasetOutputs::new(&args.outputs, &ds.name);
     let _lock = DatasetLock::acquire(&outs.lock_path())?;
     // Holding the lock, nobody else writes here: a temporary older than now is what
@@ -235,6 +244,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
                 snap_radius_m: None,
                 origin_block_size: None,
             },
+            args.max_cells,
             ctx,
         )?;
         Ok(counts(&[
