@@ -3,6 +3,13 @@
 //! `<output>.part` and renamed into place only once verified, so the previous good
 //! file survives any failure.
 //!
+//! A `.part` is never trusted: whatever it holds is checked against the published
+//! md5 with the rest of the file before it is renamed into place. It is kept after a
+//! failure only when a later run can resume it (the server takes ranges): after a
+//! cut connection, and after a local write error (disk full), truncated to the bytes
+//! counted as written. Otherwise (no range support, a body past `--max-bytes`, an
+//! md5 mismatch, a local copy) it is removed.
+//!
 //! Entry point: [`fetch`]. Errors: [`Error`] (exit code 3).
 
 mod checksum;
@@ -43,24 +50,25 @@ impl Source {
             let path = rest.strip_prefix("localhost").unwrap_or(rest);
             if !path.starts_with('/') {
                 return Err(Error::UnsupportedUrl {
-                    url: url.to_owned(),
+                    url: hexmatrix_warm::redact_url(url),
                 });
             }
             return Ok(Self::Local(PathBuf::from(path)));
         }
         if url.is_empty() || url.contains("://") {
             return Err(Error::UnsupportedUrl {
-                url: url.to_owned(),
+                url: hexmatrix_warm::redact_url(url),
             });
         }
         Ok(Self::Local(base.join(url)))
     }
 }
 
+/// Shows the source with the password of an `https://user:password@…` URL masked.
 impl std::fmt::Display for Source {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Http(url) => f.write_str(url),
+            Self::Http(url) => f.write_str(&hexmatrix_warm::redact_url(url)),
             Self::Local(path) => write!(f, "{}", path.display()),
         }
     }
@@ -77,7 +85,14 @@ pub struct Options {
     pub stall_timeout: Duration,
     /// Wait before the first retry; doubled for each further one (capped at 30 s).
     pub backoff: Duration,
+    /// Largest region accepted, bytes: a bigger announced size is refused before any
+    /// byte is written, a body that grows past it is cut and removed.
+    pub max_bytes: u64,
 }
+
+/// Default of [`Options::max_bytes`]: 4 GiB, ten times the biggest country extract
+/// a city matrix needs (Vietnam is about 385 MB).
+pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
 
 impl Default for Options {
     fn default() -> Self {
@@ -86,6 +101,7 @@ impl Default for Options {
             retries: 5,
             stall_timeout: Duration::from_secs(60),
             backoff: Duration::from_secs(1),
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }

@@ -398,18 +398,17 @@ impl TempOutput {
                 ),
             ));
         }
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         Ok(Self {
-            path: dir.join(format!(".{name}.{}.tmp", std::process::id())),
+            path: crate::durable::sibling(target, "tmp"),
             target: target.to_owned(),
             committed: false,
         })
     }
 
+    /// Syncs the written file, renames it over the target and syncs the directory.
     fn commit(mut self) -> Result<()> {
-        std::fs::rename(&self.path, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        crate::durable::commit_file(&self.path, &self.target)
+            .map_err(|e| Error::io(&self.target, e))?;
         self.committed = true;
         Ok(())
     }

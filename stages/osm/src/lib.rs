@@ -47,6 +47,7 @@ pub mod bbox;
 pub mod blob;
 pub mod crop;
 pub mod dense;
+pub mod durable;
 pub mod elements;
 pub mod error;
 #[cfg(feature = "fixture")]

@@ -20,7 +20,8 @@ use redis::{
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use crate::error::{Error, Result, redact_url};
+use crate::error::{Error, Result};
+use crate::redact::{redact_in, redact_url};
 
 /// The URL query parameter naming a PEM file of CA certificates that a `rediss://`
 /// server's certificate must chain to, instead of the system roots (redis-py's name,
@@ -255,7 +256,7 @@ fn bad_url(url: &str, e: &redis::RedisError) -> Error {
     Error::InvalidOption {
         name: "redis url",
         value: redact_url(url),
-        reason: e.to_string(),
+        reason: redact_in(&e.to_string(), url),
     }
 }
 
