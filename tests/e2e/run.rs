@@ -487,3 +487,103 @@ fn issue_11_run_refuses_an_oversized_dataset_before_fetching() {
     assert!(text(&out).contains("--max-cells"), "{}", text(&out));
     assert!(!outputs.exists(), "nothing written");
 }
+
+/// Issue 11, chaos: full runs with warm killed by SIGKILL at pseudo-random moments.
+/// After every kill the previous version is current and whole, on disk and in Redis
+/// (every lookup of a served cell pair hits); the next unkilled run completes.
+#[test]
+fn runs_with_warm_killed_at_random_moments_never_lose_the_current_version() {
+    const KILLS: u64 = 8;
+    let tmp = tempfile::tempdir().unwrap();
+    let outputs = tmp.path().join("outputs");
+    let server = RedisServer::start();
+    let url = server.url();
+    let run = |dataset: &Path| {
+        command(&[
+            "run",
+            dataset.to_str().unwrap(),
+            "--redis",
+            &url,
+            "--outputs",
+            outputs.to_str().unwrap(),
+        ])
+    };
+    let first = run(&valletta()).output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    let good = manifest(&outputs)["version"].as_str().unwrap().to_owned();
+    let intact = || {
+        assert_eq!(server.cli(&["get", "route:valletta:current"]), good);
+        let look = command(&[
+            "lookup",
+            "--redis",
+            &url,
+            "--pointer-key",
+            "route:valletta:current",
+            "--sample",
+            "300",
+        ])
+        .output()
+        .unwrap();
+        let out = text(&look);
+        assert!(look.status.success(), "{out}");
+        // "misses N (…), of which M with a cell not in …": every miss is a cell without road.
+        let line = out.lines().find(|l| l.starts_with("hits ")).unwrap();
+        let number_after = |word: &str| -> u64 {
+            line.split(word)
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(number_after("misses "), number_after("of which "), "{line}");
+        assert_eq!(manifest(&outputs)["version"].as_str().unwrap(), good);
+    };
+    intact();
+
+    let region = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/datasets/malta-latest.osm.pbf")
+        .canonicalize()
+        .unwrap();
+    let wider = tmp.path().join("valletta.toml");
+    std::fs::write(
+        &wider,
+        format!(
+            "name = \"valletta\"\nregion_url = \"https://example.invalid/malta.osm.pbf\"\n\
+             region_file = \"{}\"\nbbox = [14.45, 35.85, 14.54, 35.93]\nresolution = 9\n\
+             profile = \"car\"\n",
+            region.display()
+        ),
+    )
+    .unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut killed = 0;
+    for _ in 0..KILLS {
+        // xorshift: a spread of moments from start-up to the end of warm.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay_ms = state % 2500;
+        let mut child = run(&wider)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            break;
+        }
+        killed += 1;
+        intact();
+    }
+    eprintln!("{killed} runs killed, the previous version intact after each");
+    assert!(killed > 0, "no run was killed before it finished");
+    let after = run(&wider).output().unwrap();
+    assert!(after.status.success(), "{}", text(&after));
+    let new = manifest(&outputs)["version"].as_str().unwrap().to_owned();
+    assert_ne!(new, good);
+    assert_eq!(server.cli(&["get", "route:valletta:current"]), new);
+}
