@@ -140,7 +140,9 @@ impl OracleGraph {
                     continue;
                 }
                 let fu = f as usize;
-                let nd = d + self.weight[fu];
+                let Some(nd) = weight::add(d, self.weight[fu]) else {
+                    continue;
+                };
                 if nd < dist[fu] {
                     dist[fu] = nd;
                     metres[fu] = metres[e as usize] + self.distance_m[fu];

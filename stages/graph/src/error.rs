@@ -27,16 +27,10 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// The PBF could not be decoded.
-    #[error("{path}: cannot decode PBF (blob {blob}): {source}")]
-    Pbf {
-        /// The input file.
-        path: PathBuf,
-        /// Number of the blob (0-based) where decoding failed.
-        blob: u64,
-        /// The decoder's error.
-        source: osmpbf::Error,
-    },
+    /// The PBF could not be read or decoded (the error names the file, the
+    /// blob and its byte offset).
+    #[error(transparent)]
+    Osm(#[from] hexmatrix_osm::Error),
     /// The profile name is not one of the built-in profiles.
     #[error("unknown profile {name:?} (known: {known})")]
     UnknownProfile {
@@ -112,7 +106,10 @@ impl Error {
     /// profile, a refused graph.ch or Parquet file) rather than the machine.
     #[must_use]
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Io { .. })
+        !matches!(
+            self,
+            Self::Io { .. } | Self::Osm(hexmatrix_osm::Error::Io { .. })
+        )
     }
 
     /// An I/O error on `path`.

@@ -1,17 +1,21 @@
 //! One parallel pass over the PBF: node coordinates, blocking barriers,
 //! routable ways (already judged by the profile) and restriction relations.
 //! Blobs decode in parallel and are merged back in file order, so the result
-//! does not depend on thread timing.
+//! does not depend on thread timing. Every block passes the osm crate's check
+//! ([`hexmatrix_osm::check`]) before osmpbf decodes it.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use osmpbf::{BlobDecode, BlobReader, Element, RelMemberType};
-use rayon::iter::{ParallelBridge, ParallelIterator};
+use hexmatrix_osm::PbfReader;
+use hexmatrix_osm::reader::CheckedBlock;
+use osmpbf::{Element, PrimitiveBlock, RelMemberType};
+use rayon::prelude::*;
 
+use crate::Result;
 use crate::profile::Profile;
 use crate::tags::{self, WayRule};
-use crate::{Error, Result};
 
 /// A routable way: its node ids and how it is driven.
 #[derive(Debug, Clone)]
@@ -72,52 +76,39 @@ struct Block {
 }
 
 /// Reads `path` for `profile`, adding consumed bytes to `bytes_read`.
+///
+/// Blobs are framed, decompressed and checked by the osm crate (its limits, and
+/// errors naming the file, blob and byte offset), decoded by osmpbf in parallel
+/// batches, and merged back in file order.
 pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Result<OsmData> {
-    let reader = BlobReader::from_path(path).map_err(|source| pbf_error(path, 0, source))?;
-    let mut blocks: Vec<(u64, Result<Block>)> = reader
-        .enumerate()
-        .par_bridge()
-        .map(|(index, blob)| {
-            let index = index as u64;
-            let block = blob
-                .and_then(|blob| {
-                    if let Some(offset) = blob.offset() {
-                        bytes_read.fetch_max(offset.0, Ordering::Relaxed);
-                    }
-                    decode(&blob, profile)
-                })
-                .map_err(|source| pbf_error(path, index, source));
-            (index, block)
-        })
-        .collect();
-    blocks.sort_by_key(|(index, _)| *index);
+    let progress = Arc::new(AtomicU64::new(0));
+    let mut reader = PbfReader::open(path, Arc::clone(&progress))?;
     let mut out = OsmData::default();
     let mut sorted = true;
-    for (_, block) in blocks {
-        let block = block?.data;
-        if let (Some(last), Some(first)) = (out.node_ids.last(), block.node_ids.first()) {
-            sorted &= last < first;
+    loop {
+        let batch = reader.next_batch()?;
+        bytes_read.fetch_max(progress.load(Ordering::Relaxed), Ordering::Relaxed);
+        if batch.is_empty() {
+            break;
         }
-        out.node_ids.extend_from_slice(&block.node_ids);
-        out.node_lat.extend_from_slice(&block.node_lat);
-        out.node_lon.extend_from_slice(&block.node_lon);
-        out.blocking.extend_from_slice(&block.blocking);
-        let base = out.refs.len();
-        out.refs.extend_from_slice(&block.refs);
-        out.ways.extend(block.ways.into_iter().map(|mut w| {
-            w.refs = (w.refs.0 + base, w.refs.1 + base);
-            w
-        }));
-        out.restrictions.extend(block.restrictions);
-        let (a, b) = (&mut out.counts, block.counts);
-        a.nodes += b.nodes;
-        a.ways += b.ways;
-        a.relations += b.relations;
-        a.ways_routable += b.ways_routable;
-        a.maxspeed_absurd += b.maxspeed_absurd;
-        a.maxspeed_unparsed += b.maxspeed_unparsed;
-        a.restrictions_excepted += b.restrictions_excepted;
-        a.restrictions_conditional += b.restrictions_conditional;
+        let blocks: Vec<Result<Block>> = batch
+            .par_iter()
+            .map(|blob| {
+                let corrupt = |reason: String| hexmatrix_osm::Error::Corrupt {
+                    path: path.to_owned(),
+                    blob: blob.number,
+                    offset: blob.offset,
+                    reason,
+                };
+                let block = CheckedBlock::new(blob.decompress(path)?)
+                    .and_then(|b| b.decode())
+                    .map_err(corrupt)?;
+                Ok(decode(&block, profile))
+            })
+            .collect();
+        for block in blocks {
+            merge(&mut out, block?.data, &mut sorted);
+        }
     }
     if !sorted || !out.node_ids.windows(2).all(|w| w[0] < w[1]) {
         sort_nodes(&mut out);
@@ -129,6 +120,33 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     Ok(out)
 }
 
+/// Appends one block's data to `out`, noting whether node ids still increase.
+fn merge(out: &mut OsmData, block: OsmData, sorted: &mut bool) {
+    if let (Some(last), Some(first)) = (out.node_ids.last(), block.node_ids.first()) {
+        *sorted &= last < first;
+    }
+    out.node_ids.extend_from_slice(&block.node_ids);
+    out.node_lat.extend_from_slice(&block.node_lat);
+    out.node_lon.extend_from_slice(&block.node_lon);
+    out.blocking.extend_from_slice(&block.blocking);
+    let base = out.refs.len();
+    out.refs.extend_from_slice(&block.refs);
+    out.ways.extend(block.ways.into_iter().map(|mut w| {
+        w.refs = (w.refs.0 + base, w.refs.1 + base);
+        w
+    }));
+    out.restrictions.extend(block.restrictions);
+    let (a, b) = (&mut out.counts, block.counts);
+    a.nodes += b.nodes;
+    a.ways += b.ways;
+    a.relations += b.relations;
+    a.ways_routable += b.ways_routable;
+    a.maxspeed_absurd += b.maxspeed_absurd;
+    a.maxspeed_unparsed += b.maxspeed_unparsed;
+    a.restrictions_excepted += b.restrictions_excepted;
+    a.restrictions_conditional += b.restrictions_conditional;
+}
+
 /// Unsorted input (allowed by the format, rare in practice): sort nodes by id,
 /// keeping the first copy of a duplicated id.
 fn sort_nodes(d: &mut OsmData) {
@@ -138,14 +156,6 @@ fn sort_nodes(d: &mut OsmData) {
     d.node_lat = order.iter().map(|&i| d.node_lat[i]).collect();
     d.node_lon = order.iter().map(|&i| d.node_lon[i]).collect();
     d.node_ids = order.iter().map(|&i| d.node_ids[i]).collect();
-}
-
-fn pbf_error(path: &Path, blob: u64, source: osmpbf::Error) -> Error {
-    Error::Pbf {
-        path: path.to_path_buf(),
-        blob,
-        source,
-    }
 }
 
 /// Records one node (dense or not: osmpbf gives them different types) and whether
@@ -168,11 +178,9 @@ fn push_node<'a>(
     }
 }
 
-fn decode(blob: &osmpbf::Blob, profile: &Profile) -> osmpbf::Result<Block> {
+/// Reads what the graph needs from one decoded block.
+fn decode(block: &PrimitiveBlock, profile: &Profile) -> Block {
     let mut b = Block::default();
-    let BlobDecode::OsmData(block) = blob.decode()? else {
-        return Ok(b);
-    };
     let d = &mut b.data;
     let mut tag_buf: Vec<(&str, &str)> = Vec::new();
     for element in block.elements() {
@@ -258,5 +266,5 @@ fn decode(blob: &osmpbf::Blob, profile: &Profile) -> osmpbf::Result<Block> {
             }
         }
     }
-    Ok(b)
+    b
 }

@@ -51,6 +51,12 @@ impl RawBlob {
         &self.frame[self.data_start..]
     }
 
+    /// The decompressed size the blob announces ([`announced_size`]).
+    #[must_use]
+    pub fn announced_size(&self) -> usize {
+        announced_size(self.data())
+    }
+
     /// The decompressed block, or an [`Error::Corrupt`] naming `path`, blob and offset.
     ///
     /// # Errors
@@ -239,32 +245,63 @@ fn parse_blob_header(buf: &[u8]) -> Result<(BlobKind, usize), String> {
     ))
 }
 
+/// The data of a `Blob`: its field number (1 raw, 3 zlib, …) and bytes.
+type BlobData<'a> = Option<(u32, &'a [u8])>;
+
+/// The fields of a `Blob` message that matter: its data (the last of the
+/// `oneof data` fields, as protobuf readers keep it) and `raw_size`.
+fn blob_fields(blob: &[u8]) -> Result<(BlobData<'_>, Option<u64>), String> {
+    let mut data = None;
+    let mut raw_size = None;
+    for field in Fields::new(blob) {
+        match field.map_err(|m| format!("malformed blob: {}", m.0))? {
+            Field::Bytes(n @ (1 | 3..=7), d) => data = Some((n, d)),
+            Field::Varint(2, s) => raw_size = Some(s),
+            _ => {}
+        }
+    }
+    Ok((data, raw_size))
+}
+
+/// The decompressed size a `Blob` message announces (its raw data's length, or
+/// `raw_size`), at most [`MAX_BLOB_SIZE`] + 1: what decompressing it may
+/// allocate, known before doing it. Readers budget their batches with it.
+#[must_use]
+pub fn announced_size(blob: &[u8]) -> usize {
+    let limit = MAX_BLOB_SIZE + 1;
+    match blob_fields(blob) {
+        Ok((Some((1, raw)), _)) => raw.len().min(limit),
+        Ok((_, Some(size))) => usize::try_from(size).map_or(limit, |s| s.min(limit)),
+        _ => 0,
+    }
+}
+
 /// Decompresses a `Blob` message into its block bytes.
 ///
 /// # Errors
 /// A description of what is wrong, for the caller to place.
 pub fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
-    let mut raw_size = None;
-    let mut zlib = None;
-    for field in Fields::new(blob) {
-        match field.map_err(|m| format!("malformed blob: {}", m.0))? {
-            Field::Bytes(1, raw) => return Ok(raw.to_vec()),
-            Field::Varint(2, s) => raw_size = Some(s as usize),
-            Field::Bytes(3, z) => zlib = Some(z),
-            Field::Bytes(4, _) => return Err("lzma compression is not supported".into()),
-            Field::Bytes(5, _) => return Err("bzip2 compression is not supported".into()),
-            Field::Bytes(6, _) => return Err("lz4 compression is not supported".into()),
-            Field::Bytes(7, _) => return Err("zstd compression is not supported".into()),
-            _ => {}
+    let (data, raw_size) = blob_fields(blob)?;
+    let zlib = match data {
+        None => return Err("blob has neither raw nor zlib data".into()),
+        Some((1, raw)) if raw.len() > MAX_BLOB_SIZE => {
+            return Err(format!(
+                "raw block of {} bytes is over the {MAX_BLOB_SIZE}-byte limit",
+                raw.len()
+            ));
         }
-    }
-    let zlib = zlib.ok_or("blob has neither raw nor zlib data")?;
+        Some((1, raw)) => return Ok(raw.to_vec()),
+        Some((3, z)) => z,
+        Some((4, _)) => return Err("lzma compression is not supported".into()),
+        Some((5, _)) => return Err("bzip2 compression is not supported".into()),
+        Some((6, _)) => return Err("lz4 compression is not supported".into()),
+        Some((_, _)) => return Err("zstd compression is not supported".into()),
+    };
     let size = raw_size.ok_or("zlib blob has no raw_size")?;
-    if size > MAX_BLOB_SIZE {
-        return Err(format!(
-            "raw_size {size} is over the {MAX_BLOB_SIZE}-byte limit"
-        ));
-    }
+    let size = usize::try_from(size)
+        .ok()
+        .filter(|&s| s <= MAX_BLOB_SIZE)
+        .ok_or_else(|| format!("raw_size {} is outside 0..={MAX_BLOB_SIZE}", size as i64))?;
     // One spare byte tells "exactly raw_size" apart from "longer than announced".
     let mut out = Vec::with_capacity(size + 1);
     let mut inflater = Decompress::new(true);

@@ -22,10 +22,11 @@ use rayon::prelude::*;
 
 use crate::bbox::Bbox;
 use crate::blob::{BlobFrames, RawBlob};
+use crate::check::MAX_DECODED_BLOCK_BYTES;
 use crate::elements::{Element, MemberType};
 use crate::error::{Error, Result};
 use crate::idset::IdSet;
-use crate::reader::{OrderCheck, PbfReader, decode_elements};
+use crate::reader::{BATCH_RAW_BYTES, CheckedBlock, OrderCheck, PbfReader, block_elements};
 use crate::scan::{BlockScan, FixedBox, Span, scan_block};
 use crate::writer::{PbfWriter, WriterOptions};
 
@@ -313,8 +314,11 @@ fn block_wanted(sel: &Selection, block: &BlockIndex) -> bool {
     })
 }
 
-/// Blocks decoded together in the second pass.
+/// Most blocks read together by the second pass.
 const PASS2_BATCH: usize = 32;
+/// Most estimated decoded bytes ([`check_block`]) the second pass holds at once:
+/// two blocks at the per-block limit, dozens of real ones.
+pub const PASS2_DECODED_BUDGET: u64 = 2 * MAX_DECODED_BLOCK_BYTES;
 
 fn second_pass<W: std::io::Write>(
     input: &Path,
@@ -326,9 +330,13 @@ fn second_pass<W: std::io::Write>(
     let mut file =
         BufReader::with_capacity(1 << 20, File::open(input).map_err(|e| Error::io(input, e))?);
     let mut counts = [0_u64; 3];
-    for chunk in wanted_blocks.chunks(PASS2_BATCH) {
-        let mut blobs = Vec::with_capacity(chunk.len());
-        for block in chunk {
+    let mut pending = wanted_blocks.iter().peekable();
+    while pending.peek().is_some() {
+        // Read a batch: as the first pass, bounded in blocks and decompressed bytes.
+        let mut blobs = Vec::new();
+        let mut raw_bytes = 0;
+        while blobs.len() < PASS2_BATCH && raw_bytes < BATCH_RAW_BYTES {
+            let Some(block) = pending.next() else { break };
             file.seek(SeekFrom::Start(block.offset))
                 .map_err(|e| Error::io(input, e))?;
             let mut frames = BlobFrames::at(&mut file, input, block.number, block.offset);
@@ -338,21 +346,47 @@ fn second_pass<W: std::io::Write>(
                 offset: block.offset,
                 detail: "vanished between the two passes".into(),
             })??;
+            raw_bytes += blob.announced_size();
             blobs.push(blob);
         }
-        let decoded: Vec<Result<Vec<Element>>> = blobs
+        // Decompress and check in parallel: the check estimates each decoded size.
+        let checked: Vec<Result<CheckedBlock>> = blobs
             .par_iter()
             .map(|blob| {
-                let mut elements = decode_elements(input, blob)?;
-                elements.retain(|e| wanted(sel, e.kind(), e.id()));
-                Ok(elements)
+                CheckedBlock::new(blob.decompress(input)?)
+                    .map_err(|reason| corrupt(input, blob, reason))
             })
             .collect();
-        for elements in decoded {
-            for e in elements? {
-                counts[e.kind() as usize] += 1;
-                writer.write(e)?;
+        let checked = checked.into_iter().collect::<Result<Vec<_>>>()?;
+        // Decode runs of blocks within the budget, and write them in file order.
+        let mut start = 0;
+        while start < checked.len() {
+            let mut end = start;
+            let mut budget = 0;
+            while end < checked.len() {
+                let size = checked[end].check().decoded_bytes;
+                if end > start && budget + size > PASS2_DECODED_BUDGET {
+                    break;
+                }
+                budget += size;
+                end += 1;
             }
+            let decoded: Vec<Result<Vec<Element>>> = blobs[start..end]
+                .par_iter()
+                .zip(&checked[start..end])
+                .map(|(blob, block)| {
+                    let mut elements = block_elements(input, blob, block)?;
+                    elements.retain(|e| wanted(sel, e.kind(), e.id()));
+                    Ok(elements)
+                })
+                .collect();
+            for elements in decoded {
+                for e in elements? {
+                    counts[e.kind() as usize] += 1;
+                    writer.write(e)?;
+                }
+            }
+            start = end;
         }
     }
     Ok((counts, wanted_blocks.len() as u64))

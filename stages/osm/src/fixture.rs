@@ -92,6 +92,94 @@ impl FixtureBuilder {
     }
 }
 
+/// A `PrimitiveBlock` written field by field, for data the writer refuses to
+/// produce (unknown member types, unpacked fields, huge granularity, …).
+#[derive(Debug, Clone)]
+pub struct RawBlock {
+    strings: Vec<Vec<u8>>,
+    fields: Vec<u8>,
+}
+
+impl Default for RawBlock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RawBlock {
+    /// An empty block whose string table holds the customary empty string 0.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            strings: vec![Vec::new()],
+            fields: Vec::new(),
+        }
+    }
+
+    /// Adds a string to the table; its index.
+    pub fn string(&mut self, s: &[u8]) -> u64 {
+        self.strings.push(s.to_vec());
+        self.strings.len() as u64 - 1
+    }
+
+    /// Appends an encoded `PrimitiveGroup` (field 2).
+    pub fn group(&mut self, group: &[u8]) -> &mut Self {
+        crate::proto::put_bytes_field(&mut self.fields, 2, group);
+        self
+    }
+
+    /// Appends a varint field of the block itself, e.g. 17 (granularity).
+    pub fn varint(&mut self, field: u32, value: u64) -> &mut Self {
+        crate::proto::put_uint_field(&mut self.fields, field, value);
+        self
+    }
+
+    /// The encoded block: the string table, then the fields in the order given.
+    #[must_use]
+    pub fn encode(&self) -> Vec<u8> {
+        let mut table = Vec::new();
+        for s in &self.strings {
+            crate::proto::put_bytes_field(&mut table, 1, s);
+        }
+        let mut out = Vec::with_capacity(table.len() + self.fields.len() + 8);
+        crate::proto::put_bytes_field(&mut out, 1, &table);
+        out.extend_from_slice(&self.fields);
+        out
+    }
+}
+
+/// A group holding one `DenseNodes` of `(id, lat, lon)` in stored units (1e-7
+/// degrees at the default granularity), without tags.
+#[must_use]
+pub fn dense_group(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
+    let mut dense = Vec::new();
+    let mut scratch = Vec::new();
+    crate::proto::put_packed_delta(&mut dense, 1, nodes.iter().map(|n| n.0), &mut scratch);
+    crate::proto::put_packed_delta(&mut dense, 8, nodes.iter().map(|n| n.1), &mut scratch);
+    crate::proto::put_packed_delta(&mut dense, 9, nodes.iter().map(|n| n.2), &mut scratch);
+    let mut group = Vec::new();
+    crate::proto::put_bytes_field(&mut group, 2, &dense);
+    group
+}
+
+/// Writes a PBF file: our usual header, then each block zlib-compressed in its blob.
+///
+/// # Errors
+/// [`crate::Error::Io`] naming `path`.
+pub fn write_raw_blocks(path: &Path, blocks: &[Vec<u8>]) -> Result<()> {
+    use crate::blob::{BlobKind, compress, write_frame};
+    let level = flate2::Compression::fast();
+    let mut out = Vec::new();
+    let header = crate::header::encode_header(None, "hexmatrix fixture", false);
+    write_frame(&mut out, BlobKind::Header, &compress(&header, level))
+        .map_err(|e| crate::Error::io(path, e))?;
+    for block in blocks {
+        write_frame(&mut out, BlobKind::Data, &compress(block, level))
+            .map_err(|e| crate::Error::io(path, e))?;
+    }
+    std::fs::write(path, out).map_err(|e| crate::Error::io(path, e))
+}
+
 /// The directory holding the shared OSM extracts (`../shared/datasets` beside the
 /// checkout), overridable with `HEXMATRIX_DATASETS`.
 #[must_use]

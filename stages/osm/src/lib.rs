@@ -45,6 +45,8 @@
 
 pub mod bbox;
 pub mod blob;
+pub mod check;
+pub mod coords;
 pub mod crop;
 pub mod dense;
 pub mod durable;
@@ -59,6 +61,10 @@ pub mod reader;
 pub mod scan;
 pub mod strings;
 pub mod writer;
+
+#[cfg(test)]
+#[path = "regression_tests.rs"]
+mod regression_tests;
 
 pub use bbox::Bbox;
 pub use crop::{CropCounters, CropSummary, crop};

@@ -100,10 +100,13 @@ pub fn put_packed_delta<I: IntoIterator<Item = i64>>(
 /// A field read from a message: its number and its value.
 #[derive(Debug, Clone, Copy)]
 pub enum Field<'a> {
-    /// A varint (or fixed-width number widened to u64).
+    /// A varint.
     Varint(u32, u64),
     /// A length-delimited payload.
     Bytes(u32, &'a [u8]),
+    /// A fixed-width (32- or 64-bit) number widened to u64. No PBF field has
+    /// this wire type: readers treat it as an unknown field, as osmpbf does.
+    Fixed(u32, u64),
 }
 
 /// Iterates over the fields of one message; yields `Err` once on malformed input.
@@ -203,17 +206,18 @@ impl<'a> Fields<'a> {
     }
 
     fn fixed(&mut self, width: usize, field: u32) -> Result<Field<'a>, Malformed> {
-        let end = self.pos + width;
         let bytes = self
             .buf
-            .get(self.pos..end)
+            .get(self.pos..)
+            .and_then(|rest| rest.get(..width))
             .ok_or(Malformed("truncated fixed field"))?;
+        let end = self.pos + width;
         self.pos = end;
         let mut v = 0_u64;
         for (i, b) in bytes.iter().enumerate() {
             v |= u64::from(*b) << (8 * i);
         }
-        Ok(Field::Varint(field, v))
+        Ok(Field::Fixed(field, v))
     }
 }
 
@@ -241,6 +245,122 @@ impl Iterator for Packed<'_> {
             return None;
         }
         Some(get_varint(self.buf, &mut self.pos).ok_or(Malformed("bad packed varint")))
+    }
+}
+
+/// One occurrence of a repeated varint field: a packed run or a single value.
+#[derive(Debug, Clone, Copy)]
+enum Part<'a> {
+    Packed(&'a [u8]),
+    One(u64),
+}
+
+/// The values of one repeated varint field, gathered across its message the way
+/// protobuf readers (rust-protobuf, hence osmpbf) gather them: packed runs and
+/// unpacked single values alike, every occurrence, in wire order.
+///
+/// A field written once, packed (what every writer does), costs no allocation.
+#[derive(Debug, Clone, Default)]
+pub struct Repeated<'a> {
+    first: Option<Part<'a>>,
+    rest: Vec<Part<'a>>,
+}
+
+impl<'a> Repeated<'a> {
+    /// Adds an occurrence of the field: `Bytes` is a packed run, `Varint` one
+    /// value. Any other wire type is an unknown field to protobuf readers: `false`.
+    pub fn add(&mut self, field: Field<'a>) -> bool {
+        let part = match field {
+            Field::Bytes(_, b) => Part::Packed(b),
+            Field::Varint(_, v) => Part::One(v),
+            Field::Fixed(..) => return false,
+        };
+        if self.first.is_none() {
+            self.first = Some(part);
+        } else {
+            self.rest.push(part);
+        }
+        true
+    }
+
+    /// Whether the field never occurred.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// Bytes of packed payload plus unpacked values, a bound on what decoding costs.
+    #[must_use]
+    pub fn wire_len(&self) -> u64 {
+        self.first
+            .iter()
+            .chain(&self.rest)
+            .map(|p| match p {
+                Part::Packed(b) => b.len() as u64,
+                Part::One(_) => 1,
+            })
+            .sum()
+    }
+
+    /// The values in wire order; a malformed packed run yields one `Err` and ends.
+    #[must_use]
+    pub fn iter(&self) -> RepeatedIter<'_, 'a> {
+        RepeatedIter {
+            parts: self.first.iter().chain(self.rest.iter()),
+            packed: Packed::new(&[]),
+            failed: false,
+        }
+    }
+
+    /// Number of values, or the first malformed run.
+    ///
+    /// # Errors
+    /// [`Malformed`] when a packed run ends inside a varint.
+    pub fn count(&self) -> Result<u64, Malformed> {
+        let mut n = 0;
+        for v in self {
+            v?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl<'r, 'a> IntoIterator for &'r Repeated<'a> {
+    type Item = Result<u64, Malformed>;
+    type IntoIter = RepeatedIter<'r, 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Iterator over the values of a [`Repeated`].
+#[derive(Debug, Clone)]
+pub struct RepeatedIter<'r, 'a> {
+    parts: std::iter::Chain<std::option::Iter<'r, Part<'a>>, std::slice::Iter<'r, Part<'a>>>,
+    packed: Packed<'a>,
+    failed: bool,
+}
+
+impl Iterator for RepeatedIter<'_, '_> {
+    type Item = Result<u64, Malformed>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            if let Some(v) = self.packed.next() {
+                self.failed = v.is_err();
+                return Some(v);
+            }
+            match *self.parts.next()? {
+                Part::Packed(b) => self.packed = Packed::new(b),
+                Part::One(v) => return Some(Ok(v)),
+            }
+        }
     }
 }
 
@@ -281,5 +401,31 @@ mod tests {
         assert!(Fields::new(&[0x12, 0x05, b'a']).next().unwrap().is_err());
         assert_eq!(zigzag(-1), 1);
         assert_eq!(unzigzag(3), -2);
+    }
+
+    #[test]
+    fn repeated_gathers_packed_and_unpacked_occurrences_in_order() {
+        let mut msg = Vec::new();
+        let mut scratch = Vec::new();
+        put_packed_uint(&mut msg, 10, [1, 2], &mut scratch);
+        put_uint_field(&mut msg, 10, 300);
+        put_uint_field(&mut msg, 11, 7);
+        put_packed_uint(&mut msg, 10, [4], &mut scratch);
+        let mut r = Repeated::default();
+        for f in Fields::new(&msg) {
+            let f = f.unwrap();
+            if matches!(f, Field::Varint(10, _) | Field::Bytes(10, _)) {
+                assert!(r.add(f));
+            }
+        }
+        let values: Vec<u64> = r.iter().map(Result::unwrap).collect();
+        assert_eq!(values, [1, 2, 300, 4]);
+        assert_eq!(r.count(), Ok(4));
+        let mut bad = Repeated::default();
+        bad.add(Field::Bytes(10, &[0x80]));
+        bad.add(Field::Varint(10, 1));
+        assert_eq!(bad.iter().count(), 1, "a malformed run ends the values");
+        assert!(bad.count().is_err());
+        assert!(!bad.add(Field::Fixed(10, 1)));
     }
 }

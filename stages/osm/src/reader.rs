@@ -11,16 +11,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use osmpbf::{BlobDecode, BlobReader, PrimitiveBlock, RelMemberType};
+use osmpbf::{BlobReader, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
 
 use crate::blob::{BlobFrames, BlobKind, RawBlob};
+use crate::check::{BlockCheck, check_block};
 use crate::elements::{Element, Member, MemberType, Meta, Node, Relation, Tags, Way};
 use crate::error::{Error, Result};
 use crate::header::{Header, read_header};
+use crate::proto;
 
 /// Compressed bytes handed to one parallel batch.
-const BATCH_BYTES: usize = 8 * 1024 * 1024;
+pub const BATCH_BYTES: usize = 8 * 1024 * 1024;
+/// Decompressed bytes (as the blobs announce them) of one parallel batch: zlib
+/// inflates up to ~1000×, so counting compressed bytes alone would let a batch
+/// of small, highly compressed blobs decompress to gigabytes.
+pub const BATCH_RAW_BYTES: usize = 64 * 1024 * 1024;
 
 /// An open PBF file positioned after its header.
 #[derive(Debug)]
@@ -65,13 +71,15 @@ impl PbfReader {
         &self.path
     }
 
-    /// The next data blobs, about `BATCH_BYTES` of them; empty at the end.
+    /// The next data blobs, about [`BATCH_BYTES`] of them compressed and at most
+    /// [`BATCH_RAW_BYTES`] decompressed (or one blob, whatever its size); empty
+    /// at the end.
     ///
     /// # Errors
     /// Truncation or framing damage, naming the blob.
     pub fn next_batch(&mut self) -> Result<Vec<RawBlob>> {
         let mut batch = Vec::new();
-        let mut bytes = 0;
+        let (mut bytes, mut raw_bytes) = (0, 0);
         while bytes < BATCH_BYTES {
             let Some(blob) = self.frames.next().transpose()? else {
                 break;
@@ -80,7 +88,11 @@ impl PbfReader {
                 .fetch_add(blob.frame.len() as u64, Ordering::Relaxed);
             if blob.kind == BlobKind::Data {
                 bytes += blob.frame.len();
+                raw_bytes += blob.announced_size();
                 batch.push(blob);
+                if raw_bytes >= BATCH_RAW_BYTES {
+                    break;
+                }
             }
         }
         Ok(batch)
@@ -170,26 +182,90 @@ impl OrderCheck {
 ///
 /// # Errors
 /// [`Error::Corrupt`] naming the blob for bad zlib data, malformed protobuf,
-/// string indices out of range or non-UTF-8 strings.
+/// anything [`check_block`] refuses (string indices out of range, non-UTF-8
+/// strings, unknown member types, overflowing deltas, a decoded size past
+/// [`crate::check::MAX_DECODED_BLOCK_BYTES`]).
 pub fn decode_elements(path: &Path, blob: &RawBlob) -> Result<Vec<Element>> {
-    let corrupt = |reason: String| Error::Corrupt {
+    if blob.kind != BlobKind::Data {
+        return Ok(Vec::new());
+    }
+    let block = CheckedBlock::new(blob.decompress(path)?).map_err(|r| corrupt(path, blob, r))?;
+    block_elements(path, blob, &block)
+}
+
+/// The owned entities of `block`, the checked content of `blob`.
+///
+/// # Errors
+/// [`Error::Corrupt`] naming the blob when osmpbf or the conversion fails.
+pub fn block_elements(path: &Path, blob: &RawBlob, block: &CheckedBlock) -> Result<Vec<Element>> {
+    let decoded = block.decode().map_err(|r| corrupt(path, blob, r))?;
+    convert_block(&decoded).map_err(|r| corrupt(path, blob, r))
+}
+
+fn corrupt(path: &Path, blob: &RawBlob, reason: String) -> Error {
+    Error::Corrupt {
         path: path.to_owned(),
         blob: blob.number,
         offset: blob.offset,
         reason,
-    };
-    let decoded = BlobReader::new(Cursor::new(&blob.frame))
-        .next()
-        .ok_or_else(|| corrupt("empty frame".into()))?
-        .and_then(|b| match b.decode()? {
-            BlobDecode::OsmData(block) => Ok(Some(block)),
-            _ => Ok(None),
-        })
-        .map_err(|e| corrupt(format!("{e}")))?;
-    let Some(block) = decoded else {
-        return Ok(Vec::new());
-    };
-    convert_block(&block).map_err(corrupt)
+    }
+}
+
+/// A decompressed `PrimitiveBlock` that passed [`check_block`]: the only form in
+/// which hexmatrix hands a block to osmpbf.
+#[derive(Debug, Clone)]
+pub struct CheckedBlock {
+    raw: Vec<u8>,
+    check: BlockCheck,
+}
+
+impl CheckedBlock {
+    /// Checks the decompressed block `raw` and keeps it.
+    ///
+    /// # Errors
+    /// The check's reason, for the caller to place.
+    pub fn new(raw: Vec<u8>) -> Result<Self, String> {
+        let check = check_block(&raw)?;
+        Ok(Self { raw, check })
+    }
+
+    /// What the check found, including the estimated decoded size.
+    #[must_use]
+    pub fn check(&self) -> BlockCheck {
+        self.check
+    }
+
+    /// Decodes the block with osmpbf.
+    ///
+    /// # Errors
+    /// osmpbf's error as text (for a field the check does not look at).
+    pub fn decode(&self) -> Result<PrimitiveBlock, String> {
+        // osmpbf decodes blobs, not blocks: frame the block as an uncompressed blob.
+        let mut data_key = Vec::with_capacity(16);
+        proto::put_key(&mut data_key, 1, proto::LEN);
+        proto::put_varint(&mut data_key, self.raw.len() as u64);
+        let mut header = Vec::with_capacity(32);
+        proto::put_bytes_field(&mut header, 1, b"OSMData");
+        proto::put_uint_field(&mut header, 3, (data_key.len() + self.raw.len()) as u64);
+        let mut frame = Vec::with_capacity(4 + header.len() + data_key.len() + self.raw.len());
+        frame.extend_from_slice(&(header.len() as u32).to_be_bytes());
+        frame.extend_from_slice(&header);
+        frame.extend_from_slice(&data_key);
+        frame.extend_from_slice(&self.raw);
+        BlobReader::new(Cursor::new(frame))
+            .next()
+            .ok_or("empty frame")?
+            .and_then(|b| b.to_primitiveblock())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Checks and decodes a decompressed `PrimitiveBlock` ([`CheckedBlock`]).
+///
+/// # Errors
+/// The check's reason or osmpbf's error, as text.
+pub fn decode_block(raw: &[u8]) -> Result<PrimitiveBlock, String> {
+    CheckedBlock::new(raw.to_vec())?.decode()
 }
 
 fn string(table: &[Vec<u8>], index: usize) -> Result<String, String> {

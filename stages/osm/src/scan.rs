@@ -6,8 +6,9 @@
 //! coordinates, way node refs and relation members; osmpbf decodes in full the
 //! few blocks that end up in the output.
 
+use crate::coords::BlockCoords;
 use crate::elements::MemberType;
-use crate::proto::{Field, Fields, Packed, get_varint, unzigzag};
+use crate::proto::{Field, Fields, Repeated, unzigzag};
 
 /// Ids seen in one group of a block, for order checks and for finding the block again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,24 +74,6 @@ pub struct BlockScan {
 /// The bbox in 1e-7 degrees `(min_lon, min_lat, max_lon, max_lat)`, edges inside.
 pub type FixedBox = (i64, i64, i64, i64);
 
-struct Coords {
-    granularity: i64,
-    lat_offset: i64,
-    lon_offset: i64,
-}
-
-impl Coords {
-    /// A stored coordinate in 1e-7 degrees, truncated as osmium and osmpbf do.
-    #[inline]
-    fn lat(&self, v: i64) -> i64 {
-        (self.lat_offset + self.granularity * v) / 100
-    }
-    #[inline]
-    fn lon(&self, v: i64) -> i64 {
-        (self.lon_offset + self.granularity * v) / 100
-    }
-}
-
 type Res<T> = Result<T, String>;
 
 fn malformed(what: &str) -> impl Fn(crate::proto::Malformed) -> String + '_ {
@@ -99,24 +82,26 @@ fn malformed(what: &str) -> impl Fn(crate::proto::Malformed) -> String + '_ {
 
 /// Scans a decompressed `PrimitiveBlock`.
 ///
+/// The block is read as osmpbf will read it in the second pass (see
+/// [`crate::check`]): repeated fields packed or not and in any number of
+/// occurrences, the last `dense` of a group, granularity as an `int32`, checked
+/// coordinate and id arithmetic. So the two passes see the same entities.
+///
 /// # Errors
 /// A description of the first malformed field.
 pub fn scan_block(raw: &[u8], bbox: FixedBox) -> Res<BlockScan> {
-    let mut coords = Coords {
-        granularity: 100,
-        lat_offset: 0,
-        lon_offset: 0,
-    };
+    let (mut granularity, mut lat_offset, mut lon_offset) = (None, None, None);
     let mut groups = Vec::new();
     for field in Fields::new(raw) {
         match field.map_err(malformed("block"))? {
             Field::Bytes(2, g) => groups.push(g),
-            Field::Varint(17, g) => coords.granularity = g as i64,
-            Field::Varint(19, o) => coords.lat_offset = o as i64,
-            Field::Varint(20, o) => coords.lon_offset = o as i64,
+            Field::Varint(17, g) => granularity = Some(g),
+            Field::Varint(19, o) => lat_offset = Some(o),
+            Field::Varint(20, o) => lon_offset = Some(o),
             _ => {}
         }
     }
+    let coords = BlockCoords::from_fields(granularity, lat_offset, lon_offset)?;
     let mut scan = BlockScan::default();
     for group in groups {
         scan_group(group, &coords, bbox, &mut scan)?;
@@ -151,16 +136,35 @@ impl SpanBuilder {
     }
 }
 
-fn scan_group(group: &[u8], coords: &Coords, bbox: FixedBox, scan: &mut BlockScan) -> Res<()> {
-    let mut span = SpanBuilder { span: None };
+/// Scans one group in osmpbf's order: nodes, then the (last) dense nodes, then
+/// ways, then relations, whatever the order of the fields on the wire.
+fn scan_group(group: &[u8], coords: &BlockCoords, bbox: FixedBox, scan: &mut BlockScan) -> Res<()> {
+    let mut nodes = Vec::new();
+    let mut dense = None;
+    let mut ways = Vec::new();
+    let mut relations = Vec::new();
     for field in Fields::new(group) {
         match field.map_err(malformed("group"))? {
-            Field::Bytes(1, node) => scan_node(node, coords, bbox, scan, &mut span)?,
-            Field::Bytes(2, dense) => scan_dense(dense, coords, bbox, scan, &mut span)?,
-            Field::Bytes(3, way) => scan_way(way, scan, &mut span)?,
-            Field::Bytes(4, rel) => scan_relation(rel, scan, &mut span)?,
+            Field::Bytes(1, node) => nodes.push(node),
+            // A singular message field: rust-protobuf keeps the last copy.
+            Field::Bytes(2, d) => dense = Some(d),
+            Field::Bytes(3, way) => ways.push(way),
+            Field::Bytes(4, rel) => relations.push(rel),
             _ => {}
         }
+    }
+    let mut span = SpanBuilder { span: None };
+    for node in nodes {
+        scan_node(node, coords, bbox, scan, &mut span)?;
+    }
+    if let Some(d) = dense {
+        scan_dense(d, coords, bbox, scan, &mut span)?;
+    }
+    for way in ways {
+        scan_way(way, scan, &mut span)?;
+    }
+    for rel in relations {
+        scan_relation(rel, scan, &mut span)?;
     }
     if let Some(s) = span.span {
         scan.spans.push(s);
@@ -184,22 +188,26 @@ fn grow_extent(scan: &mut BlockScan, e: (i64, i64, i64, i64)) {
 
 fn scan_node(
     msg: &[u8],
-    coords: &Coords,
+    coords: &BlockCoords,
     bbox: FixedBox,
     scan: &mut BlockScan,
     span: &mut SpanBuilder,
 ) -> Res<()> {
-    let (mut id, mut lat, mut lon) = (None, 0, 0);
+    let (mut id, mut lat, mut lon) = (None, None, None);
     for field in Fields::new(msg) {
         match field.map_err(malformed("node"))? {
             Field::Varint(1, v) => id = Some(unzigzag(v)),
-            Field::Varint(8, v) => lat = unzigzag(v),
-            Field::Varint(9, v) => lon = unzigzag(v),
+            Field::Varint(8, v) => lat = Some(unzigzag(v)),
+            Field::Varint(9, v) => lon = Some(unzigzag(v)),
             _ => {}
         }
     }
     let id = id.ok_or("node without id")?;
-    let (lon, lat) = (coords.lon(lon), coords.lat(lat));
+    let (Some(lat), Some(lon)) = (lat, lon) else {
+        return Err(format!("node {id} has no coordinates"));
+    };
+    let (lat, lon) = coords.point("node", id, lat, lon)?;
+    let (lat, lon) = (i64::from(lat), i64::from(lon));
     span.push(MemberType::Node, id);
     scan.entities += 1;
     visit_node(id, lon, lat, bbox, scan);
@@ -209,35 +217,43 @@ fn scan_node(
 
 fn scan_dense(
     msg: &[u8],
-    coords: &Coords,
+    coords: &BlockCoords,
     bbox: FixedBox,
     scan: &mut BlockScan,
     span: &mut SpanBuilder,
 ) -> Res<()> {
-    let (mut ids, mut lats, mut lons): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
+    let (mut ids, mut lats, mut lons) = (
+        Repeated::default(),
+        Repeated::default(),
+        Repeated::default(),
+    );
     for field in Fields::new(msg) {
         match field.map_err(malformed("dense nodes"))? {
-            Field::Bytes(1, b) => ids = b,
-            Field::Bytes(8, b) => lats = b,
-            Field::Bytes(9, b) => lons = b,
+            f @ (Field::Bytes(1, _) | Field::Varint(1, _)) => _ = ids.add(f),
+            f @ (Field::Bytes(8, _) | Field::Varint(8, _)) => _ = lats.add(f),
+            f @ (Field::Bytes(9, _) | Field::Varint(9, _)) => _ = lons.add(f),
             _ => {}
         }
     }
     let (mut id, mut lat, mut lon) = (0_i64, 0_i64, 0_i64);
     let (mut min_lon, mut min_lat, mut max_lon, mut max_lat) =
         (i64::MAX, i64::MAX, i64::MIN, i64::MIN);
-    let (mut pi, mut py, mut px) = (0, 0, 0);
+    let (mut lat_values, mut lon_values) = (lats.iter(), lons.iter());
     let mut count = 0_u64;
-    while pi < ids.len() {
-        let d = get_varint(ids, &mut pi).ok_or("malformed dense node ids")?;
-        let dy =
-            get_varint(lats, &mut py).ok_or("dense nodes have fewer or malformed latitudes")?;
-        let dx =
-            get_varint(lons, &mut px).ok_or("dense nodes have fewer or malformed longitudes")?;
-        id = id.wrapping_add(unzigzag(d));
-        lat = lat.wrapping_add(unzigzag(dy));
-        lon = lon.wrapping_add(unzigzag(dx));
-        let (x, y) = (coords.lon(lon), coords.lat(lat));
+    for d in &ids {
+        let d = d.map_err(malformed("dense node ids"))?;
+        let (Some(dy), Some(dx)) = (lat_values.next(), lon_values.next()) else {
+            return Err("dense nodes have fewer coordinates than ids".into());
+        };
+        let dy = dy.map_err(malformed("dense node latitudes"))?;
+        let dx = dx.map_err(malformed("dense node longitudes"))?;
+        let prev = id;
+        let overflow = move || format!("dense node ids or coordinates overflow after node {prev}");
+        id = id.checked_add(unzigzag(d)).ok_or_else(overflow)?;
+        lat = lat.checked_add(unzigzag(dy)).ok_or_else(overflow)?;
+        lon = lon.checked_add(unzigzag(dx)).ok_or_else(overflow)?;
+        let (y, x) = coords.point("dense node", id, lat, lon)?;
+        let (x, y) = (i64::from(x), i64::from(y));
         span.push(MemberType::Node, id);
         visit_node(id, x, y, bbox, scan);
         min_lon = min_lon.min(x);
@@ -246,7 +262,7 @@ fn scan_dense(
         max_lat = max_lat.max(y);
         count += 1;
     }
-    if py < lats.len() || px < lons.len() {
+    if lat_values.next().is_some() || lon_values.next().is_some() {
         return Err("dense nodes have more coordinates than ids".into());
     }
     if count > 0 {
@@ -256,12 +272,14 @@ fn scan_dense(
     Ok(())
 }
 
-fn deltas(packed: &[u8], out: &mut Vec<i64>, what: &str) -> Res<()> {
+/// Adds up the deltas of `values` into `out`, refusing a sum that overflows.
+fn deltas(values: &Repeated<'_>, out: &mut Vec<i64>, what: &str, owner: i64) -> Res<()> {
     let mut acc = 0_i64;
-    let mut pos = 0;
-    while pos < packed.len() {
-        let v = get_varint(packed, &mut pos).ok_or_else(|| format!("malformed {what}"))?;
-        acc = acc.wrapping_add(unzigzag(v));
+    for v in values {
+        let v = v.map_err(|_| format!("malformed {what} of {owner}"))?;
+        acc = acc
+            .checked_add(unzigzag(v))
+            .ok_or_else(|| format!("{what} of {owner} overflow a 64-bit id"))?;
         out.push(acc);
     }
     Ok(())
@@ -269,18 +287,22 @@ fn deltas(packed: &[u8], out: &mut Vec<i64>, what: &str) -> Res<()> {
 
 fn scan_way(msg: &[u8], scan: &mut BlockScan, span: &mut SpanBuilder) -> Res<()> {
     let mut id = None;
-    let mut refs: &[u8] = &[];
+    let mut refs = Repeated::default();
     for field in Fields::new(msg) {
         match field.map_err(malformed("way"))? {
             Field::Varint(1, v) => id = Some(v as i64),
-            Field::Bytes(8, b) => refs = b,
+            f @ (Field::Bytes(8, _) | Field::Varint(8, _)) => _ = refs.add(f),
             _ => {}
         }
     }
     let id = id.ok_or("way without id")?;
     span.push(MemberType::Way, id);
     scan.entities += 1;
-    deltas(refs, &mut scan.ways.refs, "way refs")?;
+    let start = scan.ways.refs.len();
+    if let Err(e) = deltas(&refs, &mut scan.ways.refs, "node refs", id) {
+        scan.ways.refs.truncate(start);
+        return Err(format!("way {e}"));
+    }
     scan.ways.ids.push(id);
     scan.ways.ends.push(scan.ways.refs.len());
     Ok(())
@@ -288,12 +310,17 @@ fn scan_way(msg: &[u8], scan: &mut BlockScan, span: &mut SpanBuilder) -> Res<()>
 
 fn scan_relation(msg: &[u8], scan: &mut BlockScan, span: &mut SpanBuilder) -> Res<()> {
     let mut id = None;
-    let (mut memids, mut types): (&[u8], &[u8]) = (&[], &[]);
+    let (mut roles, mut memids, mut types) = (
+        Repeated::default(),
+        Repeated::default(),
+        Repeated::default(),
+    );
     for field in Fields::new(msg) {
         match field.map_err(malformed("relation"))? {
             Field::Varint(1, v) => id = Some(v as i64),
-            Field::Bytes(9, b) => memids = b,
-            Field::Bytes(10, b) => types = b,
+            f @ (Field::Bytes(8, _) | Field::Varint(8, _)) => _ = roles.add(f),
+            f @ (Field::Bytes(9, _) | Field::Varint(9, _)) => _ = memids.add(f),
+            f @ (Field::Bytes(10, _) | Field::Varint(10, _)) => _ = types.add(f),
             _ => {}
         }
     }
@@ -301,20 +328,17 @@ fn scan_relation(msg: &[u8], scan: &mut BlockScan, span: &mut SpanBuilder) -> Re
     span.push(MemberType::Relation, id);
     scan.entities += 1;
     let mut ids = Vec::new();
-    deltas(memids, &mut ids, "relation members")?;
-    let kinds = Packed::new(types)
-        .map(|t| match t.map_err(malformed("relation member types"))? {
-            0 => Ok(MemberType::Node),
-            1 => Ok(MemberType::Way),
-            2 => Ok(MemberType::Relation),
-            other => Err(format!("relation {id} has member type {other}")),
-        })
+    deltas(&memids, &mut ids, "member ids", id).map_err(|e| format!("relation {e}"))?;
+    let kinds = types
+        .iter()
+        .map(|t| member_type(t.map_err(malformed("relation member types"))?, id))
         .collect::<Res<Vec<_>>>()?;
-    if kinds.len() != ids.len() {
+    let roles = roles.count().map_err(malformed("relation member roles"))?;
+    if kinds.len() != ids.len() || roles != ids.len() as u64 {
         return Err(format!(
-            "relation {id} has {} member ids but {} types",
+            "relation {id} has {} member ids, {} types and {roles} roles",
             ids.len(),
-            kinds.len()
+            kinds.len(),
         ));
     }
     scan.relations.push(RelationScan {
@@ -322,6 +346,23 @@ fn scan_relation(msg: &[u8], scan: &mut BlockScan, span: &mut SpanBuilder) -> Re
         members: kinds.into_iter().zip(ids).collect(),
     });
     Ok(())
+}
+
+/// A relation member type: 0 node, 1 way, 2 relation; anything else is refused
+/// (osmpbf would panic on it).
+///
+/// # Errors
+/// Any other value, naming the relation.
+pub fn member_type(t: u64, relation: i64) -> Res<MemberType> {
+    match t {
+        0 => Ok(MemberType::Node),
+        1 => Ok(MemberType::Way),
+        2 => Ok(MemberType::Relation),
+        other => Err(format!(
+            "relation {relation} has member type {}, not 0 (node), 1 (way) or 2 (relation)",
+            other as i64
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn shortcuts(p: &Prep, v: u32, ws: &mut Witness, limit: usize, out: &mut Shortcu
         let max = outs
             .iter()
             .filter(|o| o.node != u)
-            .map(|o| a_in.w + o.w)
+            .filter_map(|o| weight::add(a_in.w, o.w))
             .max();
         let Some(max) = max else { continue };
         ws.run(&p.out, u, v, outs, max, limit);
@@ -69,7 +69,9 @@ fn shortcuts(p: &Prep, v: u32, ws: &mut Witness, limit: usize, out: &mut Shortcu
             if o.node == u {
                 continue;
             }
-            let via = a_in.w + o.w;
+            let Some(via) = weight::add(a_in.w, o.w) else {
+                continue;
+            };
             if ws.dist(o.node) > via {
                 out.push((u, o.node, via));
             }

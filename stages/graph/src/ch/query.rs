@@ -56,7 +56,9 @@ impl Side {
             let dm = self.dist[v as usize].1;
             for e in edges(v) {
                 let cm = (f64::from(e.distance_m) * 100.0).round() as u32;
-                let nd = d + weight::from_parts(e.duration_ms, cm);
+                let Some(nd) = weight::add(d, weight::from_parts(e.duration_ms, cm)) else {
+                    continue;
+                };
                 let slot = &mut self.dist[e.target as usize];
                 if nd < slot.0 {
                     if slot.0 == u64::MAX {
@@ -98,7 +100,9 @@ impl ChQuery {
             if db == u64::MAX {
                 continue;
             }
-            let total = df + db;
+            let Some(total) = weight::add(df, db) else {
+                continue;
+            };
             if best.is_none_or(|(b, _)| total < b) {
                 best = Some((total, mf + mb));
             }

@@ -5,6 +5,8 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use crate::weight;
+
 /// An adjacency entry of the preparation graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Arc {
@@ -80,7 +82,9 @@ impl Witness {
                 if a.node == avoid {
                     continue;
                 }
-                let nd = d + a.w;
+                let Some(nd) = weight::add(d, a.w) else {
+                    continue;
+                };
                 let slot = &mut self.dist[a.node as usize];
                 if nd < *slot {
                     if *slot == u64::MAX {

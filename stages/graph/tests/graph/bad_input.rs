@@ -81,3 +81,87 @@ fn truncated_pbf_is_an_error_not_a_panic() {
         assert!(err.to_string().contains("cut.osm.pbf"), "{err}");
     }
 }
+
+/// A group holding one message of `kind` (3 way, 4 relation) built by `fields`.
+fn group_of(kind: u32, fields: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut msg = Vec::new();
+    fields(&mut msg);
+    let mut group = Vec::new();
+    hexmatrix_osm::proto::put_bytes_field(&mut group, kind, &msg);
+    group
+}
+
+/// Issue 11: osmpbf `unwrap`s a relation member type; a restriction with a
+/// member of type 5 made `graph` panic ("thread panicked", exit 1). The block is
+/// now checked before osmpbf sees it, and refused with the file and the blob.
+#[test]
+fn issue_11_an_unknown_member_type_in_a_restriction_is_an_error() {
+    use hexmatrix_osm::fixture::{RawBlock, dense_group, write_raw_blocks};
+    use hexmatrix_osm::proto::{put_packed_delta, put_packed_uint, put_uint_field};
+    let nodes = RawBlock::new()
+        .group(&dense_group(&[
+            (1, 359_000_000, 145_000_000),
+            (2, 359_010_000, 145_000_000),
+            (3, 359_010_000, 145_010_000),
+        ]))
+        .encode();
+    let mut ways = RawBlock::new();
+    let (highway, residential) = (ways.string(b"highway"), ways.string(b"residential"));
+    let mut s = Vec::new();
+    for (id, refs) in [(10, [1, 2]), (11, [2, 3])] {
+        ways.group(&group_of(3, |w| {
+            put_uint_field(w, 1, id);
+            put_packed_uint(w, 2, [highway], &mut s);
+            put_packed_uint(w, 3, [residential], &mut s);
+            put_packed_delta(w, 8, refs, &mut s);
+        }));
+    }
+    let mut rels = RawBlock::new();
+    let [ty, restriction, no_left, from, via, to] =
+        ["type", "restriction", "no_left_turn", "from", "via", "to"]
+            .map(|t| rels.string(t.as_bytes()));
+    rels.group(&group_of(4, |r| {
+        put_uint_field(r, 1, 20);
+        put_packed_uint(r, 2, [ty, restriction], &mut s);
+        put_packed_uint(r, 3, [restriction, no_left], &mut s);
+        put_packed_uint(r, 8, [from, via, to], &mut s);
+        put_packed_delta(r, 9, [10, 2, 11], &mut s);
+        put_packed_uint(r, 10, [1, 0, 5], &mut s);
+    }));
+    let tmp = tempfile::tempdir().unwrap();
+    let pbf = tmp.path().join("odd-member.osm.pbf");
+    write_raw_blocks(&pbf, &[nodes, ways.encode(), rels.encode()]).unwrap();
+    let car = Profile::by_name("car").unwrap();
+    let err = build_graph(&pbf, car, &tmp.path().join("g"), "t", &Counters::default()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("odd-member.osm.pbf: blob 3 at byte")
+            && text.contains("relation 20 has member type 5"),
+        "{text}"
+    );
+    assert!(err.is_bad_input());
+}
+
+/// Issue 11: packed weights were added with `+`, so a route whose duration
+/// passes 2^32 ms (a ferry tagged `duration=1193:03` and any road after it)
+/// overflowed: a panic in debug builds, a wrap to a few seconds in release.
+/// Past 2^32 − 1 ms it is now no route, in the CH and in the oracle alike.
+#[test]
+fn issue_11_a_route_past_2_pow_32_ms_is_no_route_instead_of_a_wrap() {
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 6)],
+        &[("route", "ferry"), ("duration", "1193:03")],
+    );
+    f.way(2, &[g(0, 6), g(1, 6)], &[("highway", "residential")]);
+    let b = build(&f, "car");
+    let (secs, _) = b.route(g(0, 0), g(0, 6)).unwrap();
+    assert!(
+        (secs - f64::from(u32::MAX - 1) / 1000.0).abs() < 1e-6,
+        "{secs}"
+    );
+    assert!(b.route(g(0, 0), g(1, 6)).is_none());
+    assert!(b.route(g(1, 6), g(0, 0)).is_none());
+    assert!(b.route(g(0, 6), g(1, 6)).is_some());
+}
