@@ -316,7 +316,7 @@ fn block_wanted(sel: &Selection, block: &BlockIndex) -> bool {
 
 /// Most blocks read together by the second pass.
 const PASS2_BATCH: usize = 32;
-/// Most estimated decoded bytes ([`check_block`]) the second pass holds at once:
+/// Most estimated decoded bytes ([`crate::check::check_block`]) the second pass holds at once:
 /// two blocks at the per-block limit, dozens of real ones.
 pub const PASS2_DECODED_BUDGET: u64 = 2 * MAX_DECODED_BLOCK_BYTES;
 
