@@ -25,11 +25,11 @@ bench stage="all":
     cargo build --release --quiet -p hexmatrix
     if [ "{{stage}}" = all ]; then for s in crop graph matrix warm cache; do bench/$s.sh; done; else bench/{{stage}}.sh; fi
 
-# Fuzz every parser for SECONDS in all, shared by the targets: `just fuzz 600`. Optimised
-# build with debug assertions and overflow checks (profile `fuzz`). Distinct crashes are
-# saved under fuzz/crashes/TARGET/ and replayed by `just test`.
+# Fuzz every parser for SECONDS in all, shared by the targets: `just fuzz 600`. Dev build
+# (optimised dependencies, debug assertions and overflow checks everywhere: what `just test`
+# already compiled). Distinct crashes are saved under fuzz/crashes/TARGET/ and replayed by `just test`.
 fuzz seconds="300" *args="":
-    cargo run --profile fuzz --quiet -p hexmatrix-fuzz -- --seconds {{seconds}} {{args}}
+    cargo run --quiet -p hexmatrix-fuzz -- --seconds {{seconds}} {{args}}
 
 # Crop a dataset's region to its bbox: `just crop valletta`.
 crop dataset="valletta":

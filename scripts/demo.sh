@@ -13,7 +13,7 @@ bin=${CARGO_TARGET_DIR:-target}/release/hexmatrix
 if [ ! -x "$bin" ]; then
   cat <<EOF
 demo: first build of the hexmatrix binary (release profile, thin LTO), with Polars
-demo: for the report stage, Arrow/Parquet, H3 and Redis: roughly 15-25 minutes on
+demo: for the report stage, Arrow/Parquet, H3 and Redis: roughly 20-40 minutes on
 demo: 2 cores (this machine has $(nproc)); later runs take seconds. Cargo's progress follows.
 EOF
 fi

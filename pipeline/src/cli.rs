@@ -54,7 +54,7 @@ pub enum Command {
     Lookup(commands::lookup::LookupArgs),
     /// Download a dataset's region extract (resumable, md5-checked, skipped when unchanged).
     Fetch(commands::fetch::FetchArgs),
-    /// Run every stage for a dataset: fetch, crop, graph, matrix, warm, report (incremental, atomic).
+    /// Run every stage for a dataset: fetch, crop, graph, matrix, report, warm (incremental, atomic).
     Run(commands::run::RunArgs),
     /// Summarise a matrix: report.md (counts, quantiles, suspicious pairs, stages) and map.svg.
     Report(commands::report::ReportArgs),

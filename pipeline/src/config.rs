@@ -67,12 +67,41 @@ pub struct Dataset {
     pub cache_layout: hexmatrix_warm::Layout,
 }
 
+/// Longest dataset name: the version `NAME-<12 hex digits>` must fit the 64
+/// characters a cache version may have.
+pub const MAX_NAME_LEN: usize = 64 - 13;
+
+/// The rule for a dataset name: 1 to [`MAX_NAME_LEN`] characters among `a-z`, `0-9`,
+/// `_` and `-`, the first a letter or digit. The name is a directory under
+/// `outputs/` (so no `/`, no `.` and no `..`) and part of Redis keys and of the
+/// version (`route:NAME:current`, `NAME-<hex>`: no `:`, braces or spaces, which key
+/// templates and Cluster hash tags would misread). Returns why a name breaks it.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN {
+        return Err(format!(
+            "must have 1 to {MAX_NAME_LEN} characters (it has {})",
+            name.len()
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-')))
+    {
+        return Err(format!(
+            "may only hold a-z, 0-9, _ and - ({bad:?} is not allowed): it names a directory and Redis keys"
+        ));
+    }
+    if name.starts_with(['_', '-']) {
+        return Err("must start with a letter or a digit".to_owned());
+    }
+    Ok(())
+}
+
 impl Dataset {
-    /// Reads and validates a dataset file.
+    /// Reads and validates a dataset file: every field, before any work.
     ///
     /// # Errors
-    /// [`ConfigError::Read`] when the file cannot be read, [`ConfigError::Invalid`]
-    /// for malformed TOML, an unknown or missing key, or a value out of range.
+    /// [`ConfigError::Read`], or [`ConfigError::Invalid`] naming the file and the field.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -83,21 +112,15 @@ impl Dataset {
             message,
         };
         let raw: DatasetFile = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
-        // The name becomes a directory (`outputs/NAME/`) and part of cache keys.
-        let name_ok = (1..=64).contains(&raw.name.len())
-            && raw
-                .name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if !name_ok {
-            return Err(invalid(format!(
-                "name {:?} must be 1 to 64 letters, digits, '_' or '-' (it names the output directory and cache keys)",
-                raw.name
-            )));
-        }
+        // Every field is checked here, before any stage runs: a bad profile must not
+        // cost a fetch and a crop, a bad name must not reach a path or a Redis key.
+        check_name(&raw.name).map_err(|why| invalid(format!("name {:?} {why}", raw.name)))?;
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        crate::source::Source::parse(&raw.region_url, base)
+            .map_err(|e| invalid(format!("region_url: {e}")))?;
         let [a, b, c, d] = raw.bbox;
-        let bbox = Bbox::new(a, b, c, d).map_err(|e| invalid(e.to_string()))?;
-        if !(6..=11).contains(&raw.resolution) {
+        let bbox = Bbox::new(a, b, c, d).map_err(|e| invalid(format!("bbox: {e}")))?;
+        if !hexmatrix_matrix::cells::RESOLUTIONS.contains(&raw.resolution) {
             return Err(invalid(format!(
                 "resolution {} is outside the accepted 6..=11",
                 raw.resolution
@@ -109,7 +132,7 @@ impl Dataset {
             && !(s.is_finite() && s > 0.0)
         {
             return Err(invalid(format!(
-                "max_duration_s {s} must be a positive number of seconds"
+                "max_duration_s {s} is not a positive number of seconds"
             )));
         }
         let cache_layout = raw
@@ -118,7 +141,6 @@ impl Dataset {
             .unwrap_or("pairs")
             .parse()
             .map_err(|e: hexmatrix_warm::Error| invalid(format!("cache_layout: {e}")))?;
-        let base = path.parent().unwrap_or_else(|| Path::new("."));
         Ok(Self {
             name: raw.name,
             description: raw.description,
@@ -135,7 +157,7 @@ impl Dataset {
 
 #[cfg(test)]
 mod tests {
-    use super::Dataset;
+    use super::{Dataset, check_name};
 
     const GOOD: &str = r#"name = "valletta"
 region_url = "https://example.invalid/malta-latest.osm.pbf"
@@ -160,9 +182,9 @@ profile = "car"
         assert!(load(GOOD).is_ok());
         for (from, to, needle) in [
             ("\"car\"", "\"bus\"", "unknown profile \"bus\""),
-            ("\"valletta\"", "\"../x\"", "name \"../x\" must be"),
-            ("\"valletta\"", "\"\\u0000\"", "name \"\\0\" must be"),
-            ("\"valletta\"", "\"\"", "name \"\" must be"),
+            ("\"valletta\"", "\"../x\"", "name \"../x\""),
+            ("\"valletta\"", "\"\\u0000\"", "name \"\\0\""),
+            ("\"valletta\"", "\"\"", "name \"\""),
         ] {
             let err = load(&GOOD.replace(from, to)).unwrap_err();
             assert!(err.contains("d.toml") && err.contains(needle), "{err}");
@@ -172,5 +194,29 @@ profile = "car"
             assert!(err.contains("max_duration_s"), "{err}");
         }
         assert!(load(&format!("{GOOD}max_duration_s = 1800\n")).is_ok());
+    }
+
+    #[test]
+    fn issue_11_dataset_names_follow_the_rule() {
+        for good in ["valletta", "hcmc", "ho_chi_minh-2", "9a", &"a".repeat(51)] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "..",
+            "../..",
+            "a/b",
+            "a.b",
+            "A",
+            "a b",
+            "a:b",
+            "{a}",
+            "-a",
+            "_a",
+            &"a".repeat(52),
+            "é",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -3,6 +3,13 @@
 //! `<output>.part` and renamed into place only once verified, so the previous good
 //! file survives any failure.
 //!
+//! A `.part` is never trusted: whatever it holds is checked against the published
+//! md5 with the rest of the file before it is renamed into place. It is kept after a
+//! failure only when a later run can resume it (the server takes ranges): after a
+//! cut connection, and after a local write error (disk full), truncated to the bytes
+//! counted as written. Otherwise (no range support, a body past `--max-bytes`, an
+//! md5 mismatch, a local copy) it is removed.
+//!
 //! Entry point: [`fetch`]. Errors: [`Error`] (exit code 3).
 
 mod checksum;
@@ -18,53 +25,7 @@ pub use error::{Error, Result};
 
 use crate::progress::Context;
 
-/// Where a region comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// An `http://` or `https://` URL with a `.md5` file beside it.
-    Http(String),
-    /// A local file (a plain path or a `file://` URL).
-    Local(PathBuf),
-}
-
-impl Source {
-    /// Classifies `url`; relative local paths are resolved against `base`.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnsupportedUrl`] for any other scheme (`ftp://`, ...).
-    pub fn parse(url: &str, base: &Path) -> Result<Self> {
-        let lower = url.to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
-            return Ok(Self::Http(url.to_owned()));
-        }
-        if let Some(rest) = url.strip_prefix("file://") {
-            // file:///abs/path has an empty host; file://localhost/abs/path names it.
-            let path = rest.strip_prefix("localhost").unwrap_or(rest);
-            if !path.starts_with('/') {
-                return Err(Error::UnsupportedUrl {
-                    url: url.to_owned(),
-                });
-            }
-            return Ok(Self::Local(PathBuf::from(path)));
-        }
-        if url.is_empty() || url.contains("://") {
-            return Err(Error::UnsupportedUrl {
-                url: url.to_owned(),
-            });
-        }
-        Ok(Self::Local(base.join(url)))
-    }
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Http(url) => f.write_str(url),
-            Self::Local(path) => write!(f, "{}", path.display()),
-        }
-    }
-}
+pub use hexmatrix::source::Source;
 
 /// How hard to try.
 #[derive(Debug, Clone)]
@@ -77,7 +38,14 @@ pub struct Options {
     pub stall_timeout: Duration,
     /// Wait before the first retry; doubled for each further one (capped at 30 s).
     pub backoff: Duration,
+    /// Largest region accepted, bytes: a bigger announced size is refused before any
+    /// byte is written, a body that grows past it is cut and removed.
+    pub max_bytes: u64,
 }
+
+/// Default of [`Options::max_bytes`]: 4 GiB, ten times the biggest country extract
+/// a city matrix needs (Vietnam is about 385 MB).
+pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
 
 impl Default for Options {
     fn default() -> Self {
@@ -86,6 +54,7 @@ impl Default for Options {
             retries: 5,
             stall_timeout: Duration::from_secs(60),
             backoff: Duration::from_secs(1),
+            max_bytes: DEFAULT_MAX_BYTES,
         }
     }
 }
@@ -144,33 +113,6 @@ fn backoff(base: Duration, n: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sources_are_classified() {
-        let base = Path::new("/data/datasets");
-        assert_eq!(
-            Source::parse("https://h/x.osm.pbf", base).unwrap(),
-            Source::Http("https://h/x.osm.pbf".into())
-        );
-        assert_eq!(
-            Source::parse("file:///tmp/x.osm.pbf", base).unwrap(),
-            Source::Local("/tmp/x.osm.pbf".into())
-        );
-        assert_eq!(
-            Source::parse("file://localhost/tmp/x.osm.pbf", base).unwrap(),
-            Source::Local("/tmp/x.osm.pbf".into())
-        );
-        assert_eq!(
-            Source::parse("../x.osm.pbf", base).unwrap(),
-            Source::Local("/data/datasets/../x.osm.pbf".into())
-        );
-        for bad in ["ftp://h/x", "file://host/x", ""] {
-            assert!(
-                matches!(Source::parse(bad, base), Err(Error::UnsupportedUrl { .. })),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

@@ -31,13 +31,15 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         {
             return BAD_INPUT;
         }
-        if let Some(e) = cause.downcast_ref::<crate::download::Error>() {
-            // A dataset naming an unusable URL is bad input, not a failed fetch.
-            return if matches!(e, crate::download::Error::UnsupportedUrl { .. }) {
-                BAD_INPUT
-            } else {
-                FETCH
-            };
+        // A dataset naming an unusable URL is bad input, not a failed fetch.
+        if cause
+            .downcast_ref::<hexmatrix::source::UnsupportedUrl>()
+            .is_some()
+        {
+            return BAD_INPUT;
+        }
+        if cause.downcast_ref::<crate::download::Error>().is_some() {
+            return FETCH;
         }
         if let Some(e) = cause.downcast_ref::<hexmatrix_graph::Error>() {
             return if e.is_bad_input() {

@@ -3,5 +3,7 @@
 //!
 //! - [`config`]: dataset files (`datasets/NAME.toml`) read and validated into a
 //!   [`config::Dataset`], as `hexmatrix run` and `--dataset` options read them.
+//! - [`source`]: a dataset's `region_url` classified as a download or a local file.
 
 pub mod config;
+pub mod source;

@@ -2,6 +2,9 @@
 //! `outputs/NAME/current` pointer, and atomic file replacement.
 
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use hexmatrix_osm::durable;
 
 /// Where one dataset's runs live.
 #[derive(Debug, Clone)]
@@ -43,29 +46,33 @@ impl DatasetOutputs {
     /// # Errors
     /// The symlink cannot be created or renamed.
     pub fn set_current(&self, version: &str) -> std::io::Result<()> {
-        let tmp = self
-            .root
-            .join(format!(".current.tmp-{}", std::process::id()));
+        let current = self.root.join("current");
+        let tmp = durable::sibling(&current, "tmp");
         let _ = std::fs::remove_file(&tmp);
         std::os::unix::fs::symlink(version, &tmp)?;
-        std::fs::rename(&tmp, self.root.join("current"))
+        std::fs::rename(&tmp, &current)?;
+        durable::sync_dir(&self.root)
+    }
+
+    /// Removes what killed runs left (temporary files and directories older than
+    /// `before`, see [`durable::remove_stale`]) under the dataset directory. Only for
+    /// the holder of the dataset lock: nobody else writes there meanwhile.
+    ///
+    /// # Errors
+    /// A directory cannot be listed or an entry cannot be removed.
+    pub fn remove_stale(&self, before: SystemTime) -> std::io::Result<Vec<PathBuf>> {
+        // NAME/<version>/stages/… and NAME/<version>/report/… are the deepest places.
+        durable::remove_stale(&self.root, before, 3)
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename,
-/// so a reader never sees a half-written file.
+/// Writes `bytes` to `path` through a temporary file in the same directory, synced and
+/// renamed, so a reader never sees a half-written file, even after a power loss.
 ///
 /// # Errors
-/// The file cannot be written or renamed.
+/// The file cannot be written, synced or renamed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".to_owned(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    durable::write_atomic(path, bytes)
 }
 
 #[cfg(test)]

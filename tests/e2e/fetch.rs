@@ -69,8 +69,28 @@ impl Case {
     }
 
     fn fetch(&self, extra: &[&str]) -> Output {
+        self.hexmatrix(&[&["fetch", "ds.toml"], extra].concat())
+    }
+
+    /// The binary with `args`, run in the case's directory.
+    fn hexmatrix(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
             .current_dir(self.dir.path())
+            .args(["--progress", "never"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// `fetch` with a file size limit of `kib` KiB (`ulimit -f`), SIGXFSZ ignored so
+    /// that a write past it fails with EFBIG as a full disk fails with ENOSPC.
+    fn fetch_with_file_limit(&self, kib: u64, extra: &[&str]) -> Output {
+        Command::new("bash")
+            .current_dir(self.dir.path())
+            .arg("-c")
+            .arg(format!("trap '' XFSZ; ulimit -f {kib}; exec \"$@\""))
+            .arg("bash")
+            .arg(env!("CARGO_BIN_EXE_hexmatrix"))
             .args(["--progress", "never", "fetch", "ds.toml"])
             .args(extra)
             .output()
@@ -402,4 +422,244 @@ fn unsupported_scheme_is_bad_input() {
     let out = case.fetch(&[]);
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("ftp://example.invalid/x.osm.pbf"));
+}
+
+/// Every file under `dir` (recursively) whose content contains `needle`, `skip` excepted.
+fn files_containing(dir: &Path, needle: &str, skip: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path != skip
+                && String::from_utf8_lossy(&std::fs::read(&path).unwrap()).contains(needle)
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// Issue 11: a password in the region URL's userinfo was logged and stored in the
+/// fetch sidecars.
+#[test]
+fn issue_11_region_url_credentials_are_never_printed_or_stored() {
+    const SECRET: &str = "pw-s3cret";
+    let server = Server::start();
+    let data = body(600_000, 21);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    server.fault_next(REGION, Fault::Cut { after: 200_000 });
+    let url = server
+        .url(REGION)
+        .replace("http://", &format!("http://reader:{SECRET}@"));
+    let case = Case::new(&url);
+    let dataset = case.path("ds.toml");
+    let shown = server.url(REGION).replace("http://", "http://reader:***@");
+
+    // A cut transfer: the error names the URL, the partial download keeps a sidecar.
+    let cut = case.fetch(&["--retries", "0"]);
+    assert_exit(&cut, 3);
+    assert!(stderr(&cut).contains(&shown), "{}", stderr(&cut));
+    assert!(
+        case.path("outputs/testland/region.osm.pbf.part.json")
+            .exists()
+    );
+    let leaked = files_containing(case.dir.path(), SECRET, &dataset);
+    assert!(leaked.is_empty(), "secret stored in {leaked:?}");
+
+    // The resumed, complete download, and the unchanged re-check.
+    for expect in ["downloaded", "unchanged"] {
+        let out = case.fetch(&[]);
+        assert_exit(&out, 0);
+        let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+        assert!(said.contains(expect), "{said}");
+        assert!(!said.contains(SECRET), "secret printed: {said}");
+    }
+    assert!(std::fs::read(case.region()).unwrap() == data);
+    let leaked = files_containing(case.dir.path(), SECRET, &dataset);
+    assert!(leaked.is_empty(), "secret stored in {leaked:?}");
+    assert!(!String::from_utf8_lossy(&cut.stdout).contains(SECRET));
+    assert!(!stderr(&cut).contains(SECRET));
+
+    // An error naming the URL: 404.
+    let missing = Case::new(&format!("{}-missing", url.trim_end_matches(".osm.pbf")));
+    let out = missing.fetch(&[]);
+    assert_exit(&out, 3);
+    assert!(stderr(&out).contains("reader:***@"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(SECRET), "{}", stderr(&out));
+}
+
+/// Issue 11: no size cap. An announced size above `--max-bytes` is refused before
+/// any byte is written.
+#[test]
+fn issue_11_region_above_max_bytes_is_refused_up_front() {
+    let server = Server::start();
+    let data = body(1_000_000, 31);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    let case = Case::new(&server.url(REGION));
+    let out = case.fetch(&["--max-bytes", "500000"]);
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("announces 1000000 bytes") && err.contains("--max-bytes 500000"),
+        "{err}"
+    );
+    assert!(
+        server.body_responses(REGION).is_empty(),
+        "nothing downloaded"
+    );
+    assert!(!case.region().exists());
+    assert!(!case.path("outputs/testland/region.osm.pbf.part").exists());
+    // Under the cap it downloads.
+    assert_exit(&case.fetch(&["--max-bytes", "1MiB"]), 0);
+    assert!(std::fs::read(case.region()).unwrap() == data);
+}
+
+/// Issue 11: an endless body (no Content-Length) filled the disk.
+#[test]
+fn issue_11_endless_body_is_cut_at_max_bytes_and_removed() {
+    let server = Server::start();
+    server.put_endless(REGION, &body(64 * 1024, 32));
+    server.put(
+        &format!("{REGION}.md5"),
+        b"0123456789abcdef0123456789abcdef  testland-latest.osm.pbf\n",
+        "m",
+    );
+    let case = Case::new(&server.url(REGION));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
+        .current_dir(case.dir.path())
+        .args(["--progress", "never", "fetch", "ds.toml"])
+        .args(["--max-bytes", "2MiB", "--retries", "0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Bounded: without a cap the download would never end.
+    for _ in 0..600 {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        panic!(
+            "the endless download was still running after 30 s ({} bytes in the part)",
+            len(&case.path("outputs/testland/region.osm.pbf.part"))
+        );
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 3);
+    assert!(
+        stderr(&out).contains("sent more than 2097152 bytes"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!case.path("outputs/testland/region.osm.pbf.part").exists());
+    assert!(!case.region().exists());
+}
+
+/// Issue 11: a write error (disk full; here a file size limit) must leave either a
+/// resumable partial download or none, never a region file.
+#[test]
+fn issue_11_write_error_keeps_a_resumable_part_that_the_next_fetch_completes() {
+    let server = Server::start();
+    let data = body(1_000_000, 33);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    let case = Case::new(&server.url(REGION));
+    let part = case.path("outputs/testland/region.osm.pbf.part");
+
+    let out = case.fetch_with_file_limit(256, &["--retries", "0"]);
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot write outputs/testland/region.osm.pbf.part"),
+        "{err}"
+    );
+    assert!(err.contains("the next fetch resumes"), "{err}");
+    assert!(!case.region().exists());
+    let kept = len(&part);
+    assert!(kept > 0 && kept <= 256 * 1024, "part holds {kept} bytes");
+
+    let out = case.fetch(&[]);
+    assert_exit(&out, 0);
+    assert!(
+        std::fs::read(case.region()).unwrap() == data,
+        "bytes differ"
+    );
+    let last = server.body_responses(REGION).pop().unwrap();
+    assert_eq!(range_start(last.range.as_deref()), Some(kept));
+    assert!(!part.exists());
+}
+
+/// Issue 11: a server without ranges cannot resume, so its partial download goes.
+#[test]
+fn issue_11_write_error_without_range_support_removes_the_part() {
+    let server = Server::start();
+    let data = body(1_000_000, 34);
+    server.put_plain(REGION, &data);
+    server.put(
+        &format!("{REGION}.md5"),
+        format!("{}  testland-latest.osm.pbf\n", md5_hex(&data)).as_bytes(),
+        "m",
+    );
+    let case = Case::new(&server.url(REGION));
+    let out = case.fetch_with_file_limit(256, &["--retries", "0"]);
+    assert_exit(&out, 3);
+    let err = stderr(&out);
+    assert!(err.contains("was removed"), "{err}");
+    assert!(!case.path("outputs/testland/region.osm.pbf.part").exists());
+    assert!(!case.region().exists());
+    assert_exit(&case.fetch(&[]), 0);
+    assert!(
+        std::fs::read(case.region()).unwrap() == data,
+        "bytes differ"
+    );
+}
+
+/// Issue 11: a standalone fetch wrote beside a running `run` without its lock.
+#[test]
+fn issue_11_fetch_takes_the_dataset_lock() {
+    let server = Server::start();
+    let data = body(10_000, 35);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    let case = Case::new(&server.url(REGION));
+    std::fs::create_dir_all(case.path("outputs/testland")).unwrap();
+    let lock = std::fs::File::create(case.path("outputs/testland/.lock")).unwrap();
+    lock.lock().unwrap();
+    let out = case.fetch(&[]);
+    assert_exit(&out, 5);
+    assert!(stderr(&out).contains("holds"), "{}", stderr(&out));
+    assert!(server.body_responses(REGION).is_empty());
+    drop(lock);
+    assert_exit(&case.fetch(&[]), 0);
+}
+
+/// Issue 11: `run --outputs DIR` fetched into ./outputs all the same.
+#[test]
+fn issue_11_run_fetches_under_its_own_outputs() {
+    let server = Server::start();
+    let data = body(50_000, 36);
+    server.put_with_md5(REGION, &data, "v1", &md5_hex(&data));
+    let case = Case::new(&server.url(REGION));
+    let elsewhere = case.path("elsewhere");
+    // Not a PBF: the crop refuses it (exit 2), after the fetch.
+    let out = case.hexmatrix(&[
+        "run",
+        "ds.toml",
+        "--no-warm",
+        "--outputs",
+        elsewhere.to_str().unwrap(),
+    ]);
+    assert_exit(&out, 2);
+    assert!(
+        std::fs::read(elsewhere.join("testland/region.osm.pbf")).unwrap() == data,
+        "{}",
+        stderr(&out)
+    );
+    assert!(!case.path("outputs").exists(), "nothing under ./outputs");
 }

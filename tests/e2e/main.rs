@@ -9,6 +9,7 @@
 mod cli;
 mod crop;
 mod fetch;
+mod gateway;
 mod graph;
 mod matrix;
 mod regression;

@@ -151,3 +151,145 @@ fn missing_bbox_bad_resolution_and_missing_graph_are_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
     assert!(!out.exists());
 }
+
+/// Issue 11: warm identified a matrix by the bytes of its manifest.json (timings,
+/// paths), so a recomputed identical matrix was a "version conflict" every night
+/// once outputs/ was lost.
+#[test]
+fn issue_11_identical_matrices_warm_as_one_version_without_conflict() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let dataset = datasets().join("monaco.toml");
+    let dirs = [tmp.path().join("a/matrix"), tmp.path().join("b/elsewhere")];
+    for out in &dirs {
+        let o = matrix(&[
+            "--graph",
+            g.to_str().unwrap(),
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // The parts are byte-identical, the manifests are not (timings, graph path).
+    assert_ne!(
+        std::fs::read(dirs[0].join("manifest.json")).unwrap(),
+        std::fs::read(dirs[1].join("manifest.json")).unwrap()
+    );
+    let server = hexmatrix_warm::fixture::RedisServer::start();
+    let warm = |dir: &Path, extra: &[&str]| {
+        crate::util::hexmatrix(
+            &[
+                &[
+                    "warm",
+                    "--matrix",
+                    dir.to_str().unwrap(),
+                    "--redis",
+                    &server.url(),
+                ],
+                extra,
+            ]
+            .concat(),
+        )
+    };
+    let mut versions = Vec::new();
+    for dir in &dirs {
+        let out = warm(dir, &[]);
+        assert!(out.status.success(), "{}", crate::util::text(&out));
+        versions.push(server.cli(&["get", "route:current"]));
+    }
+    assert_eq!(
+        versions[0], versions[1],
+        "the same content, the same default version"
+    );
+    assert_eq!(versions[0].len(), 12);
+    // A version named by the caller, as `run` does: the second matrix is no conflict.
+    for dir in &dirs {
+        let out = warm(
+            dir,
+            &[
+                "--version",
+                "nightly",
+                "--pointer-key",
+                "route:monaco:current",
+            ],
+        );
+        assert!(out.status.success(), "{}", crate::util::text(&out));
+    }
+    assert_eq!(server.cli(&["get", "route:monaco:current"]), "nightly");
+}
+
+/// Issue 11: nothing bounded the size of a matrix: a country-wide bbox at a fine
+/// resolution (Vietnam at resolution 10: ≈8e7 cells) ran until memory or disk gave
+/// out. It is refused from its estimate, before the graph is even read.
+#[test]
+fn issue_11_a_country_sized_bbox_is_refused_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("matrix");
+    let o = matrix(&[
+        "--graph",
+        tmp.path().join("no-graph-here").to_str().unwrap(),
+        "--bbox",
+        "102.14,8.18,109.46,23.39",
+        "--resolution",
+        "10",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than --max-cells 50000"), "{err}");
+    assert!(
+        err.contains("estimate for bbox 102.14,8.18,109.46,23.39"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("reading graph"),
+        "refused before the graph: {err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn issue_11_max_cells_is_an_override_both_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let dataset = datasets().join("monaco.toml");
+    let out = tmp.path().join("m");
+    let run = |max: &str| {
+        matrix(&[
+            "--graph",
+            g.to_str().unwrap(),
+            "--dataset",
+            dataset.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--max-cells",
+            max,
+        ])
+    };
+    let refused = run("10");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!out.exists());
+    let ok = run("1000000");
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(ok.status.success(), "{err}");
+    // The estimate is printed, and is close to what was covered.
+    let said: u64 = err
+        .split("about ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let total = manifest(&out)["cells"]["total"].as_u64().unwrap();
+    assert!(
+        said.abs_diff(total) * 50 <= total,
+        "estimated {said}, covered {total}"
+    );
+    assert!(err.contains("as rows"), "{err}");
+}

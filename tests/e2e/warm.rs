@@ -389,3 +389,39 @@ fn rows_layout_from_the_command_line_and_lookup_reads_it() {
         .unwrap_or_else(|| panic!("{stdout}"));
     assert!(line.contains(&want), "{line} vs {want}");
 }
+
+/// Issue 11: a TTL past anything Redis accepts was an arithmetic overflow (a panic).
+#[test]
+fn issue_11_huge_ttl_is_refused_with_exit_2_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    let _ = write_matrix(&dir, &MatrixSpec::default());
+    let resp = tmp.path().join("out.resp");
+    for (ttl, jitter) in [("18446744073709551615", "1"), ("20000d", "0")] {
+        let out = hexmatrix(&[
+            "warm",
+            "--matrix",
+            dir.to_str().unwrap(),
+            "--resp-out",
+            resp.to_str().unwrap(),
+            "--ttl",
+            ttl,
+            "--ttl-jitter",
+            jitter,
+        ]);
+        let said = text(&out);
+        assert_eq!(out.status.code(), Some(2), "--ttl {ttl}: {said}");
+        assert!(said.contains("ttl") && said.contains("at most"), "{said}");
+        assert!(!said.contains("panicked"), "{said}");
+    }
+    let out = hexmatrix(&[
+        "warm",
+        "--matrix",
+        dir.to_str().unwrap(),
+        "--resp-out",
+        resp.to_str().unwrap(),
+        "--no-route-ttl",
+        "18446744073709551615",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

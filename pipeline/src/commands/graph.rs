@@ -99,7 +99,7 @@ pub fn build(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .context("--output must name a directory")?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp = hexmatrix_osm::durable::sibling(&parent.join(&name), "tmp");
     let _ = std::fs::remove_dir_all(&tmp);
     tracing::info!(
         target: "graph",
@@ -163,19 +163,14 @@ fn show_progress<T>(
     contract.finish();
 }
 
-/// Moves `tmp` to `output`, replacing a previous output only once the new one is complete.
+/// Moves `tmp` to `output` durably, replacing a previous output only once the new one
+/// is complete and synced (see [`hexmatrix_osm::durable::replace_dir`]).
 fn replace_dir(tmp: &Path, output: &Path) -> anyhow::Result<()> {
-    if output.exists() {
-        let old = tmp.with_extension("old");
-        let _ = std::fs::remove_dir_all(&old);
-        std::fs::rename(output, &old)
-            .with_context(|| format!("cannot move the previous {} aside", output.display()))?;
-        std::fs::rename(tmp, output)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), output.display()))?;
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(tmp, output)
-            .with_context(|| format!("cannot rename {} to {}", tmp.display(), output.display()))?;
-    }
-    Ok(())
+    hexmatrix_osm::durable::replace_dir(tmp, output).with_context(|| {
+        format!(
+            "cannot move the new graph {} to {}",
+            tmp.display(),
+            output.display()
+        )
+    })
 }

@@ -19,6 +19,7 @@ pub struct LookupArgs {
     #[arg(
         long,
         env = "HEXMATRIX_REDIS",
+        hide_env_values = true,
         default_value = "redis://127.0.0.1:6379/0"
     )]
     pub redis: String,

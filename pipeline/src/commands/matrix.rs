@@ -6,9 +6,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
+use hexmatrix_matrix::estimate::{DEFAULT_MAX_CELLS, SizeEstimate};
 use hexmatrix_matrix::graph::prepare;
 use hexmatrix_matrix::job::{MatrixCounters, MatrixOptions, MatrixSummary};
 use hexmatrix_osm::Bbox;
+use hexmatrix_warm::ValueFormat;
+use hexmatrix_warm::capacity;
+use indicatif::HumanBytes;
 
 use crate::config::Dataset;
 use crate::memory;
@@ -44,6 +48,11 @@ pub struct MatrixArgs {
     /// Origins per part file [default: about 2 million rows per part].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub origin_block_size: Option<u64>,
+    /// Refuse, before any work, a bbox whose cells are estimated above this (50,000
+    /// cells is up to 2.5e9 pairs, ≈15 GiB of Parquet; Ho Chi Minh City at
+    /// resolution 9 is ≈13,000).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CELLS)]
+    pub max_cells: u64,
 }
 
 /// Runs `hexmatrix matrix`.
@@ -68,17 +77,45 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         snap_radius_m: args.snap_radius,
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
-    build(opts, ctx)?;
+    build(opts, args.max_cells, ctx)?;
     Ok(())
 }
 
-/// Computes the matrix of `opts` with progress on `ctx` and logs the summary.
-/// Used by `matrix` and `run`.
+/// The size of the matrix of `bbox` at `resolution`, estimated without any work,
+/// logged (cells, pairs, Parquet bytes, Redis bytes in each layout) and refused past
+/// `max_cells`. Used by `matrix` and, before it fetches anything, by `run`.
 ///
 /// # Errors
-/// Unreadable graph, invalid options, or a failed write.
-pub fn build(opts: MatrixOptions, ctx: &Context) -> anyhow::Result<MatrixSummary> {
+/// [`hexmatrix_matrix::Error::TooManyCells`] (exit 2), or a resolution outside 6..=11.
+pub fn check_size(bbox: &Bbox, resolution: u8, max_cells: u64) -> anyhow::Result<SizeEstimate> {
+    let est = SizeEstimate::of(bbox, resolution)?;
+    // The Redis side lives in the warm crate, which the matrix crate must not know.
+    let pairs_layout = capacity::Estimate::pairs(est.pairs, ValueFormat::Json);
+    let rows_layout = capacity::Estimate::rows(est.cells, est.cells);
+    tracing::info!(
+        target: "matrix",
+        "[matrix] estimate for bbox {} at resolution {resolution}: about {} cells, up to {} pairs \
+         (if every cell has a road); Parquet up to {}; Redis up to {} as pairs, {} as rows (limit --max-cells {max_cells})",
+        bbox_text(bbox),
+        est.cells,
+        est.pairs,
+        HumanBytes(est.parquet_bytes),
+        HumanBytes(pairs_layout.bytes),
+        HumanBytes(rows_layout.bytes),
+    );
+    est.check(bbox, resolution, max_cells)?;
+    Ok(est)
+}
+
+/// Computes the matrix of `opts` with progress on `ctx` and logs the summary, after
+/// [`check_size`] against `max_cells`. Used by `matrix` and `run`.
+///
+/// # Errors
+/// Too many cells, unreadable graph, invalid options, or a failed write.
+pub fn build(opts: MatrixOptions, max_cells: u64, ctx: &Context) -> anyhow::Result<MatrixSummary> {
     let started = Instant::now();
+    // Before the graph is loaded or a cell listed: a country-sized bbox is refused here.
+    check_size(&opts.bbox, opts.resolution, max_cells)?;
     let graph_dir = opts.graph_dir.clone();
     let output = opts.output_dir.clone();
     tracing::info!(

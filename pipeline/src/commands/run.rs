@@ -1,11 +1,16 @@
 //! `hexmatrix run`: every stage for one dataset, incremental and atomic.
 //!
-//! fetch → crop → graph → matrix → warm → report, each into its own place under
+//! fetch → crop → graph → matrix → report → warm, each into its own place under
 //! `outputs/NAME/<version>/`. The version is a hash of what determines the
 //! result, so an unchanged region gives the same version and every stage finds
 //! its complete output and a matching record, and is skipped. Each stage writes
-//! to a temporary path and renames into place, so a run killed at any point
-//! leaves the previous good outputs (and the cache pointer) as they were.
+//! to a temporary path, syncs and renames into place, so a run killed at any point
+//! leaves the previous good outputs (and the cache pointer) as they were; the next
+//! run, holding the dataset lock, removes the temporaries a killed run left.
+//!
+//! Publishing comes last: warm moves the Redis pointer only once every output
+//! (the report included) is complete, and `current` follows it. The report
+//! therefore shows the stages before warm; the run manifest has them all.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +34,12 @@ pub struct RunArgs {
     /// The dataset file, e.g. `datasets/valletta.toml`.
     pub dataset: PathBuf,
     /// Redis to warm (`redis://[user:pass@]host:port/db`); also `HEXMATRIX_REDIS`.
-    #[arg(long, env = "HEXMATRIX_REDIS", conflicts_with = "no_warm")]
+    #[arg(
+        long,
+        env = "HEXMATRIX_REDIS",
+        hide_env_values = true,
+        conflicts_with = "no_warm"
+    )]
     pub redis: Option<String>,
     /// Stop after the matrix: do not load Redis.
     #[arg(long)]
@@ -37,9 +47,15 @@ pub struct RunArgs {
     /// Run every stage even when its inputs and parameters are unchanged.
     #[arg(long)]
     pub force: bool,
-    /// Root of the outputs tree.
+    /// Root of the outputs tree (a downloaded region goes to OUTPUTS/NAME/region.osm.pbf).
     #[arg(long, default_value = "outputs")]
     pub outputs: PathBuf,
+    /// Refuse, before any work, a dataset whose bbox is estimated above this many cells.
+    #[arg(long, value_name = "N", default_value_t = hexmatrix_matrix::estimate::DEFAULT_MAX_CELLS)]
+    pub max_cells: u64,
+    /// Largest region the fetch accepts (bytes, or with KiB, MiB, GiB, TiB).
+    #[arg(long, value_name = "BYTES", default_value = "4GiB", value_parser = super::fetch::parse_bytes)]
+    pub max_bytes: u64,
 }
 
 fn input_file(path: &Path) -> anyhow::Result<InputFile> {
@@ -73,12 +89,35 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         ));
     }
     let ds = Dataset::load(&args.dataset)?;
+    // Before the lock, the fetch and the crop: a matrix far too big is refused now.
+    hexmatrix_matrix::estimate::SizeEstimate::of(&ds.bbox, ds.resolution)?.check(
+        &ds.bbox,
+        ds.resolution,
+        args.max_cells,
+    )?;
     let outs = DatasetOutputs::new(&args.outputs, &ds.name);
     let _lock = DatasetLock::acquire(&outs.lock_path())?;
+    // Holding the lock, nobody else writes here: a temporary older than now is what
+    // a killed run left (a half-written matrix can be gigabytes).
+    let stale = outs
+        .remove_stale(SystemTime::now())
+        .with_context(|| format!("cannot clean {}", outs.root().display()))?;
+    if !stale.is_empty() {
+        tracing::info!(
+            target: "run",
+            "[run] removed {} temporaries left by an interrupted run: {}",
+            stale.len(),
+            stale
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let previous = outs.current();
     tracing::info!(
         target: "run",
-        "[run] dataset {} ({}): stages fetch, crop, graph, matrix{}, report; current version {}",
+        "[run] dataset {} ({}): stages fetch, crop, graph, matrix, report{}; current version {}",
         ds.name,
         args.dataset.display(),
         if args.redis.is_some() { ", warm" } else { "" },
@@ -88,14 +127,18 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
 
     // fetch: the region file, downloaded (resumable, md5-checked) unless a local copy is named.
     let fetch_started = Instant::now();
-    let fetched = super::fetch::fetch_dataset(
-        &args.dataset,
-        &ds,
-        None,
-        &crate::download::Options::default(),
-        ctx,
-    )
-    .context("stage fetch failed")?;
+    // Under this run's outputs, without taking the lock again (this run holds it).
+    let place = super::fetch::Place {
+        output: None,
+        outputs: &args.outputs,
+        lock: false,
+    };
+    let fetch_opts = crate::download::Options {
+        max_bytes: args.max_bytes,
+        ..crate::download::Options::default()
+    };
+    let fetched = super::fetch::fetch_dataset(&args.dataset, &ds, &place, &fetch_opts, ctx)
+        .context("stage fetch failed")?;
     let region_input = input_file(&fetched.path)?;
     let (fetch_status, fetch_note) = match &fetched.outcome {
         Outcome::Downloaded { resumed_from } => (
@@ -201,6 +244,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
                 snap_radius_m: None,
                 origin_block_size: None,
             },
+            args.max_cells,
             ctx,
         )?;
         Ok(counts(&[
@@ -211,39 +255,6 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
             ("unreachable_pairs", m.unreachable_pairs),
         ]))
     })?);
-
-    if let Some(redis) = &args.redis {
-        // warm has its own completion check in Redis (a finished load of this version is a
-        // no-op), so it is always called; the pointer moves only after verification.
-        let pointer = format!("route:{}:current", ds.name);
-        let warm_started = Instant::now();
-        crate::memory::reset_peak();
-        let w = super::warm::execute(
-            &warm_args(
-                &matrix_dir,
-                redis,
-                &version,
-                &pointer,
-                ds.cache_layout,
-                args.force,
-            )?,
-            ctx,
-        )
-        .context("stage warm failed")?;
-        stages.push(StageRecord {
-            stage: "warm".into(),
-            status: "ran".into(),
-            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
-            key: key(&[("version", version.clone()), ("redis", redact(redis))]),
-            counts: counts(&[
-                ("keys_written", w.keys_written),
-                ("keys_total", w.keys_total),
-                ("no_route_keys", w.no_route_keys),
-            ]),
-            elapsed_s: warm_started.elapsed().as_secs_f64(),
-            peak_rss_bytes: crate::memory::peak_rss_bytes(),
-        });
-    }
 
     let mut manifest = RunManifest {
         dataset: ds.name.clone(),
@@ -256,7 +267,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         finished_unix: 0,
     };
     // The report reads the stage table from the manifest, so it is written once before the
-    // report and again, complete, after it.
+    // report and again, complete, at the end.
     let manifest_path = vdir.join("manifest.json");
     manifest.write(&manifest_path)?;
     let report_dir = vdir.join("report");
@@ -277,6 +288,43 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
                 ("warnings", r.warnings.len() as u64),
             ]))
         })?);
+    if let Some(redis) = &args.redis {
+        // Last, once every output is complete: a failure before here leaves the pointer
+        // alone. warm has its own completion check in Redis (a finished load of this
+        // version is a no-op), so it is always called; the pointer moves only after
+        // verification.
+        let pointer = format!("route:{}:current", ds.name);
+        let warm_started = Instant::now();
+        crate::memory::reset_peak();
+        let w = super::warm::execute(
+            &warm_args(
+                &matrix_dir,
+                redis,
+                &version,
+                &pointer,
+                ds.cache_layout,
+                args.force,
+            )?,
+            ctx,
+        )
+        .context("stage warm failed")?;
+        manifest.stages.push(StageRecord {
+            stage: "warm".into(),
+            status: "ran".into(),
+            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
+            key: key(&[
+                ("version", version.clone()),
+                ("redis", hexmatrix_warm::redact_url(redis)),
+            ]),
+            counts: counts(&[
+                ("keys_written", w.keys_written),
+                ("keys_total", w.keys_total),
+                ("no_route_keys", w.no_route_keys),
+            ]),
+            elapsed_s: warm_started.elapsed().as_secs_f64(),
+            peak_rss_bytes: crate::memory::peak_rss_bytes(),
+        });
+    }
     manifest.elapsed_s = started.elapsed().as_secs_f64();
     manifest.finished_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -325,16 +373,6 @@ fn warm_args(
     Ok(<Wrapper as clap::Parser>::try_parse_from(argv)?.args)
 }
 
-/// A Redis URL without its password, for manifests and logs.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://***@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
-}
-
 fn print_table(manifest: &RunManifest, vdir: &Path) {
     let mut lines = vec![format!(
         "{:<8} {:<8} {:>9} {:>11}  {}",
@@ -365,19 +403,5 @@ fn print_table(manifest: &RunManifest, vdir: &Path) {
     )]
     {
         println!("{}", lines.join("\n"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn redact_hides_passwords_only() {
-        assert_eq!(redact("redis://u:secret@h:6379/0"), "redis://***@h:6379/0");
-        assert_eq!(
-            redact("redis://127.0.0.1:6379/0"),
-            "redis://127.0.0.1:6379/0"
-        );
     }
 }

@@ -24,6 +24,7 @@ pub struct WarmArgs {
     #[arg(
         long,
         env = "HEXMATRIX_REDIS",
+        hide_env_values = true,
         default_value = "redis://127.0.0.1:6379/0"
     )]
     pub redis: String,
@@ -33,7 +34,8 @@ pub struct WarmArgs {
     /// Write the SET commands as RESP to this file instead of Redis (for `redis-cli --pipe`).
     #[arg(long)]
     pub resp_out: Option<PathBuf>,
-    /// Version label in every key [default: the first 12 hex digits of the matrix manifest's SHA-256].
+    /// Version label in every key [default: the first 12 hex digits of the matrix's content
+    /// fingerprint: the same matrix, recomputed anywhere, gets the same version].
     #[arg(long)]
     pub version: Option<String>,
     /// Key template with {version}, {origin}, {dest}; or a preset: `default`
@@ -48,13 +50,13 @@ pub struct WarmArgs {
     /// Value format of the pairs layout: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     pub value_format: String,
-    /// TTL of route keys: seconds or 90s, 30m, 12h, 7d.
+    /// TTL of route keys: seconds or 90s, 30m, 12h, 7d (at most 10 years, 3650d).
     #[arg(long, default_value = "7d")]
     pub ttl: String,
     /// Random extra TTL per key, as a fraction of its base TTL (0 to 1).
     #[arg(long, default_value_t = 0.1)]
     pub ttl_jitter: f64,
-    /// TTL of "no route" keys ({"dist":-1,"dur":-1}).
+    /// TTL of "no route" keys ({"dist":-1,"dur":-1}), at most 10 years.
     #[arg(long, default_value = "1d")]
     pub no_route_ttl: String,
     /// Do not store pairs slower than this many seconds.

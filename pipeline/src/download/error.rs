@@ -74,17 +74,43 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An https source redirected to plain http (a downgrade): never followed.
+    #[error(
+        "{url} redirected to {to}: refused, an https download is never continued over plain http"
+    )]
+    InsecureRedirect {
+        /// The requested URL.
+        url: String,
+        /// Where the server sent us.
+        to: String,
+    },
+    /// The file is larger than the size cap (`--max-bytes`); nothing is kept.
+    #[error(
+        "{url} {what}, more than --max-bytes {max}: refused (raise --max-bytes if the region really is that big)"
+    )]
+    TooLarge {
+        /// The URL or path of the region.
+        url: String,
+        /// What was seen: the announced size, or how far the body went.
+        what: String,
+        /// The cap in bytes.
+        max: u64,
+    },
+    /// Writing the partial download failed (disk full, file size limit, I/O error).
+    #[error("cannot write {path}: {source}; {kept}")]
+    Write {
+        /// The partial download.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+        /// What became of the partial download, for the message.
+        kept: String,
+    },
     /// A local source does not exist.
     #[error("region source {path} does not exist")]
     SourceMissing {
         /// The missing file.
         path: PathBuf,
-    },
-    /// The URL scheme is neither http, https nor file.
-    #[error("region url {url:?} is not http://, https://, file:// or a local path")]
-    UnsupportedUrl {
-        /// The offending URL.
-        url: String,
     },
     /// A local file operation failed.
     #[error("{path}: {source}")]

@@ -17,24 +17,19 @@ use super::local::kept_note;
 use super::sidecar::{Files, Sidecar};
 use super::{Fetched, Options, Outcome, backoff};
 use crate::progress::{Context, Counter, Unit};
+use hexmatrix_warm::redact::{redact_in, redact_url};
 
 /// Largest `.md5` file we read: one line is ~70 bytes.
 const MD5_FILE_LIMIT: u64 = 4096;
 
 /// Downloads `url` into `output` unless the remote file is unchanged.
 pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<Fetched> {
-    let agent: Agent = Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(opts.stall_timeout))
-        .timeout_per_read(Some(opts.stall_timeout))
-        .user_agent(concat!("hexmatrix/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into();
+    let agent = agent_for(url, opts);
     let files = Files::new(output);
     let current = if opts.force {
         None
     } else {
-        files.current().filter(|c| c.source == url)
+        files.current().filter(|c| c.source == redact_url(url))
     };
 
     let remote = match probe(&agent, url, current.as_ref(), opts)? {
@@ -43,6 +38,13 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     };
     if let Some(current) = current.as_ref().filter(|c| c.same_version(&remote)) {
         return Ok(unchanged(output, current.clone()));
+    }
+    if let Some(size) = remote.size.filter(|&s| s > opts.max_bytes) {
+        return Err(Error::TooLarge {
+            url: redact_url(url),
+            what: format!("announces {size} bytes"),
+            max: opts.max_bytes,
+        });
     }
     let expected = published_md5(&agent, url, opts)?;
     if let Some(current) = current.filter(|c| c.md5.as_deref() == Some(expected.as_str())) {
@@ -59,7 +61,10 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     let mut version = prepare_part(&files, &remote, &expected, opts.force)?;
     let resumed_from = part_len(&files.part)?;
     if resumed_from > 0 {
-        tracing::info!("[fetch] resuming {url} at byte {resumed_from}");
+        tracing::info!(
+            "[fetch] resuming {} at byte {resumed_from}",
+            redact_url(url)
+        );
     }
     let bytes = Arc::new(AtomicU64::new(resumed_from));
     let tracker = ctx.track(
@@ -76,7 +81,7 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
     if actual != expected {
         files.discard_part()?;
         return Err(Error::Md5Mismatch {
-            source_name: url.to_owned(),
+            source_name: redact_url(url),
             expected,
             actual,
             kept: kept_note(output),
@@ -94,6 +99,33 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
         size,
         md5: Some(actual),
     })
+}
+
+/// The HTTP client of one fetch. An https source never follows a redirect to plain
+/// http: ureq checks the scheme of every hop against `https_only`.
+fn agent_for(url: &str, opts: &Options) -> Agent {
+    Agent::config_builder()
+        .http_status_as_error(false)
+        .https_only(
+            url.get(..8)
+                .is_some_and(|s| s.eq_ignore_ascii_case("https://")),
+        )
+        .timeout_connect(Some(opts.stall_timeout))
+        .timeout_per_read(Some(opts.stall_timeout))
+        .user_agent(concat!("hexmatrix/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into()
+}
+
+/// The refusal of a hop from https to plain http (see [`agent_for`]).
+fn downgrade(url: &str, err: &ureq::Error) -> Option<Error> {
+    match err {
+        ureq::Error::RequireHttpsOnly(to) => Some(Error::InsecureRedirect {
+            url: redact_url(url),
+            to: redact_url(to),
+        }),
+        _ => None,
+    }
 }
 
 fn unchanged(output: &Path, current: Sidecar) -> Fetched {
@@ -132,14 +164,14 @@ fn probe(agent: &Agent, url: &str, current: Option<&Sidecar>, opts: &Options) ->
         (200..=299, _) => Ok(Probe::Version(version_of(url, &resp))),
         // A server without HEAD: learn the version from the GET instead.
         (405 | 501, _) => Ok(Probe::Version(Sidecar {
-            source: url.to_owned(),
+            source: redact_url(url),
             ..Sidecar::default()
         })),
         (404, _) => Err(Error::NotFound {
-            url: url.to_owned(),
+            url: redact_url(url),
         }),
         (status, _) => Err(Error::Status {
-            url: url.to_owned(),
+            url: redact_url(url),
             status,
         }),
     }
@@ -152,7 +184,7 @@ fn published_md5(agent: &Agent, url: &str, opts: &Options) -> Result<String> {
     let status = resp.status().as_u16();
     if status != 200 {
         return Err(Error::Md5Missing {
-            url: md5_url,
+            url: redact_url(&md5_url),
             status,
         });
     }
@@ -162,12 +194,12 @@ fn published_md5(agent: &Agent, url: &str, opts: &Options) -> Result<String> {
         .take(MD5_FILE_LIMIT)
         .read_to_string(&mut text)
         .map_err(|e| Error::GaveUp {
-            url: md5_url.clone(),
+            url: redact_url(&md5_url),
             attempts: 1,
             received: text.len() as u64,
-            last: e.to_string(),
+            last: redact_in(&e.to_string(), &md5_url),
         })?;
-    parse_md5(&text, &md5_url)
+    parse_md5(&text, &redact_url(&md5_url))
 }
 
 /// Calls `call` until it returns a response that retrying would not change.
@@ -181,19 +213,25 @@ fn with_retries(
         let reason = match call() {
             Ok(resp) if !retryable(resp.status().as_u16()) => return Ok(resp),
             Ok(resp) => format!("HTTP {}", resp.status().as_u16()),
-            Err(e) => describe(&e, opts),
+            Err(e) => match downgrade(url, &e) {
+                Some(refused) => return Err(refused),
+                None => describe(&e, url, opts),
+            },
         };
         failures += 1;
         if failures > opts.retries {
             return Err(Error::GaveUp {
-                url: url.to_owned(),
+                url: redact_url(url),
                 attempts: failures,
                 received: 0,
                 last: reason,
             });
         }
         let wait = backoff(opts.backoff, failures);
-        tracing::warn!("[fetch] {url}: {reason}; retry {failures} in {wait:?}");
+        tracing::warn!(
+            "[fetch] {}: {reason}; retry {failures} in {wait:?}",
+            redact_url(url)
+        );
         std::thread::sleep(wait);
     }
 }
@@ -203,12 +241,13 @@ fn retryable(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }
 
-/// A transport error in words, with the stall timeout spelled out.
-fn describe(err: &ureq::Error, opts: &Options) -> String {
+/// A transport error in words, with the stall timeout spelled out and the secrets
+/// of `url` masked (a library message may quote the URL).
+fn describe(err: &ureq::Error, url: &str, opts: &Options) -> String {
     match err {
         ureq::Error::Timeout(_) => stalled(opts),
         ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => stalled(opts),
-        other => other.to_string(),
+        other => redact_in(&other.to_string(), url),
     }
 }
 
@@ -237,7 +276,7 @@ fn version_of(url: &str, resp: &Response<ureq::Body>) -> Sidecar {
             .map(str::to_owned)
     };
     Sidecar {
-        source: url.to_owned(),
+        source: redact_url(url),
         etag: header("etag"),
         last_modified: header("last-modified"),
         size: header("content-length").and_then(|v| v.parse().ok()),
@@ -308,7 +347,7 @@ fn download(
         failures += 1;
         if failures > opts.retries {
             return Err(Error::GaveUp {
-                url: url.to_owned(),
+                url: redact_url(url),
                 attempts: failures,
                 received: now,
                 last: reason,
@@ -341,13 +380,27 @@ fn attempt(
     }
     let resp = match req.call() {
         Ok(resp) => resp,
-        Err(e) => return Ok(Some(describe(&e, opts))),
+        Err(e) => match downgrade(url, &e) {
+            Some(refused) => return Err(refused),
+            None => return Ok(Some(describe(&e, url, opts))),
+        },
     };
+    // A range is worth keeping only if the server takes ranges: then a failed
+    // write leaves a partial download that the next run resumes.
+    let resumable = resp.status().as_u16() == 206
+        || resp
+            .headers()
+            .get("accept-ranges")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("bytes"));
     let status = resp.status().as_u16();
     let append = match status {
         200 => {
             if offset > 0 {
-                tracing::info!("[fetch] {url} sent the whole file; starting over");
+                tracing::info!(
+                    "[fetch] {} sent the whole file; starting over",
+                    redact_url(url)
+                );
             }
             let fresh = version_of(url, &resp);
             version.etag = fresh.etag.or(version.etag.take());
@@ -368,7 +421,7 @@ fn attempt(
                 }
                 _ => {
                     return Err(Error::BadResponse {
-                        url: url.to_owned(),
+                        url: redact_url(url),
                         message: format!(
                             "asked for bytes from {offset}, got Content-Range {range:?}"
                         ),
@@ -382,17 +435,25 @@ fn attempt(
         }
         404 => {
             return Err(Error::NotFound {
-                url: url.to_owned(),
+                url: redact_url(url),
             });
         }
         s if retryable(s) => return Ok(Some(format!("HTTP {s}"))),
         s => {
             return Err(Error::Status {
-                url: url.to_owned(),
+                url: redact_url(url),
                 status: s,
             });
         }
     };
+    if let Some(total) = version.size.filter(|&t| t > opts.max_bytes) {
+        files.discard_part()?;
+        return Err(Error::TooLarge {
+            url: redact_url(url),
+            what: format!("announces {total} bytes"),
+            max: opts.max_bytes,
+        });
+    }
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -409,29 +470,78 @@ fn attempt(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                file.flush().map_err(io(&files.part))?;
                 let why = if is_timeout(&e) {
                     stalled(opts)
                 } else {
-                    e.to_string()
+                    redact_in(&e.to_string(), url)
                 };
                 return Ok(Some(format!("transfer cut at byte {pos}: {why}")));
             }
         };
-        file.write_all(&buf[..n]).map_err(io(&files.part))?;
-        pos += n as u64;
+        let end = pos + n as u64;
+        // Checked before writing: an endless or lying body never reaches the disk.
+        if end > opts.max_bytes {
+            drop(file);
+            files.discard_part()?;
+            return Err(Error::TooLarge {
+                url: redact_url(url),
+                what: format!("sent more than {} bytes", opts.max_bytes),
+                max: opts.max_bytes,
+            });
+        }
+        if let Some(total) = version.size.filter(|&t| end > t) {
+            drop(file);
+            files.discard_part()?;
+            return Err(Error::BadResponse {
+                url: redact_url(url),
+                message: format!(
+                    "sent more than the announced {total} bytes; removed the partial download"
+                ),
+            });
+        }
+        if let Err(source) = file.write_all(&buf[..n]) {
+            return Err(write_failed(files, file, pos, resumable, source));
+        }
+        pos = end;
         bytes.store(pos, Ordering::Relaxed);
     }
-    file.flush().map_err(io(&files.part))?;
     match version.size {
         Some(total) if pos < total => {
             Ok(Some(format!("connection closed at byte {pos} of {total}")))
         }
-        Some(total) if pos > total => Err(Error::BadResponse {
-            url: url.to_owned(),
-            message: format!("sent {pos} bytes, more than the announced {total}"),
-        }),
         _ => Ok(None),
+    }
+}
+
+/// The error of a failed write to the partial download. When the server takes
+/// ranges the part is cut back to the `written` bytes counted so far (a failed
+/// write may leave a piece of a buffer) and kept for the next run to resume;
+/// otherwise it is removed. Either way nothing unverified is ever renamed into place:
+/// a resumed part is checked with the rest against the published md5.
+fn write_failed(
+    files: &Files,
+    file: std::fs::File,
+    written: u64,
+    resumable: bool,
+    source: std::io::Error,
+) -> Error {
+    let trimmed = resumable && file.set_len(written).and_then(|()| file.sync_all()).is_ok();
+    drop(file);
+    let kept = if trimmed {
+        format!(
+            "the partial download keeps its first {written} bytes and the next fetch \
+             resumes there (free some space first)"
+        )
+    } else {
+        match files.discard_part() {
+            Ok(()) => "the partial download was removed (the server does not resume)".to_owned(),
+            Err(e) => format!("the partial download could not be removed either: {e}"),
+        }
+    };
+    Error::Write {
+        path: files.part.clone(),
+        source,
+        kept,
     }
 }
 
@@ -464,6 +574,35 @@ mod tests {
         assert_eq!(parse_content_range("bytes 0-9/*"), Some((0, None)));
         assert_eq!(parse_content_range("bytes */200"), None);
         assert_eq!(parse_content_range("items 0-9/10"), None);
+    }
+
+    /// Issue 11: an https download followed a redirect to plain http. ureq checks
+    /// every hop against `https_only`, so a plain-http request from an https
+    /// source's agent stands for any hop of a redirect chain.
+    #[test]
+    fn issue_11_an_https_source_never_continues_over_http() {
+        let opts = Options {
+            retries: 3,
+            backoff: std::time::Duration::from_millis(1),
+            ..Options::default()
+        };
+        let agent = agent_for("https://u:pw@download.example/x.osm.pbf", &opts);
+        let hop = "http://127.0.0.1:9/x.osm.pbf";
+        let err = with_retries("https://u:pw@download.example/x.osm.pbf", &opts, || {
+            agent.get(hop).call()
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::InsecureRedirect { to, .. } if to.contains("127.0.0.1:9")),
+            "{err}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("https://u:***@download.example"), "{text}");
+        assert!(text.contains("never continued over plain http"), "{text}");
+        // An http source may still be redirected anywhere over http.
+        let plain = agent_for("http://download.example/x.osm.pbf", &opts);
+        let err = plain.get(hop).call().unwrap_err();
+        assert!(!matches!(err, ureq::Error::RequireHttpsOnly(_)), "{err}");
     }
 
     #[test]

@@ -69,6 +69,13 @@ pub fn fetch(src: &Path, output: &Path, opts: &Options, ctx: &Context) -> Result
         });
     }
 
+    if size > opts.max_bytes {
+        return Err(Error::TooLarge {
+            url: src.display().to_string(),
+            what: format!("is {size} bytes"),
+            max: opts.max_bytes,
+        });
+    }
     let bytes = Arc::new(AtomicU64::new(0));
     let tracker = ctx.track(
         "fetch",
@@ -78,7 +85,14 @@ pub fn fetch(src: &Path, output: &Path, opts: &Options, ctx: &Context) -> Result
     );
     let actual = copy_hashing(src, &files.part, &bytes);
     tracker.finish();
-    let actual = actual?;
+    let actual = match actual {
+        Ok(md5) => md5,
+        Err(e) => {
+            // A local copy starts over every time: a partial one is worth nothing.
+            files.discard_part()?;
+            return Err(e);
+        }
+    };
     if let Some(expected) = expected.filter(|e| *e != actual) {
         files.discard_part()?;
         return Err(Error::Md5Mismatch {

@@ -53,13 +53,11 @@ impl Sidecar {
     ///
     /// [`super::Error::Io`] when the file cannot be written.
     pub fn write(&self, path: &Path) -> Result<()> {
-        let tmp = with_suffix(path, ".tmp");
         let text = serde_json::to_string_pretty(self).map_err(|e| super::Error::Io {
             path: path.to_owned(),
             source: e.into(),
         })?;
-        std::fs::write(&tmp, text + "\n").map_err(io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(io(path))
+        hexmatrix_osm::durable::write_atomic(path, (text + "\n").as_bytes()).map_err(io(path))
     }
 }
 
@@ -124,15 +122,12 @@ impl Files {
     ///
     /// [`super::Error::Io`] when a sync, rename or write fails.
     pub fn commit(&self, meta: &Sidecar) -> Result<()> {
-        std::fs::File::open(&self.part)
-            .and_then(|f| f.sync_all())
-            .map_err(io(&self.part))?;
         match std::fs::remove_file(&self.meta) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(&self.meta)(e)),
         }
-        std::fs::rename(&self.part, &self.output).map_err(io(&self.output))?;
+        hexmatrix_osm::durable::commit_file(&self.part, &self.output).map_err(io(&self.output))?;
         meta.write(&self.meta)?;
         self.discard_part()
     }

@@ -104,10 +104,12 @@ pub fn compute<H: Hierarchy>(
 }
 
 /// Counts of one written part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartCounts {
     /// Rows written.
     pub rows: u64,
+    /// SHA-256 of the part file, lowercase hex.
+    pub sha256: String,
     /// Rows with nulls (no route).
     pub unreachable: u64,
     /// Pairs left out because slower than the duration limit.
@@ -124,6 +126,7 @@ pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Res
     let mut w = PartWriter::create(path)?;
     let mut counts = PartCounts {
         rows: 0,
+        sha256: String::new(),
         unreachable: 0,
         beyond_limit: 0,
     };
@@ -139,7 +142,7 @@ pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Res
         counts.unreachable += nulls;
         counts.beyond_limit += left_out;
     }
-    counts.rows = w.finish()?;
+    (counts.rows, counts.sha256) = w.finish()?;
     Ok(counts)
 }
 

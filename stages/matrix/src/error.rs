@@ -92,6 +92,26 @@ pub enum Error {
         /// Rows of `nodes.parquet`.
         parquet_nodes: usize,
     },
+    /// The bbox would have more cells than allowed (estimated before any work).
+    #[error(
+        "bbox {bbox} at resolution {resolution} covers about {cells} cells (up to {pairs} pairs, \
+         ≈{parquet_gib:.1} GiB of Parquet), more than --max-cells {max_cells}: refused before \
+         any work; use a smaller bbox or a coarser resolution, or raise --max-cells"
+    )]
+    TooManyCells {
+        /// The bbox, `min_lon,min_lat,max_lon,max_lat`.
+        bbox: String,
+        /// The H3 resolution.
+        resolution: u8,
+        /// Estimated cells.
+        cells: u64,
+        /// Estimated ordered pairs (an upper bound).
+        pairs: u64,
+        /// Estimated Parquet size of those pairs, GiB.
+        parquet_gib: f64,
+        /// The limit.
+        max_cells: u64,
+    },
     /// Reading the graph failed.
     #[error("reading graph {path}: {source}")]
     Graph {
@@ -119,6 +139,7 @@ impl Error {
             Self::Resolution(_)
             | Self::Cover { .. }
             | Self::Option { .. }
+            | Self::TooManyCells { .. }
             | Self::NodeRange { .. }
             | Self::GraphMismatch { .. }
             | Self::ParquetRead { .. }

@@ -226,7 +226,7 @@ impl<G: RoutingGraph> Prepared<G> {
     }
 
     fn write_all(&self, dir: &Path, counters: &MatrixCounters) -> Result<MatrixSummary> {
-        write_cells(&dir.join(schema::CELLS_FILE), &self.rows)?;
+        let cells_sha256 = write_cells(&dir.join(schema::CELLS_FILE), &self.rows)?;
         let search_started = Instant::now();
         let ok: Vec<&CellRow> = self
             .rows
@@ -290,6 +290,7 @@ impl<G: RoutingGraph> Prepared<G> {
                     block: b,
                     origins: rows.origins,
                     rows: counts.rows,
+                    sha256: counts.sha256.clone(),
                 };
                 Ok((entry, counts, [search_s, write_s]))
             })
@@ -324,6 +325,7 @@ impl<G: RoutingGraph> Prepared<G> {
             snap_radius_m: self.radius_m,
             origin_block_size: size,
             cells: summary.cells,
+            cells_sha256,
             pairs: summary.pairs,
             unreachable_pairs: summary.unreachable_pairs,
             beyond_limit_pairs: summary.beyond_limit_pairs,
@@ -356,30 +358,17 @@ fn bad(name: &'static str, value: &dyn ToString, message: &'static str) -> Error
 
 /// `PARENT/.NAME.tmp-PID` beside `out`: same file system, so the final rename is atomic.
 fn temp_dir_for(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map_or_else(|| "matrix".into(), |n| n.to_string_lossy().into_owned());
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.tmp-{}", std::process::id()))
+    hexmatrix_osm::durable::sibling(out, "tmp")
 }
 
-/// Moves `tmp` to `out`; an existing `out` is moved aside first and removed after.
+/// Moves the complete `tmp` to `out` durably (synced, the previous `out` moved aside
+/// under a name of this process and removed after): see
+/// [`hexmatrix_osm::durable::replace_dir`].
 fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
     }
-    if out.exists() {
-        let old = tmp.with_extension("old");
-        std::fs::rename(out, &old).map_err(Error::io(out))?;
-        std::fs::rename(tmp, out).map_err(Error::io(out))?;
-        std::fs::remove_dir_all(&old).map_err(Error::io(&old))?;
-    } else {
-        std::fs::rename(tmp, out).map_err(Error::io(out))?;
-    }
-    Ok(())
+    hexmatrix_osm::durable::replace_dir(tmp, out).map_err(Error::io(out))
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@ pub mod block;
 pub mod bucket;
 pub mod cells;
 pub mod error;
+pub mod estimate;
 pub mod graph;
 pub mod hierarchy;
 pub mod job;

@@ -31,6 +31,9 @@ pub struct PartEntry {
     pub origins: usize,
     /// Rows in the file.
     pub rows: u64,
+    /// SHA-256 of the file, lowercase hex: with `cells_sha256`, what identifies the
+    /// matrix's content (the same graph and parameters give the same bytes).
+    pub sha256: String,
 }
 
 /// The graph the matrix was computed on.
@@ -61,6 +64,8 @@ pub struct Manifest {
     pub origin_block_size: usize,
     /// Cells by status.
     pub cells: CellCounts,
+    /// SHA-256 of `cells.parquet`, lowercase hex.
+    pub cells_sha256: String,
     /// Rows over all parts.
     pub pairs: u64,
     /// Rows with nulls (no route).

@@ -1,6 +1,8 @@
 //! Parquet writers: `cells.parquet` in one go, matrix parts streamed batch by batch.
 
+use std::fmt::Write as _;
 use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,6 +12,7 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::schema;
@@ -31,11 +34,55 @@ pub struct CellRow {
     pub snap: Snap,
 }
 
-/// Writes `cells.parquet` at `path`.
+/// A file that hashes (SHA-256) every byte written to it: the checksum the manifest
+/// records costs no second read of the file.
+pub struct HashingFile {
+    file: File,
+    hasher: Sha256,
+}
+
+impl HashingFile {
+    /// Creates `path`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming `path`.
+    pub fn create(path: &Path) -> Result<Self> {
+        Ok(Self {
+            file: File::create(path).map_err(Error::io(path))?,
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// The SHA-256 of everything written, lowercase hex.
+    #[must_use]
+    pub fn sha256(self) -> String {
+        self.hasher
+            .finalize()
+            .iter()
+            .fold(String::with_capacity(64), |mut s, b| {
+                let _ = write!(s, "{b:02x}");
+                s
+            })
+    }
+}
+
+impl Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Writes `cells.parquet` at `path`; returns its SHA-256 (lowercase hex).
 ///
 /// # Errors
 /// [`Error::Io`], [`Error::Parquet`] or [`Error::Arrow`] naming `path`.
-pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<()> {
+pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
     let mut hex = StringBuilder::new();
     let mut node = UInt32Builder::new();
     let mut node_lat = Float64Builder::new();
@@ -68,15 +115,15 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<()> {
         path: path.to_owned(),
         source,
     })?;
-    let file = File::create(path).map_err(Error::io(path))?;
+    let file = HashingFile::create(path)?;
     let pq = |source| Error::Parquet {
         path: path.to_owned(),
         source,
     };
     let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties())).map_err(pq)?;
     w.write(&batch).map_err(pq)?;
-    w.close().map_err(pq)?;
-    Ok(())
+    // into_inner writes the footer and hands the file back with its hash complete.
+    Ok(w.into_inner().map_err(pq)?.sha256())
 }
 
 /// A matrix part being written: rows are appended origin by origin (in ascending
@@ -85,7 +132,7 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<()> {
 pub struct PartWriter {
     path: PathBuf,
     schema: SchemaRef,
-    writer: ArrowWriter<File>,
+    writer: ArrowWriter<HashingFile>,
     origin: UInt64Builder,
     dest: UInt64Builder,
     distance: Float32Builder,
@@ -106,7 +153,7 @@ impl PartWriter {
     /// # Errors
     /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
     pub fn create(path: &Path) -> Result<Self> {
-        let file = File::create(path).map_err(Error::io(path))?;
+        let file = HashingFile::create(path)?;
         let schema = schema::matrix_schema();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(schema::matrix_properties()))
             .map_err(|source| Error::Parquet {
@@ -204,16 +251,18 @@ impl PartWriter {
         })
     }
 
-    /// Flushes and closes the file; returns the number of rows written.
+    /// Flushes and closes the file; returns the number of rows written and the
+    /// file's SHA-256 (lowercase hex).
     ///
     /// # Errors
     /// As [`Self::flush`].
-    pub fn finish(mut self) -> Result<u64> {
+    pub fn finish(mut self) -> Result<(u64, String)> {
         self.flush()?;
         let path = self.path;
-        self.writer
-            .close()
+        let file = self
+            .writer
+            .into_inner()
             .map_err(|source| Error::Parquet { path, source })?;
-        Ok(self.rows)
+        Ok((self.rows, file.sha256()))
     }
 }

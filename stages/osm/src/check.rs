@@ -51,6 +51,18 @@ pub struct BlockCheck {
 
 type Res<T> = Result<T, String>;
 
+/// Largest magnitude of an id or changeset the check accepts where a block stores
+/// it as a running sum (dense node ids and changesets, way refs, member ids).
+/// The crop writes a subset of the values again as differences; a value past
+/// ±2^62 could make two neighbours differ by more than an `i64` holds, and the
+/// crop would write a file that no reader accepts. OSM ids are below 2^34.
+pub const MAX_DELTA_CODED: i64 = 1 << 62;
+
+/// `v` when its magnitude is below [`MAX_DELTA_CODED`].
+pub(crate) fn delta_coded(v: i64) -> Option<i64> {
+    (v.unsigned_abs() < MAX_DELTA_CODED.unsigned_abs()).then_some(v)
+}
+
 fn malformed(what: &'static str) -> impl Fn(Malformed) -> String {
     move |m| format!("malformed {what}: {}", m.0)
 }
@@ -143,6 +155,7 @@ struct Check<'a> {
 #[derive(Default)]
 struct Info {
     timestamp: Option<u64>,
+    changeset: Option<u64>,
     user_sid: Option<u64>,
 }
 
@@ -246,8 +259,9 @@ impl<'a> Check<'a> {
         for f in Fields::new(msg) {
             match f.map_err(malformed("info"))? {
                 Field::Varint(2, t) => info.timestamp = Some(t),
+                Field::Varint(3, c) => info.changeset = Some(c),
                 Field::Varint(5, u) => info.user_sid = Some(u),
-                Field::Varint(1 | 3 | 4 | 6, _) => {}
+                Field::Varint(1 | 4 | 6, _) => {}
                 other => self.unknown(other)?,
             }
         }
@@ -255,6 +269,11 @@ impl<'a> Check<'a> {
             (t as i64)
                 .checked_mul(self.date_granularity)
                 .ok_or_else(|| format!("{what} {id}: timestamp {} overflows", t as i64))?;
+        }
+        // The crop writes nodes as dense nodes, where changesets are differences.
+        if let Some(c) = info.changeset {
+            delta_coded(c as i64)
+                .ok_or_else(|| format!("{what} {id}: changeset {} is beyond ±2^62", c as i64))?;
         }
         if let Some(u) = info.user_sid {
             let len = self.string(u as i64, what, id)?;
@@ -304,6 +323,7 @@ impl<'a> Check<'a> {
             }
         }
         self.entities += 1;
+        delta_coded(id).ok_or_else(|| format!("node id {id} is beyond ±2^62"))?;
         self.coords.point("node", id, lat, lon)?;
         self.tags("node", id, &keys, &vals)?;
         if let Some(i) = info {
@@ -345,7 +365,8 @@ impl<'a> Check<'a> {
             let d = d.map_err(malformed("way refs"))?;
             acc = acc
                 .checked_add(unzigzag(d))
-                .ok_or_else(|| format!("way {id}: node refs overflow a 64-bit id"))?;
+                .and_then(delta_coded)
+                .ok_or_else(|| format!("way {id}: a node ref is beyond ±2^62"))?;
             n += 1;
         }
         self.add(8 * n)?;
@@ -397,7 +418,8 @@ impl<'a> Check<'a> {
                     member_type(t, id)?;
                     acc = acc
                         .checked_add(unzigzag(m))
-                        .ok_or_else(|| format!("relation {id}: member ids overflow a 64-bit id"))?;
+                        .and_then(delta_coded)
+                        .ok_or_else(|| format!("relation {id}: a member id is beyond ±2^62"))?;
                     let role = int32(r).map_or(-1, i64::from);
                     let len = self.string(role, "relation", id)?;
                     self.add(MEMBER_BYTES + len)?;
@@ -446,9 +468,13 @@ impl<'a> Check<'a> {
             let dy = dy.map_err(malformed("dense node latitudes"))?;
             let dx = dx.map_err(malformed("dense node longitudes"))?;
             let prev = id;
-            let overflow =
-                move || format!("dense node ids or coordinates overflow after node {prev}");
-            id = id.checked_add(unzigzag(d)).ok_or_else(overflow)?;
+            let overflow = move || {
+                format!("dense node ids (beyond ±2^62) or coordinates overflow after node {prev}")
+            };
+            id = id
+                .checked_add(unzigzag(d))
+                .and_then(delta_coded)
+                .ok_or_else(overflow)?;
             lat = lat.checked_add(unzigzag(dy)).ok_or_else(overflow)?;
             lon = lon.checked_add(unzigzag(dx)).ok_or_else(overflow)?;
             self.coords.point("dense node", id, lat, lon)?;
@@ -496,8 +522,7 @@ impl<'a> Check<'a> {
         );
         let (mut timestamp, mut changeset, mut uid, mut user) = (0_i64, 0_i64, 0_i32, 0_i32);
         let mut i = 0_u64;
-        let bad =
-            |what: &str, i: u64| format!("dense info of node {i} in the block: {what} overflows");
+        let bad = |what: &str, i: u64| format!("dense info of node {i} in the block: {what}");
         while let (Some(v), Some(t), Some(c), Some(u), Some(s)) = (
             iters.0.next(),
             iters.1.next(),
@@ -506,22 +531,23 @@ impl<'a> Check<'a> {
             iters.4.next(),
         ) {
             let m = malformed("dense info");
-            int32(v.map_err(&m)?).ok_or_else(|| bad("version", i))?;
+            int32(v.map_err(&m)?).ok_or_else(|| bad("version overflows", i))?;
             timestamp = timestamp
                 .checked_add(unzigzag(t.map_err(&m)?))
-                .ok_or_else(|| bad("timestamp", i))?;
+                .ok_or_else(|| bad("timestamp overflows", i))?;
             timestamp
                 .checked_mul(self.date_granularity)
-                .ok_or_else(|| bad("timestamp", i))?;
+                .ok_or_else(|| bad("timestamp overflows", i))?;
             changeset = changeset
                 .checked_add(unzigzag(c.map_err(&m)?))
-                .ok_or_else(|| bad("changeset", i))?;
+                .and_then(delta_coded)
+                .ok_or_else(|| bad("changeset overflows or is beyond ±2^62", i))?;
             uid = sint32(u.map_err(&m)?)
                 .and_then(|d| uid.checked_add(d))
-                .ok_or_else(|| bad("uid", i))?;
+                .ok_or_else(|| bad("uid overflows", i))?;
             user = sint32(s.map_err(&m)?)
                 .and_then(|d| user.checked_add(d))
-                .ok_or_else(|| bad("user", i))?;
+                .ok_or_else(|| bad("user overflows", i))?;
             if i < nodes {
                 let len = self.string(i64::from(user), "dense node user of node", i as i64)?;
                 self.add(STRING_BYTES + len)?;

@@ -140,8 +140,12 @@ fn overflowing_deltas_are_refused_not_wrapped() {
     let mut group = Vec::new();
     put_bytes_field(&mut group, 3, &way);
     let raw = RawBlock::new().group(&group).encode();
-    assert!(err(&raw).contains("way 3: node refs overflow"));
-    assert!(scan_block(&raw, WORLD).unwrap_err().contains("overflow"));
+    assert!(err(&raw).contains("way 3: a node ref is beyond ±2^62"));
+    assert!(
+        scan_block(&raw, WORLD)
+            .unwrap_err()
+            .contains("beyond ±2^62")
+    );
     // Member ids.
     let raw = RawBlock::new()
         .group(&relation(7, |r| {
@@ -150,7 +154,7 @@ fn overflowing_deltas_are_refused_not_wrapped() {
             put_packed_uint(r, 10, [0, 0], &mut s);
         }))
         .encode();
-    assert!(err(&raw).contains("relation 7: member ids overflow"));
+    assert!(err(&raw).contains("relation 7: a member id is beyond ±2^62"));
     // Dense info timestamps times the date granularity.
     let mut dense = Vec::new();
     put_packed_uint(&mut dense, 1, [zigzag(1)], &mut s);
@@ -278,4 +282,58 @@ fn every_block_of_the_shared_extracts_passes_far_below_the_limit() {
     }
     eprintln!("{blocks} blocks, largest estimate {worst:?}");
     assert!(worst.0 < MAX_DECODED_BLOCK_BYTES / 4, "{worst:?}");
+}
+
+/// Issue 11 (found by the `crop` fuzz target): a changeset of -2^63 + 10 sums
+/// without overflow, but the crop wrote it next to a node without metadata
+/// (changeset 0), a difference past `i64`, and could not read its own output.
+/// Values stored as running sums are held to ±2^62 in both readers.
+#[test]
+fn issue_11_running_sums_past_2_pow_62_are_refused_in_both_readers() {
+    let mut s = Vec::new();
+    let beyond = (1_i64 << 62) + 1;
+    // A dense node id.
+    let mut dense = Vec::new();
+    put_packed_uint(&mut dense, 1, [zigzag(beyond)], &mut s);
+    put_packed_uint(&mut dense, 8, [0], &mut s);
+    put_packed_uint(&mut dense, 9, [0], &mut s);
+    let mut group = Vec::new();
+    put_bytes_field(&mut group, 2, &dense);
+    let raw = RawBlock::new().group(&group).encode();
+    assert!(err(&raw).contains("beyond ±2^62"), "{}", err(&raw));
+    assert!(
+        scan_block(&raw, WORLD)
+            .unwrap_err()
+            .contains("beyond ±2^62")
+    );
+    // A dense changeset near i64::MIN.
+    let mut dense = Vec::new();
+    put_packed_uint(&mut dense, 1, [zigzag(1)], &mut s);
+    let mut info = Vec::new();
+    put_packed_uint(&mut info, 1, [1], &mut s);
+    put_packed_uint(&mut info, 2, [0], &mut s);
+    put_packed_uint(&mut info, 3, [zigzag(i64::MIN + 10)], &mut s);
+    put_packed_uint(&mut info, 4, [0], &mut s);
+    put_packed_uint(&mut info, 5, [0], &mut s);
+    put_bytes_field(&mut dense, 5, &info);
+    put_packed_uint(&mut dense, 8, [0], &mut s);
+    put_packed_uint(&mut dense, 9, [0], &mut s);
+    let mut group = Vec::new();
+    put_bytes_field(&mut group, 2, &dense);
+    let raw = RawBlock::new().group(&group).encode();
+    assert!(
+        err(&raw).contains("changeset overflows or is beyond ±2^62"),
+        "{}",
+        err(&raw)
+    );
+    // Just inside the bound is accepted.
+    let mut dense = Vec::new();
+    put_packed_uint(&mut dense, 1, [zigzag(beyond - 2)], &mut s);
+    put_packed_uint(&mut dense, 8, [0], &mut s);
+    put_packed_uint(&mut dense, 9, [0], &mut s);
+    let mut group = Vec::new();
+    put_bytes_field(&mut group, 2, &dense);
+    let raw = RawBlock::new().group(&group).encode();
+    assert!(check_block(&raw).is_ok());
+    assert!(scan_block(&raw, WORLD).is_ok());
 }

@@ -316,7 +316,7 @@ fn block_wanted(sel: &Selection, block: &BlockIndex) -> bool {
 
 /// Most blocks read together by the second pass.
 const PASS2_BATCH: usize = 32;
-/// Most estimated decoded bytes ([`check_block`]) the second pass holds at once:
+/// Most estimated decoded bytes ([`crate::check::check_block`]) the second pass holds at once:
 /// two blocks at the per-block limit, dozens of real ones.
 pub const PASS2_DECODED_BUDGET: u64 = 2 * MAX_DECODED_BLOCK_BYTES;
 
@@ -432,18 +432,17 @@ impl TempOutput {
                 ),
             ));
         }
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         Ok(Self {
-            path: dir.join(format!(".{name}.{}.tmp", std::process::id())),
+            path: crate::durable::sibling(target, "tmp"),
             target: target.to_owned(),
             committed: false,
         })
     }
 
+    /// Syncs the written file, renames it over the target and syncs the directory.
     fn commit(mut self) -> Result<()> {
-        std::fs::rename(&self.path, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        crate::durable::commit_file(&self.path, &self.target)
+            .map_err(|e| Error::io(&self.target, e))?;
         self.committed = true;
         Ok(())
     }

@@ -6,6 +6,7 @@
 //! coordinates, way node refs and relation members; osmpbf decodes in full the
 //! few blocks that end up in the output.
 
+use crate::check::delta_coded;
 use crate::coords::BlockCoords;
 use crate::elements::MemberType;
 use crate::proto::{Field, Fields, Repeated, unzigzag};
@@ -203,6 +204,7 @@ fn scan_node(
         }
     }
     let id = id.ok_or("node without id")?;
+    delta_coded(id).ok_or_else(|| format!("node id {id} is beyond ±2^62"))?;
     let (Some(lat), Some(lon)) = (lat, lon) else {
         return Err(format!("node {id} has no coordinates"));
     };
@@ -248,8 +250,13 @@ fn scan_dense(
         let dy = dy.map_err(malformed("dense node latitudes"))?;
         let dx = dx.map_err(malformed("dense node longitudes"))?;
         let prev = id;
-        let overflow = move || format!("dense node ids or coordinates overflow after node {prev}");
-        id = id.checked_add(unzigzag(d)).ok_or_else(overflow)?;
+        let overflow = move || {
+            format!("dense node ids (beyond ±2^62) or coordinates overflow after node {prev}")
+        };
+        id = id
+            .checked_add(unzigzag(d))
+            .and_then(delta_coded)
+            .ok_or_else(overflow)?;
         lat = lat.checked_add(unzigzag(dy)).ok_or_else(overflow)?;
         lon = lon.checked_add(unzigzag(dx)).ok_or_else(overflow)?;
         let (y, x) = coords.point("dense node", id, lat, lon)?;
@@ -272,14 +279,16 @@ fn scan_dense(
     Ok(())
 }
 
-/// Adds up the deltas of `values` into `out`, refusing a sum that overflows.
+/// Adds up the deltas of `values` into `out`, refusing a sum past
+/// [`crate::check::MAX_DELTA_CODED`], as the block check does.
 fn deltas(values: &Repeated<'_>, out: &mut Vec<i64>, what: &str, owner: i64) -> Res<()> {
     let mut acc = 0_i64;
     for v in values {
         let v = v.map_err(|_| format!("malformed {what} of {owner}"))?;
         acc = acc
             .checked_add(unzigzag(v))
-            .ok_or_else(|| format!("{what} of {owner} overflow a 64-bit id"))?;
+            .and_then(delta_coded)
+            .ok_or_else(|| format!("{what} of {owner}: a value is beyond ±2^62"))?;
         out.push(acc);
     }
     Ok(())

@@ -226,15 +226,30 @@ fn check_against_manifest(
     w
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it and a rename, so a
-/// reader never sees a half-written report.
+/// Writes `bytes` to `path` through a temporary file beside it, synced, renamed, and
+/// the directory synced, so a reader never sees a half-written report, even after a
+/// power loss. (`hexmatrix_osm::durable` has the same for the other stages; this
+/// crate does not depend on the osm crate for one function.)
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write as _;
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).map_err(Error::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(Error::io(path))
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp)(e));
+    }
+    std::fs::rename(&tmp, path).map_err(Error::io(path))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(Error::io(dir))
 }
 
 #[cfg(test)]

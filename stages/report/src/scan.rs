@@ -92,16 +92,24 @@ fn check_row_groups(path: &Path) -> Result<()> {
         let len = file.metadata().map_err(Error::io(path))?.len();
         let mut reader = ParquetReader::new(file);
         let metadata = reader.get_metadata().map_err(Error::query(WHAT, path))?;
+        // Polars slices the whole row group, or each projected column chunk, at
+        // these offsets: every one of them must lie inside the file.
         for (i, group) in metadata.row_groups.iter().enumerate() {
-            let range = group.full_byte_range();
-            if range.start > range.end || range.end > len {
-                return Err(Error::BadParquet {
-                    path: path.to_owned(),
-                    message: format!(
-                        "row group {i} spans bytes {}..{} of a {len}-byte file",
-                        range.start, range.end
-                    ),
-                });
+            let ranges = std::iter::once(("row group", group.full_byte_range())).chain(
+                group
+                    .byte_ranges_iter()
+                    .map(|r| ("a column chunk of row group", r)),
+            );
+            for (what, range) in ranges {
+                if range.start > range.end || range.end > len {
+                    return Err(Error::BadParquet {
+                        path: path.to_owned(),
+                        message: format!(
+                            "{what} {i} spans bytes {}..{} of a {len}-byte file",
+                            range.start, range.end
+                        ),
+                    });
+                }
             }
         }
         Ok(())

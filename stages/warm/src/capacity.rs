@@ -48,20 +48,25 @@ impl Estimate {
         };
         Self {
             keys: stored_pairs,
-            bytes: stored_pairs * per_key,
+            bytes: stored_pairs.saturating_mul(per_key),
             bytes_per_pair: per_key as f64,
         }
     }
 
-    /// The rows layout: `origins` rows of `cells` entries each.
+    /// The rows layout: `origins` rows of `cells` entries each. Saturates rather
+    /// than overflows, so an absurd size estimate stays a (huge) number.
     #[must_use]
     pub fn rows(origins: u64, cells: u64) -> Self {
-        let value = size_class(cells * ENTRY_BYTES as u64 + 16);
-        let bytes = origins * (value + ROW_KEY_OVERHEAD) + size_class(cells * 8 + 16);
+        let entries = cells.saturating_mul(ENTRY_BYTES as u64);
+        let value = size_class(entries.saturating_add(16));
+        let index = size_class(cells.saturating_mul(8).saturating_add(16));
+        let bytes = origins
+            .saturating_mul(value.saturating_add(ROW_KEY_OVERHEAD))
+            .saturating_add(index);
         Self {
             keys: origins,
             bytes,
-            bytes_per_pair: bytes as f64 / (origins * cells).max(1) as f64,
+            bytes_per_pair: bytes as f64 / origins.saturating_mul(cells).max(1) as f64,
         }
     }
 
@@ -91,7 +96,7 @@ pub fn size_class(n: u64) -> u64 {
     }
     let spacing = (1_u64 << (n - 1).ilog2()) / 4;
     let spacing = spacing.max(16);
-    n.div_ceil(spacing) * spacing
+    n.div_ceil(spacing).saturating_mul(spacing)
 }
 
 /// Refuses a load that would not fit, or that an evicting policy could turn into
@@ -202,5 +207,15 @@ mod tests {
             nodes: vec![node(0, 5_000_000, "volatile-lru")],
         };
         assert!(check(&unlimited, &e, "v", false, "").is_ok());
+    }
+
+    #[test]
+    fn issue_11_absurd_sizes_saturate_instead_of_overflowing() {
+        let huge = 100_000_000_u64;
+        let rows = Estimate::rows(huge, huge);
+        assert!(rows.bytes > 1 << 50, "{rows:?}");
+        assert_eq!(Estimate::rows(u64::MAX, u64::MAX).bytes, u64::MAX);
+        assert_eq!(Estimate::pairs(u64::MAX, ValueFormat::Json).bytes, u64::MAX);
+        assert_eq!(size_class(u64::MAX), u64::MAX);
     }
 }

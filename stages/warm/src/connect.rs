@@ -2,13 +2,31 @@
 //! ACL user and password (`redis://user:pass@host:port/db`). Errors name the
 //! server with the password masked and tell a refused password from a server
 //! that cannot be reached.
+//!
+//! TLS: a `rediss://` URL connects with rustls on its ring provider and checks the
+//! server's certificate against the system roots (`SSL_CERT_FILE` replaces them),
+//! or against the CA certificates of a PEM file named by [`CA_PARAM`] in the URL
+//! (`rediss://host:6380/0?ssl_ca_certs=/etc/redis/ca.pem`, as redis-py reads it).
 
+use std::path::PathBuf;
+use std::sync::Once;
 use std::time::Duration;
 
 use redis::cluster::{ClusterClient, ClusterConnection};
-use redis::{Client, Cmd, ConnectionAddr, ConnectionLike, ErrorKind, IntoConnectionInfo, Value};
+use redis::{
+    Client, Cmd, ConnectionAddr, ConnectionInfo, ConnectionLike, ErrorKind, IntoConnectionInfo,
+    TlsCertificates, Value,
+};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
-use crate::error::{Error, Result, redact_url};
+use crate::error::{Error, Result};
+use crate::redact::{redact_in, redact_url};
+
+/// The URL query parameter naming a PEM file of CA certificates that a `rediss://`
+/// server's certificate must chain to, instead of the system roots (redis-py's name,
+/// so one URL serves both this stage and a Python gateway).
+pub const CA_PARAM: &str = "ssl_ca_certs";
 
 /// How long to wait for a connection or a reply before giving up.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -50,12 +68,14 @@ impl Target {
     /// Opens a connection.
     ///
     /// # Errors
-    /// Bad URL, server unreachable, or credentials refused.
+    /// Bad URL or CA file, server unreachable or its TLS certificate not trusted,
+    /// or credentials refused.
     pub fn connect(&self) -> Result<Conn> {
         let shown = self.display();
         match self {
             Self::Single(url) => {
-                let client = Client::open(url.as_str()).map_err(|e| bad_url(url, &e))?;
+                let (info, ca) = endpoint(url)?;
+                let client = client(info, ca).map_err(|e| bad_url(url, &e))?;
                 let con = client
                     .get_connection_with_timeout(TIMEOUT)
                     .map_err(|e| connect_error(&shown, e))?;
@@ -76,16 +96,28 @@ impl Target {
                         reason: "give at least one redis:// url".to_owned(),
                     });
                 }
+                let mut seeds = Vec::new();
+                let mut cas = Vec::new();
                 for url in urls {
-                    url.as_str()
-                        .into_connection_info()
-                        .map_err(|e| bad_url(url, &e))?;
+                    let (info, ca) = endpoint(url)?;
+                    seeds.push(info);
+                    cas.push(ca);
                 }
-                let client = ClusterClient::builder(urls.iter().map(String::as_str))
+                let pem = |ca: &Option<TlsCertificates>| ca.as_ref().map(|c| c.root_cert.clone());
+                if cas.windows(2).any(|w| pem(&w[0]) != pem(&w[1])) {
+                    return Err(Error::InvalidOption {
+                        name: "cluster",
+                        value: shown,
+                        reason: format!("every seed url must give the same {CA_PARAM}"),
+                    });
+                }
+                let mut builder = ClusterClient::builder(seeds)
                     .connection_timeout(TIMEOUT)
-                    .response_timeout(TIMEOUT)
-                    .build()
-                    .map_err(|e| connect_error(&shown, e))?;
+                    .response_timeout(TIMEOUT);
+                if let Some(certs) = cas.swap_remove(0) {
+                    builder = builder.certs(certs);
+                }
+                let client = builder.build().map_err(|e| connect_error(&shown, e))?;
                 let con = client
                     .get_connection()
                     .map_err(|e| connect_error(&shown, e))?;
@@ -108,6 +140,7 @@ impl Target {
         match self {
             Self::Single(_) => Ok(vec![self.connect()?]),
             Self::Cluster(urls) => {
+                let (seed_info, ca) = endpoint(&urls[0])?;
                 let mut seed = Self::Single(urls[0].clone()).connect()?;
                 let nodes: String =
                     seed.query(redis::cmd("CLUSTER").arg("NODES"), "reading CLUSTER NODES")?;
@@ -127,13 +160,22 @@ impl Target {
                     let Ok(port) = port.parse::<u16>() else {
                         continue;
                     };
-                    let info = urls[0]
-                        .as_str()
-                        .into_connection_info()
-                        .map_err(|e| bad_url(&urls[0], &e))?
-                        .set_addr(ConnectionAddr::Tcp(host.to_owned(), port));
-                    let shown = format!("redis://{host}:{port}");
-                    let client = Client::open(info).map_err(|e| connect_error(&shown, e))?;
+                    // A master speaks TLS when the seed does, with the same checks.
+                    let (addr, scheme) = match seed_info.addr() {
+                        ConnectionAddr::TcpTls { insecure, .. } => (
+                            ConnectionAddr::TcpTls {
+                                host: host.to_owned(),
+                                port,
+                                insecure: *insecure,
+                                tls_params: None,
+                            },
+                            "rediss",
+                        ),
+                        _ => (ConnectionAddr::Tcp(host.to_owned(), port), "redis"),
+                    };
+                    let info = seed_info.clone().set_addr(addr);
+                    let shown = format!("{scheme}://{host}:{port}");
+                    let client = client(info, ca.clone()).map_err(|e| connect_error(&shown, e))?;
                     let con = client
                         .get_connection_with_timeout(TIMEOUT)
                         .map_err(|e| connect_error(&shown, e))?;
@@ -148,11 +190,73 @@ impl Target {
     }
 }
 
+/// Installs rustls's ring provider as the process default once, before the first TLS
+/// connection: redis-rs asks rustls for the default, and with no provider or with
+/// two compiled in (ring from us, aws-lc-rs from some other crate) rustls would not
+/// pick one. A provider the program installed itself is kept.
+fn install_crypto_provider() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// Parses `url` and loads the CA file that its [`CA_PARAM`] names, if any (redis-rs
+/// ignores query parameters it does not know, so the URL is passed on as it is).
+fn endpoint(url: &str) -> Result<(ConnectionInfo, Option<TlsCertificates>)> {
+    install_crypto_provider();
+    let info = url.into_connection_info().map_err(|e| bad_url(url, &e))?;
+    let ca = redis::parse_redis_url(url).and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == CA_PARAM)
+            .map(|(_, v)| PathBuf::from(v.into_owned()))
+    });
+    let Some(path) = ca else {
+        return Ok((info, None));
+    };
+    let refuse = |reason: String| Error::InvalidOption {
+        name: CA_PARAM,
+        value: path.display().to_string(),
+        reason,
+    };
+    if !matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
+        return Err(refuse(format!(
+            "only a rediss:// url uses TLS, not {}",
+            redact_url(url)
+        )));
+    }
+    let pem = std::fs::read(&path).map_err(|source| Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let mut certs = 0;
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        cert.map_err(|e| refuse(format!("not a PEM certificate file: {e}")))?;
+        certs += 1;
+    }
+    if certs == 0 {
+        return Err(refuse("no PEM certificate in the file".to_owned()));
+    }
+    let certs = TlsCertificates {
+        client_tls: None,
+        root_cert: Some(pem),
+    };
+    Ok((info, Some(certs)))
+}
+
+/// A client for `info`, trusting only the CA certificates of `ca` when given.
+fn client(info: ConnectionInfo, ca: Option<TlsCertificates>) -> redis::RedisResult<Client> {
+    match ca {
+        Some(certs) => Client::build_with_tls(info, certs),
+        None => Client::open(info),
+    }
+}
+
 fn bad_url(url: &str, e: &redis::RedisError) -> Error {
     Error::InvalidOption {
         name: "redis url",
         value: redact_url(url),
-        reason: e.to_string(),
+        reason: redact_in(&e.to_string(), url),
     }
 }
 
@@ -338,5 +442,70 @@ impl Conn {
                     .map_err(|e| self.error("reading keys with GET", e.into()))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CA_PARAM, Target, endpoint};
+    use crate::error::Error;
+    use redis::ConnectionAddr;
+
+    #[test]
+    fn rediss_is_tls_and_redis_is_not() {
+        let (info, ca) = endpoint("rediss://:pw@cache.example:6380/2").unwrap();
+        assert!(matches!(
+            info.addr(),
+            ConnectionAddr::TcpTls {
+                port: 6380,
+                insecure: false,
+                ..
+            }
+        ));
+        assert_eq!(info.redis_settings().db(), 2);
+        assert!(ca.is_none());
+        let (info, _) = endpoint("redis://127.0.0.1:6379/0").unwrap();
+        assert!(matches!(info.addr(), ConnectionAddr::Tcp(_, 6379)));
+    }
+
+    #[test]
+    fn ca_file_is_read_and_checked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("missing.pem");
+        let err =
+            endpoint(&format!("rediss://h:1/0?{CA_PARAM}={}", missing.display())).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { path, .. } if *path == missing),
+            "{err:?}"
+        );
+
+        let empty = tmp.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let err = endpoint(&format!("rediss://h:1/0?{CA_PARAM}={}", empty.display())).unwrap_err();
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+        assert!(err.is_bad_input());
+
+        let err =
+            endpoint(&format!("redis://:pw@h:1/0?{CA_PARAM}={}", empty.display())).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("only a rediss:// url uses TLS"), "{text}");
+        assert!(!text.contains("pw"), "password leaked: {text}");
+    }
+
+    #[test]
+    fn cluster_seeds_must_agree_on_the_ca() {
+        let tmp = tempfile::tempdir().unwrap();
+        let pem = tmp.path().join("ca.pem");
+        std::fs::write(
+            &pem,
+            "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let target = Target::Cluster(vec![
+            format!("rediss://127.0.0.1:1?{CA_PARAM}={}", pem.display()),
+            "rediss://127.0.0.1:2".to_owned(),
+        ]);
+        let err = target.connect().unwrap_err();
+        assert!(err.to_string().contains("the same ssl_ca_certs"), "{err}");
     }
 }

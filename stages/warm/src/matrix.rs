@@ -43,6 +43,9 @@ pub struct PartInfo {
     pub origins: u64,
     /// Rows (ordered pairs) in the file.
     pub rows: u64,
+    /// SHA-256 of the file as the matrix stage wrote it (absent in older matrices).
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// The fields of `manifest.json` the warm stage uses (others are ignored).
@@ -60,6 +63,9 @@ pub struct MatrixManifest {
     pub origin_block_size: u64,
     /// Cell counts.
     pub cells: CellCounts,
+    /// SHA-256 of `cells.parquet` as the matrix stage wrote it (absent in older matrices).
+    #[serde(default)]
+    pub cells_sha256: Option<String>,
     /// Ordered pairs over all parts.
     pub pairs: u64,
     /// Pairs without a route.
@@ -77,7 +83,10 @@ pub struct MatrixDir {
     pub manifest: MatrixManifest,
     /// The manifest as JSON, embedded in the version manifest in Redis.
     pub manifest_json: serde_json::Value,
-    /// SHA-256 of `manifest.json` (hex): identifies the matrix a version was loaded from.
+    /// What identifies the matrix a version was loaded from, by content: SHA-256 (hex)
+    /// over resolution, bbox, duration limit, block size, cell and pair counts and
+    /// the checksums of `cells.parquet` and of every part — not over the manifest's
+    /// timings and paths, so a recomputed identical matrix is the same matrix.
     pub fingerprint: String,
 }
 
@@ -109,6 +118,7 @@ impl PairBatch {
 
     /// `(distance_m, duration_s)` of row `i`, `None` without a route.
     #[must_use]
+    #[inline]
     pub fn route(&self, i: usize) -> Option<(f64, f64)> {
         if self.distance_m.is_null(i) || self.duration_s.is_null(i) {
             None
@@ -169,14 +179,7 @@ impl MatrixDir {
                 )));
             }
         }
-        let fingerprint =
-            Sha256::digest(&bytes)
-                .iter()
-                .fold(String::with_capacity(64), |mut s, b| {
-                    use std::fmt::Write as _;
-                    let _ = write!(s, "{b:02x}");
-                    s
-                });
+        let fingerprint = content_fingerprint(dir, &manifest)?;
         Ok(Self {
             dir: dir.to_owned(),
             manifest,
@@ -397,6 +400,81 @@ fn isolated<T>(path: &Path, step: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
+/// Domain separator of [`content_fingerprint`]: a new way of fingerprinting gets a
+/// new tag, so it never matches an old fingerprint by accident.
+const FINGERPRINT_TAG: &str = "hexmatrix-matrix-content-v1";
+
+/// SHA-256 (hex) of the matrix's content (see [`MatrixDir::fingerprint`]). The
+/// checksums come from the manifest; a matrix written before the stage recorded
+/// them has its files hashed here instead.
+fn content_fingerprint(dir: &Path, m: &MatrixManifest) -> Result<String> {
+    let cells_sha256 = match &m.cells_sha256 {
+        Some(sum) => sum.clone(),
+        None => sha256_file(&dir.join("cells.parquet"))?,
+    };
+    let mut parts = Vec::with_capacity(m.parts.len());
+    for p in &m.parts {
+        let sha256 = match &p.sha256 {
+            Some(sum) => sum.clone(),
+            None => sha256_file(&dir.join(&p.file))?,
+        };
+        parts.push(serde_json::json!({
+            "file": p.file,
+            "block": p.block,
+            "origins": p.origins,
+            "rows": p.rows,
+            "sha256": sha256,
+        }));
+    }
+    // serde_json's maps are sorted by key: the text is canonical.
+    let content = serde_json::json!({
+        "fingerprint": FINGERPRINT_TAG,
+        "resolution": m.resolution,
+        "bbox": m.bbox,
+        "max_duration_s": m.max_duration_s,
+        "origin_block_size": m.origin_block_size,
+        "cells": {
+            "total": m.cells.total,
+            "ok": m.cells.ok,
+            "no_road": m.cells.no_road,
+            "unroutable": m.cells.unroutable,
+        },
+        "cells_sha256": cells_sha256,
+        "pairs": m.pairs,
+        "unreachable_pairs": m.unreachable_pairs,
+        "parts": parts,
+    });
+    Ok(hex(&Sha256::digest(content.to_string().as_bytes())))
+}
+
+/// SHA-256 of a file, lowercase hex, read in 1 MiB pieces.
+fn sha256_file(path: &Path) -> Result<String> {
+    use std::io::Read as _;
+    let io = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0_u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
 fn open_reader(
     path: &Path,
     columns: &[&str],
@@ -459,5 +537,55 @@ fn column<'a>(
                 col.data_type()
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{MatrixSpec, write_matrix};
+
+    fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+        let path = dir.join("manifest.json");
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        edit(&mut m);
+        std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    }
+
+    /// Issue 11: the fingerprint was the SHA-256 of manifest.json, timings included.
+    #[test]
+    fn issue_11_fingerprint_is_content_not_manifest_bytes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let spec = MatrixSpec::default();
+        let a = write_matrix(&tmp.path().join("a"), &spec).dir;
+        let b = write_matrix(&tmp.path().join("b"), &spec).dir;
+        edit_manifest(&b, |m| {
+            m["elapsed_s"] = 12.5.into();
+            m["graph"]["dir"] = "/somewhere/else".into();
+        });
+        let fa = MatrixDir::open(&a).unwrap().fingerprint;
+        assert_eq!(fa, MatrixDir::open(&b).unwrap().fingerprint);
+        // Checksums recorded by the matrix stage stand for hashing the files.
+        let sums: Vec<String> = (0..MatrixDir::open(&b).unwrap().manifest.parts.len())
+            .map(|i| sha256_file(&MatrixDir::open(&b).unwrap().part_path(i)).unwrap())
+            .collect();
+        let cells = sha256_file(&b.join("cells.parquet")).unwrap();
+        edit_manifest(&b, |m| {
+            m["cells_sha256"] = cells.into();
+            for (part, sum) in m["parts"].as_array_mut().unwrap().iter_mut().zip(sums) {
+                part["sha256"] = sum.into();
+            }
+        });
+        assert_eq!(fa, MatrixDir::open(&b).unwrap().fingerprint);
+        // Other content, another fingerprint.
+        let other = MatrixSpec {
+            tag: "other".into(),
+            ..MatrixSpec::default()
+        };
+        let c = write_matrix(&tmp.path().join("c"), &other).dir;
+        assert_ne!(fa, MatrixDir::open(&c).unwrap().fingerprint);
+        edit_manifest(&b, |m| m["parts"][0]["sha256"] = "0".repeat(64).into());
+        assert_ne!(fa, MatrixDir::open(&b).unwrap().fingerprint);
     }
 }

@@ -16,9 +16,13 @@
 //! the index (which it keeps per version).
 
 use std::fmt;
+use std::ops::Range;
 use std::str::FromStr;
 
+use arrow_array::Array as _;
+
 use crate::error::Error;
+use crate::matrix::PairBatch;
 
 /// Bytes of one entry of a row (duration, then distance).
 pub const ENTRY_BYTES: usize = 8;
@@ -106,15 +110,17 @@ pub fn encode(route: Option<(f64, f64)>, max_duration_s: Option<f64>) -> [u8; EN
     out
 }
 
-/// Rounds half away from zero into the range of real values.
+/// Rounds half away from zero into the range of real values. (`f64::round` is a
+/// libm call on baseline x86-64; truncation and one comparison are exact here.)
 fn clamp(x: f64) -> u32 {
-    let r = x.round();
-    if r.is_nan() || r <= 0.0 {
+    if x.is_nan() || x <= 0.0 {
         0
-    } else if r >= f64::from(MAX_VALUE) {
+    } else if x >= f64::from(MAX_VALUE) {
         MAX_VALUE
     } else {
-        r as u32
+        // Branch-free: the fraction is random data, a branch on it mispredicts half the time.
+        let t = x as u32;
+        t + u32::from(x - f64::from(t) >= 0.5)
     }
 }
 
@@ -162,6 +168,15 @@ pub struct RowBuilder<'a> {
     origin: u64,
     row: Vec<u8>,
     next: usize,
+}
+
+/// What [`RowBuilder::extend`] stored besides routes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Entries without a route.
+    pub no_route: u64,
+    /// Entries slower than the duration limit.
+    pub beyond_max: u64,
 }
 
 /// Why a pair does not fit the row being built.
@@ -230,11 +245,64 @@ impl<'a> RowBuilder<'a> {
             self.next += 1;
             return Ok(());
         }
-        Err(match self.index.binary_search(&dest) {
+        Err(self.error_for(dest))
+    }
+
+    /// Why `dest` is not the next column.
+    fn error_for(&self, dest: u64) -> RowError {
+        match self.index.binary_search(&dest) {
             Err(_) => RowError::UnknownDest(dest),
             Ok(p) if p < self.next => RowError::OutOfOrder(dest),
             Ok(_) => RowError::Missing(self.index[self.next]),
-        })
+        }
+    }
+
+    /// Places the pairs `range` of `pairs`, all of this row's origin, whose
+    /// destinations must be the next columns in order. Counts what it stored.
+    ///
+    /// # Errors
+    /// A destination is not the next column.
+    pub fn extend(
+        &mut self,
+        pairs: &PairBatch,
+        range: Range<usize>,
+        max_duration_s: Option<f64>,
+    ) -> Result<RunStats, RowError> {
+        let dests = &pairs.dest.values()[range.clone()];
+        let len = dests.len();
+        let columns = self.index.get(self.next..self.next + len);
+        if columns != Some(dests) {
+            let k = columns.map_or_else(
+                || (self.index.len() - self.next).min(len),
+                |c| c.iter().zip(dests).take_while(|(a, b)| a == b).count(),
+            );
+            self.next += k;
+            let err = self.error_for(dests[k.min(len - 1)]);
+            self.next -= k;
+            return Err(err);
+        }
+        let mut stats = RunStats::default();
+        let (dist, dur) = (&pairs.distance_m, &pairs.duration_s);
+        let all_valid = dist.null_count() == 0 && dur.null_count() == 0;
+        let (dist_v, dur_v) = (dist.values(), dur.values());
+        self.row.reserve(len * ENTRY_BYTES);
+        for j in range {
+            let route = (all_valid || (dist.is_valid(j) && dur.is_valid(j)))
+                .then(|| (f64::from(dist_v[j]), f64::from(dur_v[j])));
+            match route {
+                None => stats.no_route += 1,
+                Some((_, d)) if max_duration_s.is_some_and(|m| d > m) => stats.beyond_max += 1,
+                Some(_) => {}
+            }
+            self.row.extend_from_slice(&encode(route, max_duration_s));
+        }
+        // Origin = destination is 0, 0 whatever the matrix holds for the diagonal.
+        if let Ok(p) = dests.binary_search(&self.origin) {
+            let at = (self.next + p) * ENTRY_BYTES;
+            self.row[at..at + ENTRY_BYTES].fill(0);
+        }
+        self.next += len;
+        Ok(stats)
     }
 
     /// The finished row.
@@ -316,5 +384,103 @@ mod tests {
         assert!(RowBuilder::new(&index, 10).finish().is_err());
         assert_eq!("rows".parse::<Layout>().unwrap(), Layout::Rows);
         assert!("columns".parse::<Layout>().is_err());
+    }
+
+    fn batch(origin: u64, dests: &[u64], routes: &[Option<(f32, f32)>]) -> PairBatch {
+        use arrow_array::{Float32Array, UInt64Array};
+        PairBatch {
+            origin: UInt64Array::from(vec![origin; dests.len()]),
+            dest: UInt64Array::from(dests.to_vec()),
+            distance_m: routes
+                .iter()
+                .map(|r| r.map(|x| x.0))
+                .collect::<Float32Array>(),
+            duration_s: routes
+                .iter()
+                .map(|r| r.map(|x| x.1))
+                .collect::<Float32Array>(),
+        }
+    }
+
+    #[test]
+    fn runs_extend_like_single_pushes() {
+        let index = [10_u64, 20, 30, 40];
+        let routes = [
+            Some((5.0, 9.0)),
+            None,
+            Some((1.4, 2.45)),
+            Some((900.0, 700.0)),
+        ];
+        let pairs = batch(20, &index, &routes);
+        let mut by_run = RowBuilder::new(&index, 20);
+        let stats = by_run.extend(&pairs, 0..2, Some(600.0)).unwrap();
+        assert_eq!(
+            stats,
+            RunStats {
+                no_route: 1,
+                beyond_max: 0
+            }
+        );
+        let stats = by_run.extend(&pairs, 2..4, Some(600.0)).unwrap();
+        assert_eq!(
+            stats,
+            RunStats {
+                no_route: 0,
+                beyond_max: 1
+            }
+        );
+        let mut by_pair = RowBuilder::new(&index, 20);
+        for (i, d) in index.iter().enumerate() {
+            let route = routes[i].map(|(a, b)| (f64::from(a), f64::from(b)));
+            let entry = if *d == 20 {
+                [0; ENTRY_BYTES]
+            } else {
+                encode(route, Some(600.0))
+            };
+            by_pair.push(*d, &entry).unwrap();
+        }
+        let row = by_run.finish().unwrap();
+        assert_eq!(row, by_pair.finish().unwrap());
+        // The diagonal (origin 20, a null in the matrix here) is 0, 0.
+        assert_eq!(&row[8..16], &[0; 8]);
+        assert_eq!(
+            decode(&row[16..24]),
+            Some(Entry::Route {
+                duration_ds: 25,
+                distance_m: 1
+            })
+        );
+        assert_eq!(decode(&row[24..32]), Some(Entry::BeyondMaxDuration));
+
+        let gap = batch(10, &[10, 30], &[Some((1.0, 1.0)); 2]);
+        assert_eq!(
+            RowBuilder::new(&index, 10).extend(&gap, 0..2, None),
+            Err(RowError::Missing(20))
+        );
+        let unknown = batch(10, &[10, 20, 35], &[Some((1.0, 1.0)); 3]);
+        assert_eq!(
+            RowBuilder::new(&index, 10).extend(&unknown, 0..3, None),
+            Err(RowError::UnknownDest(35))
+        );
+        let long = batch(10, &[10, 20, 30, 40, 50], &[Some((1.0, 1.0)); 5]);
+        assert_eq!(
+            RowBuilder::new(&index, 10).extend(&long, 0..5, None),
+            Err(RowError::UnknownDest(50))
+        );
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        for (x, want) in [
+            (0.0, 0),
+            (0.49, 0),
+            (0.5, 1),
+            (1.5, 2),
+            (2.4999, 2),
+            (-3.0, 0),
+            (f64::NAN, 0),
+        ] {
+            assert_eq!(clamp(x), want, "{x}");
+        }
     }
 }

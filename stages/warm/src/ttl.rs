@@ -4,6 +4,11 @@
 
 use crate::error::{Error, Result};
 
+/// Longest base TTL accepted, seconds: ten years of 365 days. Redis `EX` takes up to
+/// about `i64::MAX / 1000` seconds; ten years is far beyond any useful cache life and
+/// keeps every sum below (base + jitter + bookkeeping margin) far from overflowing.
+pub const MAX_TTL_S: u64 = 10 * 365 * 86_400;
+
 /// TTLs of one load.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TtlPolicy {
@@ -29,7 +34,7 @@ impl TtlPolicy {
     /// Checks the values.
     ///
     /// # Errors
-    /// A zero TTL, or a jitter outside 0..=1.
+    /// A zero TTL, a TTL above [`MAX_TTL_S`], or a jitter outside 0..=1.
     pub fn validate(&self) -> Result<()> {
         let bad = |name, value: String, reason: &str| {
             Err(Error::InvalidOption {
@@ -38,11 +43,17 @@ impl TtlPolicy {
                 reason: reason.to_owned(),
             })
         };
-        if self.ttl_s == 0 {
-            return bad("ttl", "0".into(), "must be at least 1 second");
-        }
-        if self.no_route_ttl_s == 0 {
-            return bad("no-route ttl", "0".into(), "must be at least 1 second");
+        for (name, ttl) in [("ttl", self.ttl_s), ("no-route ttl", self.no_route_ttl_s)] {
+            if ttl == 0 {
+                return bad(name, "0".into(), "must be at least 1 second");
+            }
+            if ttl > MAX_TTL_S {
+                return bad(
+                    name,
+                    format!("{ttl} s"),
+                    &format!("must be at most {MAX_TTL_S} s (10 years)"),
+                );
+            }
         }
         if !(0.0..=1.0).contains(&self.jitter) {
             return bad(
@@ -57,12 +68,28 @@ impl TtlPolicy {
     /// TTL of the per-version bookkeeping keys: they outlive every pair.
     #[must_use]
     pub fn meta_ttl_s(&self) -> u64 {
-        span(self.ttl_s, self.jitter) + self.ttl_s.max(self.no_route_ttl_s)
+        span(self.ttl_s, self.jitter).saturating_add(self.ttl_s.max(self.no_route_ttl_s))
     }
 }
 
+/// The largest random extra of a base TTL: `base × jitter`, never above `base`
+/// (a jitter outside 0..=1 is refused by [`TtlPolicy::validate`]; this stays total).
 fn span(base: u64, jitter: f64) -> u64 {
-    (base as f64 * jitter) as u64
+    let extra = base as f64 * jitter.clamp(0.0, 1.0);
+    if extra.is_finite() {
+        (extra as u64).min(base)
+    } else {
+        0
+    }
+}
+
+/// `base` plus a draw in `0..=span`, without overflow for any input.
+fn jittered(base: u64, span: u64, draw: u64) -> u64 {
+    let extra = match span.checked_add(1) {
+        Some(modulus) => draw % modulus,
+        None => draw,
+    };
+    base.saturating_add(extra)
 }
 
 /// Draws jittered TTLs (`SplitMix64`: fast, no allocation, seeded per load).
@@ -92,22 +119,20 @@ impl TtlDraw {
 
     /// TTL of a pair with a route.
     pub fn route(&mut self) -> u64 {
-        let extra = if self.route_span == 0 {
-            0
-        } else {
-            self.next() % (self.route_span + 1)
-        };
-        self.policy.ttl_s + extra
+        if self.route_span == 0 {
+            return self.policy.ttl_s;
+        }
+        let draw = self.next();
+        jittered(self.policy.ttl_s, self.route_span, draw)
     }
 
     /// TTL of a "no route" pair.
     pub fn no_route(&mut self) -> u64 {
-        let extra = if self.no_route_span == 0 {
-            0
-        } else {
-            self.next() % (self.no_route_span + 1)
-        };
-        self.policy.no_route_ttl_s + extra
+        if self.no_route_span == 0 {
+            return self.policy.no_route_ttl_s;
+        }
+        let draw = self.next();
+        jittered(self.policy.no_route_ttl_s, self.no_route_span, draw)
     }
 }
 
@@ -196,5 +221,36 @@ mod tests {
             .validate()
             .is_err()
         );
+    }
+
+    #[test]
+    fn issue_11_extreme_ttls_are_refused_and_never_overflow() {
+        let huge = TtlPolicy {
+            ttl_s: u64::MAX,
+            no_route_ttl_s: u64::MAX,
+            jitter: 1.0,
+        };
+        let err = huge.validate().unwrap_err().to_string();
+        assert!(err.contains("at most 315360000 s"), "{err}");
+        // Even unvalidated, drawing and the bookkeeping TTL do not panic.
+        let mut draw = TtlDraw::new(huge, 7);
+        assert_eq!(draw.route(), u64::MAX);
+        assert_eq!(draw.no_route(), u64::MAX);
+        assert_eq!(huge.meta_ttl_s(), u64::MAX);
+        let max = TtlPolicy {
+            ttl_s: MAX_TTL_S,
+            no_route_ttl_s: MAX_TTL_S,
+            jitter: 1.0,
+        };
+        max.validate().unwrap();
+        let mut draw = TtlDraw::new(max, 7);
+        assert!((MAX_TTL_S..=2 * MAX_TTL_S).contains(&draw.route()));
+        assert!(max.meta_ttl_s() <= 3 * MAX_TTL_S);
+        let nan = TtlPolicy {
+            jitter: f64::NAN,
+            ..max
+        };
+        assert!(nan.validate().is_err());
+        assert_eq!(TtlDraw::new(nan, 1).route(), MAX_TTL_S);
     }
 }

@@ -39,8 +39,7 @@ pub fn read_back(
     samples: &[Sample],
 ) -> Result<ReadBack> {
     let mut report = ReadBack::default();
-    let mut mismatches = Vec::new();
-    let mut mismatch_count = 0_u64;
+    let mut mismatches = Mismatches::default();
     for chunk in samples.chunks(READ_CHUNK) {
         let names: Vec<String> = chunk.iter().map(|s| keys.key(s.origin, s.dest)).collect();
         // On a Cluster, keys of different rows live in different slots: GETs in a pipeline.
@@ -52,28 +51,48 @@ pub fn read_back(
                 report.absent += 1;
             }
             if value.as_deref() != expected.as_deref() {
-                mismatch_count += 1;
-                if mismatches.len() < 3 {
-                    mismatches.push(format!(
+                mismatches.note(|| {
+                    format!(
                         "{name} holds {} but the matrix says {}",
                         value.map_or_else(|| "nothing".to_owned(), |v| format!("{v:?}")),
                         expected.map_or_else(|| "absent".to_owned(), |v| format!("{v:?}")),
-                    ));
-                }
+                    )
+                });
             }
         }
     }
-    if mismatch_count > 0 {
-        return Err(Error::Verify {
+    mismatches.verdict(version, report.checked)?;
+    Ok(report)
+}
+
+/// The sampled pairs that differ from the matrix: how many, and the first few.
+#[derive(Default)]
+struct Mismatches {
+    count: u64,
+    first: Vec<String>,
+}
+
+impl Mismatches {
+    fn note(&mut self, describe: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < 3 {
+            self.first.push(describe());
+        }
+    }
+
+    fn verdict(self, version: &str, checked: u64) -> Result<()> {
+        if self.count == 0 {
+            return Ok(());
+        }
+        Err(Error::Verify {
             version: version.to_owned(),
             message: format!(
-                "{mismatch_count} of {} sampled pairs differ from the matrix ({})",
-                report.checked,
-                mismatches.join("; ")
+                "{} of {checked} sampled pairs differ from the matrix ({})",
+                self.count,
+                self.first.join("; ")
             ),
-        });
+        })
     }
-    Ok(report)
 }
 
 /// Row keys per STRLEN or GETRANGE pipeline.
@@ -154,8 +173,7 @@ pub fn read_back_rows(
     samples: &[Sample],
 ) -> Result<ReadBack> {
     let mut report = ReadBack::default();
-    let mut mismatches = Vec::new();
-    let mut mismatch_count = 0_u64;
+    let mut mismatches = Mismatches::default();
     for chunk in samples.chunks(READ_CHUNK) {
         let mut cmds = Vec::with_capacity(chunk.len());
         let mut names = Vec::with_capacity(chunk.len());
@@ -176,27 +194,17 @@ pub fn read_back_rows(
             let value: Vec<u8> = redis::from_redis_value(value)
                 .map_err(|e| conn.error("reading row entries with GETRANGE", e.into()))?;
             if Some(&value[..]) != sample.expected.as_deref() {
-                mismatch_count += 1;
-                if mismatches.len() < 3 {
-                    mismatches.push(format!(
+                mismatches.note(|| {
+                    format!(
                         "{name} holds {:?} but the matrix says {:?}",
                         rows::decode(&value),
                         sample.expected.as_deref().and_then(rows::decode)
-                    ));
-                }
+                    )
+                });
             }
         }
     }
-    if mismatch_count > 0 {
-        return Err(Error::Verify {
-            version: version.to_owned(),
-            message: format!(
-                "{mismatch_count} of {} sampled pairs differ from the matrix ({})",
-                report.checked,
-                mismatches.join("; ")
-            ),
-        });
-    }
+    mismatches.verdict(version, report.checked)?;
     Ok(report)
 }
 

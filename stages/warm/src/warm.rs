@@ -1,6 +1,6 @@
 //! The `warm` entry point: plan, load, verify, publish.
 //!
-//! 1. Open the matrix (its manifest fingerprint identifies it) and the servers;
+//! 1. Open the matrix (its content fingerprint identifies it) and the servers;
 //!    read INFO/DBSIZE of every master and the pointer.
 //! 2. If `route:{version}:manifest` exists for this matrix and layout, the load is
 //!    complete: nothing is written unless its keys have less than half their TTL

@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 file server on a loopback port for the `fetch` tests: Range,
 //! If-Range, ETag/If-None-Match, HEAD and 404, plus faults on demand (cut a body,
-//! stall mid-body, send slowly). It logs every request it answers.
+//! stall mid-body, send slowly), plain files (no validators, no ranges) and endless
+//! bodies. It logs every request it answers.
 
 #![allow(
     clippy::unwrap_used,
@@ -37,9 +38,19 @@ pub enum Fault {
     Slow { chunk: usize, pause: Duration },
 }
 
+/// How a path is served, beyond the default (validators, ranges, Content-Length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No `ETag`, no `Last-Modified`, no `Accept-Ranges`; `Range` is ignored (always 200).
+    Plain,
+    /// No Content-Length: the body repeats until the client hangs up.
+    Endless,
+}
+
 #[derive(Default)]
 struct State {
     files: HashMap<String, (Vec<u8>, String)>,
+    modes: HashMap<String, Mode>,
     faults: Vec<(String, Fault)>,
     log: Vec<Logged>,
 }
@@ -90,6 +101,27 @@ impl Server {
         );
     }
 
+    /// Serves `body` at `path` like a plain server: no validators, no ranges.
+    pub fn put_plain(&self, path: &str, body: &[u8]) {
+        self.put(path, body, "unused");
+        self.state
+            .lock()
+            .unwrap()
+            .modes
+            .insert(path.into(), Mode::Plain);
+    }
+
+    /// Serves `path` without a Content-Length, repeating `body` for as long as the
+    /// client reads (HEAD says nothing of a size either).
+    pub fn put_endless(&self, path: &str, body: &[u8]) {
+        self.put(path, body, "endless");
+        self.state
+            .lock()
+            .unwrap()
+            .modes
+            .insert(path.into(), Mode::Endless);
+    }
+
     /// Applies `fault` to the next body response of `path` (faults queue up in order).
     pub fn fault_next(&self, path: &str, fault: Fault) {
         self.state.lock().unwrap().faults.push((path.into(), fault));
@@ -135,6 +167,7 @@ fn handle(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         status: 0,
     };
     let file = state.lock().unwrap().files.get(&path).cloned();
+    let mode = state.lock().unwrap().modes.get(&path).copied();
     let Some((body, etag)) = file else {
         logged.status = 404;
         state.lock().unwrap().log.push(logged);
@@ -152,9 +185,15 @@ fn handle(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
             None,
         );
     }
+    if mode == Some(Mode::Endless) {
+        logged.status = 200;
+        state.lock().unwrap().log.push(logged);
+        return endless(stream, &body, &method);
+    }
     let range_start = logged
         .range
         .as_deref()
+        .filter(|_| mode != Some(Mode::Plain))
         .filter(|_| logged.if_range.as_deref().is_none_or(|v| v == etag))
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
@@ -195,6 +234,9 @@ fn handle(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         ("Last-Modified", "Wed, 25 Nov 2026 21:20:00 GMT"),
         ("Accept-Ranges", "bytes"),
     ];
+    if mode == Some(Mode::Plain) {
+        extra.clear();
+    }
     if let Some(cr) = &content_range {
         extra.push(("Content-Range", cr));
     }
@@ -204,6 +246,18 @@ fn handle(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
         "200 OK"
     };
     respond(stream, status_line, &extra, slice, &method, fault)
+}
+
+/// A 200 without Content-Length whose body never ends (until a write fails).
+fn endless(mut stream: TcpStream, body: &[u8], method: &str) -> std::io::Result<()> {
+    stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\nETag: \"endless\"\r\n\r\n")?;
+    if method != "HEAD" {
+        loop {
+            stream.write_all(body)?;
+        }
+    }
+    stream.flush()?;
+    stream.shutdown(Shutdown::Both)
 }
 
 fn respond(

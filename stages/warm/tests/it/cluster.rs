@@ -5,7 +5,7 @@ use hexmatrix_warm::fixture::RedisCluster;
 use hexmatrix_warm::keys::KeyTemplate;
 use hexmatrix_warm::lookup::{self, Answer};
 use hexmatrix_warm::server::ServerStats;
-use hexmatrix_warm::{Counters, Target, WarmStatus, warm};
+use hexmatrix_warm::{Counters, Error, Target, WarmStatus, warm};
 
 use crate::support::{options, small_matrix};
 
@@ -65,4 +65,84 @@ fn cluster_load_lands_every_key_and_rows_mget() {
         answers.iter().all(|a| !matches!(a.answer, Answer::Miss)),
         "{answers:?}"
     );
+}
+
+#[test]
+fn a_cluster_master_lost_mid_load_keeps_the_pointer_and_the_rerun_completes() {
+    use hexmatrix_warm::fixture::{MatrixSpec, write_matrix};
+    use hexmatrix_warm::{Layout, version};
+    use std::sync::atomic::Ordering;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let m = write_matrix(
+        tmp.path(),
+        &MatrixSpec {
+            ok_cells: 250,
+            ..MatrixSpec::default()
+        },
+    );
+    let mut cluster = RedisCluster::start(3);
+    let target = Target::Cluster(cluster.urls());
+    let mut old = options(&m, target.clone(), "v0");
+    old.layout = Layout::Rows;
+    warm(&old, &Counters::default()).unwrap();
+
+    // A master dies (without persistence) a few thousand keys into the next load.
+    let counters = Counters::default();
+    let keys = counters.keys.clone();
+    let port = cluster.nodes[1].port().to_string();
+    let killer = std::thread::spawn(move || {
+        while keys.load(Ordering::Relaxed) < 3000 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let _ = std::process::Command::new("redis-cli")
+            .args(["-p", &port, "shutdown", "nosave"])
+            .output();
+    });
+    let opts = options(&m, target.clone(), "v1");
+    let err = warm(&opts, &counters).unwrap_err();
+    killer.join().unwrap();
+    assert!(!err.is_bad_input(), "a redis failure (exit 4): {err:?}");
+    // `route:current` hashes to slot 11800, on the third master: the lost one (slots
+    // 5461-10922) takes only version keys with it.
+    cluster.nodes[1].restart();
+    wait_for_cluster(&cluster);
+    let mut cluster_conn = target.connect().unwrap();
+    assert_eq!(
+        version::read_pointer(&mut cluster_conn, "route:current")
+            .unwrap()
+            .as_deref(),
+        Some("v0"),
+        "the failed load did not move the pointer"
+    );
+
+    // The rerun completes and publishes; whatever the restarted node lost is reloaded
+    // or caught by verification (a failed one forgets the checkpoints, then reloads).
+    let s = match warm(&opts, &Counters::default()) {
+        Ok(s) => s,
+        Err(Error::Verify { .. }) => warm(&opts, &Counters::default()).unwrap(),
+        Err(e) => panic!("{e:?}"),
+    };
+    assert_eq!(s.keys_total, m.pairs);
+    assert_eq!(
+        version::read_pointer(&mut cluster_conn, "route:current")
+            .unwrap()
+            .as_deref(),
+        Some("v1")
+    );
+}
+
+fn wait_for_cluster(cluster: &RedisCluster) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !cluster
+        .nodes
+        .iter()
+        .all(|n| n.cli(&["cluster", "info"]).contains("cluster_state:ok"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cluster did not recover"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

@@ -5,3 +5,4 @@ mod faults;
 mod load;
 mod rows;
 mod support;
+mod tls;
