@@ -26,9 +26,15 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<crate::lock::Locked>().is_some() {
             return LOCKED;
         }
-        if cause.downcast_ref::<hexmatrix_osm::Error>().is_some()
-            || cause.downcast_ref::<crate::config::ConfigError>().is_some()
-        {
+        if let Some(e) = cause.downcast_ref::<hexmatrix_osm::Error>() {
+            // A crop that cannot write its output (disk full) is not bad input.
+            return if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                INTERNAL
+            };
+        }
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
             return BAD_INPUT;
         }
         // A dataset naming an unusable URL is bad input, not a failed fetch.
@@ -89,7 +95,7 @@ pub fn one_line(err: &anyhow::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{BAD_INPUT, INTERNAL, code_for, one_line};
 
     #[derive(Debug, thiserror::Error)]
     #[error("reading graph g: {source}")]
@@ -105,5 +111,23 @@ mod tests {
             one_line(&err),
             "matrix on graph g: reading graph g: g/graph.ch: no such file"
         );
+    }
+
+    /// Issue 11: a crop that filled the disk exited 2, as if its input were bad.
+    #[test]
+    fn a_failed_write_is_not_bad_input() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let write = anyhow::Error::new(hexmatrix_osm::Error::write("o/.c.tmp-1", full))
+            .context("crop of r to b into o/c");
+        assert_eq!(code_for(&write), INTERNAL);
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let read = anyhow::Error::new(hexmatrix_osm::Error::io("r.osm.pbf", missing));
+        assert_eq!(code_for(&read), BAD_INPUT);
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let graph = anyhow::Error::new(hexmatrix_graph::Error::Io {
+            path: "g/.graph-car.tmp-1/nodes.parquet".into(),
+            source: full,
+        });
+        assert_eq!(code_for(&graph), INTERNAL);
     }
 }

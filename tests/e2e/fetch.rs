@@ -7,7 +7,7 @@
     reason = "test helpers: any failure should fail the test"
 )]
 
-mod server;
+pub(crate) mod server;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use server::{Fault, Server};
 const REGION: &str = "/europe/testland-latest.osm.pbf";
 
 /// Deterministic pseudo-random bytes (xorshift), so a misplaced range shows.
-fn body(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn body(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)
         .map(|_| {
@@ -33,7 +33,7 @@ fn body(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn md5_hex(bytes: &[u8]) -> String {
+pub(crate) fn md5_hex(bytes: &[u8]) -> String {
     Md5::digest(bytes).iter().fold(String::new(), |mut s, b| {
         write!(s, "{b:02x}").unwrap();
         s
@@ -106,7 +106,7 @@ fn assert_exit(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
 }
 
-fn range_start(range: Option<&str>) -> Option<u64> {
+pub(crate) fn range_start(range: Option<&str>) -> Option<u64> {
     range?
         .strip_prefix("bytes=")?
         .strip_suffix('-')?

@@ -8,6 +8,7 @@
 
 mod cli;
 mod crop;
+mod diskfull;
 mod fetch;
 mod gateway;
 mod graph;

@@ -76,8 +76,8 @@ fn resolve(args: &CropArgs) -> anyhow::Result<(PathBuf, Bbox, PathBuf)> {
 /// line. Used by `crop` and `run`.
 ///
 /// # Errors
-/// Whatever the osm stage reports (exit code 2), or an output directory that
-/// cannot be created.
+/// Whatever the osm stage reports (exit code 2 for bad input, 1 for an output
+/// that cannot be written), or an output directory that cannot be created.
 pub fn execute(
     input: &Path,
     bbox: &Bbox,
@@ -108,7 +108,13 @@ pub fn execute(
     );
     let result = crop(input, bbox, output, &counters);
     tracker.finish();
-    let summary = result.with_context(|| format!("crop of {} to {bbox}", input.display()))?;
+    let summary = result.with_context(|| {
+        format!(
+            "crop of {} to {bbox} into {}",
+            input.display(),
+            output.display()
+        )
+    })?;
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_owned(), memory::mib);
     if let Some((a, b, c, d)) = summary.header_bbox {

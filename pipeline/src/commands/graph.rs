@@ -120,7 +120,9 @@ pub fn build(
         Ok(Ok(summary)) => summary,
         Ok(Err(err)) => {
             let _ = std::fs::remove_dir_all(&tmp);
-            return Err(err).with_context(|| format!("graph of {}", input.display()));
+            return Err(err).with_context(|| {
+                format!("graph of {} into {}", input.display(), output.display())
+            });
         }
         Err(_) => {
             let _ = std::fs::remove_dir_all(&tmp);

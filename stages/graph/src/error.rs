@@ -108,7 +108,8 @@ impl Error {
     pub fn is_bad_input(&self) -> bool {
         !matches!(
             self,
-            Self::Io { .. } | Self::Osm(hexmatrix_osm::Error::Io { .. })
+            Self::Io { .. }
+                | Self::Osm(hexmatrix_osm::Error::Io { .. } | hexmatrix_osm::Error::Write { .. })
         )
     }
 

@@ -12,6 +12,7 @@ use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
 use crate::extract::RoadGraph;
@@ -39,10 +40,7 @@ fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
         path: path.to_path_buf(),
         source,
     };
-    let pq_err = |source| Error::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
+    let pq_err = |source| write_error(path, source);
     let batch = RecordBatch::try_new(
         schema.clone(),
         columns.into_iter().map(|(_, a)| a).collect(),
@@ -58,6 +56,25 @@ fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
     writer.write(&batch).map_err(pq_err)?;
     writer.close().map_err(pq_err)?;
     Ok(())
+}
+
+/// A Parquet error while writing `path`. The I/O error under it, when there is one,
+/// becomes [`Error::Io`]: a full disk is a failure of the machine, not of the input,
+/// and is then said without the Parquet wrapping ("External: ...").
+fn write_error(path: &Path, source: ParquetError) -> Error {
+    match source {
+        ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+            Ok(io) => Error::io(path, *io),
+            Err(inner) => Error::Parquet {
+                path: path.to_path_buf(),
+                source: ParquetError::External(inner),
+            },
+        },
+        source => Error::Parquet {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
 }
 
 /// Writes `nodes.parquet`: `node`, `osm_id`, `lat`, `lon`, `component`.
@@ -232,4 +249,26 @@ pub fn read_nodes(graph_dir: &Path) -> Result<GraphNodes> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11: a full disk while writing nodes.parquet was "bad input" (exit 2)
+    /// and read "parquet: External: No space left on device".
+    #[test]
+    fn issue_11_a_failed_parquet_write_is_an_io_error() {
+        let path = Path::new("g/.graph-car.tmp-1/nodes.parquet");
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let err = write_error(path, ParquetError::External(Box::new(full)));
+        assert!(
+            matches!(&err, Error::Io { path: p, .. } if p == path),
+            "{err:?}"
+        );
+        assert!(!err.is_bad_input());
+        assert!(!err.to_string().contains("External"), "{err}");
+        let other = write_error(path, ParquetError::General("schema".into()));
+        assert!(matches!(other, Error::Parquet { .. }), "{other:?}");
+    }
 }

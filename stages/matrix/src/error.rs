@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use parquet::errors::ParquetError;
+
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -149,9 +151,48 @@ impl Error {
         }
     }
 
+    /// A Parquet error while writing `path`. The I/O error under it, when there is
+    /// one, becomes [`Error::Io`]: a full disk is then said as such, without the
+    /// Parquet wrapping ("External: ...").
+    pub(crate) fn parquet(path: impl Into<PathBuf>) -> impl FnOnce(ParquetError) -> Self {
+        let path = path.into();
+        move |source| match source {
+            ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+                Ok(io) => Self::Io { path, source: *io },
+                Err(inner) => Self::Parquet {
+                    path,
+                    source: ParquetError::External(inner),
+                },
+            },
+            source => Self::Parquet { path, source },
+        }
+    }
+
     /// An I/O error on `path`.
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| Self::Io { path, source }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 11: a full disk read "writing parquet file …: External: No space left
+    /// on device".
+    #[test]
+    fn issue_11_a_failed_parquet_write_is_an_io_error() {
+        let full = std::io::Error::from(std::io::ErrorKind::StorageFull);
+        let err = Error::parquet("m/part-00000.parquet")(ParquetError::External(Box::new(full)));
+        assert!(matches!(&err, Error::Io { .. }), "{err:?}");
+        assert!(!err.is_bad_input());
+        assert!(
+            err.to_string().starts_with("m/part-00000.parquet: "),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("External"), "{err}");
+        let other = Error::parquet("m/x.parquet")(ParquetError::General("schema".into()));
+        assert!(matches!(other, Error::Parquet { .. }), "{other:?}");
     }
 }

@@ -116,14 +116,11 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
         source,
     })?;
     let file = HashingFile::create(path)?;
-    let pq = |source| Error::Parquet {
-        path: path.to_owned(),
-        source,
-    };
-    let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties())).map_err(pq)?;
-    w.write(&batch).map_err(pq)?;
+    let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties()))
+        .map_err(Error::parquet(path))?;
+    w.write(&batch).map_err(Error::parquet(path))?;
     // into_inner writes the footer and hands the file back with its hash complete.
-    Ok(w.into_inner().map_err(pq)?.sha256())
+    Ok(w.into_inner().map_err(Error::parquet(path))?.sha256())
 }
 
 /// A matrix part being written: rows are appended origin by origin (in ascending
@@ -156,10 +153,7 @@ impl PartWriter {
         let file = HashingFile::create(path)?;
         let schema = schema::matrix_schema();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(schema::matrix_properties()))
-            .map_err(|source| Error::Parquet {
-                path: path.to_owned(),
-                source,
-            })?;
+            .map_err(Error::parquet(path))?;
         Ok(Self {
             path: path.to_owned(),
             schema,
@@ -245,10 +239,9 @@ impl PartWriter {
                 path: self.path.clone(),
                 source,
             })?;
-        self.writer.write(&batch).map_err(|source| Error::Parquet {
-            path: self.path.clone(),
-            source,
-        })
+        self.writer
+            .write(&batch)
+            .map_err(Error::parquet(self.path.as_path()))
     }
 
     /// Flushes and closes the file; returns the number of rows written and the
@@ -258,11 +251,10 @@ impl PartWriter {
     /// As [`Self::flush`].
     pub fn finish(mut self) -> Result<(u64, String)> {
         self.flush()?;
-        let path = self.path;
         let file = self
             .writer
             .into_inner()
-            .map_err(|source| Error::Parquet { path, source })?;
+            .map_err(Error::parquet(self.path))?;
         Ok((self.rows, file.sha256()))
     }
 }

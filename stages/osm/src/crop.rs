@@ -442,7 +442,7 @@ impl TempOutput {
     /// Syncs the written file, renames it over the target and syncs the directory.
     fn commit(mut self) -> Result<()> {
         crate::durable::commit_file(&self.path, &self.target)
-            .map_err(|e| Error::io(&self.target, e))?;
+            .map_err(|e| Error::write(&self.target, e))?;
         self.committed = true;
         Ok(())
     }

@@ -20,6 +20,15 @@ pub enum Error {
         /// The underlying error (shown in the message, not chained, so it is said once).
         error: std::io::Error,
     },
+    /// An output file could not be written (disk full, file size limit, I/O error):
+    /// a failure of the machine, not of the input.
+    #[error("cannot write {path}: {error}")]
+    Write {
+        /// The file being written.
+        path: PathBuf,
+        /// The underlying error (shown in the message, not chained, so it is said once).
+        error: std::io::Error,
+    },
     /// The file does not start like an OSM PBF file.
     #[error("{path} is not an OSM PBF file: {reason}")]
     NotPbf {
@@ -103,5 +112,20 @@ impl Error {
             path: path.into(),
             error,
         }
+    }
+
+    /// An [`Error::Write`] for `path`.
+    pub fn write(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Self::Write {
+            path: path.into(),
+            error,
+        }
+    }
+
+    /// Whether the error is about the input (arguments, a damaged, unsorted or
+    /// unreadable PBF) rather than the machine (an output that cannot be written).
+    #[must_use]
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, Self::Write { .. })
     }
 }

@@ -77,7 +77,7 @@ impl FixtureBuilder {
     /// A later entity with the same type and id replaces the earlier one.
     ///
     /// # Errors
-    /// [`crate::Error::Io`] naming `path`.
+    /// [`crate::Error::Write`] naming `path`.
     pub fn write(&self, path: &Path) -> Result<()> {
         let mut sorted: Vec<&Element> = self.elements.iter().rev().collect();
         // Stable sort of the reversed list keeps the last definition first.
@@ -165,7 +165,7 @@ pub fn dense_group(nodes: &[(i64, i64, i64)]) -> Vec<u8> {
 /// Writes a PBF file: our usual header, then each block zlib-compressed in its blob.
 ///
 /// # Errors
-/// [`crate::Error::Io`] naming `path`.
+/// [`crate::Error::Write`] naming `path`.
 pub fn write_raw_blocks(path: &Path, blocks: &[Vec<u8>]) -> Result<()> {
     use crate::blob::{BlobKind, compress, write_frame};
     let level = flate2::Compression::fast();
@@ -177,7 +177,7 @@ pub fn write_raw_blocks(path: &Path, blocks: &[Vec<u8>]) -> Result<()> {
         write_frame(&mut out, BlobKind::Data, &compress(block, level))
             .map_err(|e| crate::Error::io(path, e))?;
     }
-    std::fs::write(path, out).map_err(|e| crate::Error::io(path, e))
+    std::fs::write(path, out).map_err(|e| crate::Error::write(path, e))
 }
 
 /// The directory holding the shared OSM extracts (`../shared/datasets` beside the

@@ -77,9 +77,9 @@ impl PbfWriter<BufWriter<File>> {
     /// Creates (truncates) `path` and writes the header.
     ///
     /// # Errors
-    /// [`Error::Io`] naming `path`.
+    /// [`Error::Write`] naming `path`.
     pub fn create(path: &Path, options: &WriterOptions) -> Result<Self> {
-        let file = File::create(path).map_err(|e| Error::io(path, e))?;
+        let file = File::create(path).map_err(|e| Error::write(path, e))?;
         Self::new(BufWriter::with_capacity(1 << 20, file), path, options)
     }
 }
@@ -88,7 +88,7 @@ impl<W: Write> PbfWriter<W> {
     /// Writes the header to `out`; `path` names the destination in errors.
     ///
     /// # Errors
-    /// [`Error::Io`] naming `path`.
+    /// [`Error::Write`] naming `path`.
     pub fn new(mut out: W, path: &Path, options: &WriterOptions) -> Result<Self> {
         let header = encode_header(
             options.bbox.as_ref(),
@@ -100,7 +100,7 @@ impl<W: Write> PbfWriter<W> {
             BlobKind::Header,
             &blob::compress(&header, Compression::default()),
         )
-        .map_err(|e| Error::io(path, e))?;
+        .map_err(|e| Error::write(path, e))?;
         Ok(Self {
             out,
             path: path.to_owned(),
@@ -115,7 +115,7 @@ impl<W: Write> PbfWriter<W> {
     /// Adds one entity; it must follow the previous one in type-then-id order.
     ///
     /// # Errors
-    /// [`Error::WriteOrder`] when out of order, [`Error::Io`] when a block cannot be written.
+    /// [`Error::WriteOrder`] when out of order, [`Error::Write`] when a block cannot be written.
     pub fn write(&mut self, element: Element) -> Result<()> {
         let key = (element.kind(), element.id());
         if let Some(last) = self.last
@@ -160,7 +160,7 @@ impl<W: Write> PbfWriter<W> {
         self.blocks.clear();
         for b in &compressed {
             self.bytes_written += blob::write_frame(&mut self.out, BlobKind::Data, b)
-                .map_err(|e| Error::io(&self.path, e))?;
+                .map_err(|e| Error::write(&self.path, e))?;
         }
         Ok(())
     }
@@ -168,11 +168,11 @@ impl<W: Write> PbfWriter<W> {
     /// Writes what is pending and flushes; returns the inner writer and the bytes written.
     ///
     /// # Errors
-    /// [`Error::Io`] naming the destination.
+    /// [`Error::Write`] naming the destination.
     pub fn finish(mut self) -> Result<(W, u64)> {
         self.close_block();
         self.flush_blocks()?;
-        self.out.flush().map_err(|e| Error::io(&self.path, e))?;
+        self.out.flush().map_err(|e| Error::write(&self.path, e))?;
         Ok((self.out, self.bytes_written))
     }
 }

@@ -181,6 +181,62 @@ fn blocks_hold_at_most_8000_entities_and_order_is_enforced() {
     );
 }
 
+/// A destination that takes `room` bytes, then fails as a full disk does.
+#[derive(Debug)]
+struct FullDisk {
+    room: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        }
+        let n = buf.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Issue 11: a full disk during a crop was reported as bad input (exit 2).
+#[test]
+fn issue_11_a_failed_write_is_a_write_error_not_bad_input() {
+    let path = Path::new("out/city.osm.pbf");
+    let options = WriterOptions::default();
+    let header = PbfWriter::new(Vec::new(), path, &options)
+        .and_then(PbfWriter::finish)
+        .expect("a header alone is written to memory")
+        .1;
+    let room = usize::try_from(header).expect("a small header");
+    let mut w = PbfWriter::new(FullDisk { room }, path, &options).expect("the header fits exactly");
+    for id in 1..=10_i64 {
+        w.write(Element::Node(Node {
+            id,
+            lat: id as i32,
+            lon: id as i32,
+            tags: vec![],
+            meta: None,
+        }))
+        .expect("entities are buffered");
+    }
+    let err = w.finish().expect_err("the block does not fit");
+    assert!(
+        matches!(&err, crate::Error::Write { path: p, .. } if p == path),
+        "{err:?}"
+    );
+    assert!(!err.is_bad_input());
+    let text = err.to_string();
+    assert!(
+        text.starts_with("cannot write out/city.osm.pbf: "),
+        "{text}"
+    );
+    assert!(crate::Error::io("in.osm.pbf", std::io::ErrorKind::NotFound.into()).is_bad_input());
+}
+
 fn osmium(args: &[&str]) -> std::process::Output {
     Command::new("osmium")
         .args(args)
