@@ -246,20 +246,16 @@ fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
         r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp)"/>"#,
         y - 11.0
     );
-    for (t, anchor) in [
-        (0.0, "start"),
-        (0.25, "middle"),
-        (0.5, "middle"),
-        (0.75, "middle"),
-        (1.0, "end"),
-    ] {
-        let Some(m) = ranks.at(t) else { continue };
+    for label in time_ticks(ranks, bar_w) {
+        let tick_x = x + label.at;
         let _ = writeln!(
             svg,
-            r#"<text x="{:.0}" y="{:.0}" text-anchor="{anchor}">{}</text>"#,
-            x + t * bar_w,
-            y + 18.0,
-            minutes(m)
+            r#"<line x1="{tick_x:.1}" y1="{:.0}" x2="{tick_x:.1}" y2="{:.0}" stroke="black" stroke-width="1"/><text x="{:.1}" y="{:.0}" text-anchor="middle">{}</text>"#,
+            y + 3.0,
+            y + 7.0,
+            x + label.left + label.width / 2.0,
+            y + 20.0,
+            label.text
         );
     }
     swatch(svg, x, y + 44.0, NO_ROUTE, "ok but reaches no other cell");
@@ -270,6 +266,53 @@ fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
         NO_ROAD,
         "not routed (no_road, unroutable)",
     );
+}
+
+/// Rank positions of the travel-time scale, in the order they are placed: both
+/// ends first, then the middle, then the quartiles, each kept only if it fits.
+const TICK_ORDER: [f64; 5] = [0.0, 1.0, 0.5, 0.25, 0.75];
+/// Width of one character of the legend's 13 px sans-serif text, a little over
+/// the average digit (0.556 em), so that an estimate never undershoots.
+const CHAR_W: f64 = 7.5;
+/// Least space between two labels of the scale.
+const LABEL_GAP: f64 = 10.0;
+
+/// One label of the travel-time scale: where its tick is and where its text lies,
+/// both in pixels from the bar's left end.
+#[derive(Debug, Clone, PartialEq)]
+struct TickLabel {
+    at: f64,
+    left: f64,
+    width: f64,
+    text: String,
+}
+
+/// The labels of a `bar_w`-pixel travel-time scale: the values at the ranks of
+/// [`TICK_ORDER`], each centred on its tick but kept inside the bar, and dropped
+/// when it would come within [`LABEL_GAP`] of a label already placed (on whole
+/// Malta "20:57 min" and "100:30 min" used to overlap). Sorted left to right.
+fn time_ticks(ranks: &Ranks, bar_w: f64) -> Vec<TickLabel> {
+    let mut placed: Vec<TickLabel> = Vec::new();
+    for t in TICK_ORDER {
+        let Some(m) = ranks.at(t) else { continue };
+        let text = minutes(m);
+        let width = text.chars().count() as f64 * CHAR_W;
+        let at = t * bar_w;
+        let left = (at - width / 2.0).clamp(0.0, (bar_w - width).max(0.0));
+        let clear = placed
+            .iter()
+            .all(|p| left + width + LABEL_GAP <= p.left || p.left + p.width + LABEL_GAP <= left);
+        if clear && !placed.iter().any(|p| p.text == text) {
+            placed.push(TickLabel {
+                at,
+                left,
+                width,
+                text,
+            });
+        }
+    }
+    placed.sort_by(|a, b| a.at.total_cmp(&b.at));
+    placed
 }
 
 /// Seconds as "m:ss min".
@@ -286,7 +329,7 @@ fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{CellInfo, Ranks, minutes, ramp, render_svg};
+    use super::{CellInfo, LABEL_GAP, Ranks, minutes, ramp, render_svg, time_ticks};
 
     #[test]
     fn colour_follows_the_rank_so_an_outlier_does_not_flatten_the_rest() {
@@ -306,6 +349,63 @@ mod tests {
             (Some(60.0), Some(180.0), Some(3600.0))
         );
         assert_eq!(Ranks::of(&[]).at(0.5), None);
+    }
+
+    fn ok_cell(m: f64) -> CellInfo {
+        CellInfo {
+            cell: 0,
+            status: "ok".into(),
+            lat: 0.0,
+            lon: 0.0,
+            median_s: Some(m),
+        }
+    }
+
+    /// Issue 14: on whole Malta the labels "20:57 min" and "100:30 min" overlapped.
+    #[test]
+    fn scale_labels_never_overlap_and_keep_both_ends() {
+        let malta: Vec<CellInfo> = [300.0, 600.0, 900.0, 1257.0, 6030.0].map(ok_cell).into();
+        let spread: Vec<CellInfo> = (0..200).map(|i| ok_cell(f64::from(i) * 30.0)).collect();
+        let same: Vec<CellInfo> = [600.0; 5].map(ok_cell).into();
+        let long: Vec<CellInfo> = [59_000.0, 59_100.0, 59_990.0, 60_000.0, 99_999.0]
+            .map(ok_cell)
+            .into();
+        for (cells, bar_w) in [
+            (malta, 400.0),
+            (spread, 400.0),
+            (same, 400.0),
+            (long, 120.0),
+        ] {
+            let labels = time_ticks(&Ranks::of(&cells), bar_w);
+            for pair in labels.windows(2) {
+                assert!(
+                    pair[0].left + pair[0].width + LABEL_GAP <= pair[1].left,
+                    "{pair:?}"
+                );
+            }
+            for l in &labels {
+                assert!(
+                    l.left >= 0.0 && (l.left + l.width <= bar_w || l.left == 0.0),
+                    "{l:?}"
+                );
+            }
+            assert!(labels[0].at.abs() < f64::EPSILON, "{labels:?}");
+        }
+        let labels = time_ticks(
+            &Ranks::of(&[300.0, 600.0, 900.0, 1257.0, 6030.0].map(ok_cell)),
+            400.0,
+        );
+        let texts: Vec<&str> = labels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts.first(), Some(&"5:00 min"));
+        assert_eq!(texts.last(), Some(&"100:30 min"), "the slowest end is kept");
+        assert!(
+            !texts.contains(&"20:57 min"),
+            "{texts:?}: it collides with the end"
+        );
+        assert_eq!(
+            time_ticks(&Ranks::of(&[600.0; 5].map(ok_cell)), 400.0).len(),
+            1
+        );
     }
 
     #[test]
