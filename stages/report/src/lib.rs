@@ -7,7 +7,7 @@
 //! straight line: a missing bridge, a wrong oneway), time and memory per stage, and
 //! a map of the cells coloured by status and by median travel time.
 //!
-//! **Inputs** (the matrix contract, DESIGN.md): `MATRIX_DIR/manifest.json` (its
+//! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
 //! presence means the matrix is complete; it lists the parts), `cells.parquet`
 //! (`cell`, `cell_hex`, `lat`, `lon`, `status`) and `matrix/part-NNNNN.parquet`
 //! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
