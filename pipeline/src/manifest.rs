@@ -6,6 +6,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+/// The run manifest's file name, in the version directory.
+pub const RUN_MANIFEST_FILE: &str = "manifest.json";
+
 /// One input file and its content hash.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct InputFile {

@@ -21,7 +21,7 @@ use anyhow::Context as _;
 use crate::config::Dataset;
 use crate::download::Outcome;
 use crate::lock::DatasetLock;
-use crate::manifest::{InputFile, RunManifest, StageRecord};
+use crate::manifest::{InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord};
 use crate::outputs::DatasetOutputs;
 use crate::progress::Context;
 use crate::stage::{Counts, StagePlan};
@@ -268,15 +268,15 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     // The report reads the stage table from the manifest, so it is written once before the
     // report and again, complete, at the end.
-    let manifest_path = vdir.join("manifest.json");
+    let manifest_path = vdir.join(RUN_MANIFEST_FILE);
     manifest.write(&manifest_path)?;
     let report_dir = vdir.join("report");
     let report = StagePlan {
         name: "report",
-        output: report_dir.join("report.md"),
+        output: report_dir.join(hexmatrix_report::REPORT_FILE),
         key: key(&[(
             "matrix_manifest_sha256",
-            input_file(&matrix_dir.join("manifest.json"))?.sha256,
+            input_file(&matrix_dir.join(hexmatrix_contract::MANIFEST_FILE))?.sha256,
         )]),
     };
     manifest
@@ -395,7 +395,7 @@ fn print_table(manifest: &RunManifest, vdir: &Path) {
         manifest.version,
         manifest.elapsed_s,
         vdir.display(),
-        vdir.join("manifest.json").display()
+        vdir.join(RUN_MANIFEST_FILE).display()
     ));
     #[expect(
         clippy::print_stdout,
