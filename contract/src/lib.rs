@@ -1,6 +1,7 @@
-//! The matrix directory contract of hexmatrix: what the matrix stage writes and what
-//! warm, the report and any Parquet reader can rely on. Every file name, column name
-//! and manifest field lives here, so that no crate retypes one.
+//! The on-disk contracts of hexmatrix: the matrix directory (what the matrix stage
+//! writes and what warm, the report and any Parquet reader can rely on) and the run
+//! manifest. Every file name, column name and manifest field lives here, so that no
+//! crate retypes one.
 //!
 //! Principal items: [`MatrixManifest`] (the manifest, Serialize + Deserialize),
 //! [`CellStatus`] and [`CellCounts`], the column names in [`columns`], the file names
@@ -26,6 +27,14 @@
 //!
 //! With the feature `arrow`, [`schema`] gives the Arrow schemas of both Parquet files.
 //!
+//! # The run manifest
+//!
+//! `hexmatrix run` writes [`RunManifest`] as `manifest.json` in each version
+//! directory (inputs and their hashes, parameters, one [`StageRecord`] per stage with
+//! its status, counts, time and [`peak_rss_bytes`]), and each stage's record under
+//! `stages/`. The report reads the run manifest for its stage table; the next run
+//! reads the stage records to skip what is unchanged.
+//!
 //! ```
 //! use hexmatrix_contract::{CellStatus, MatrixManifest, columns, part_name};
 //!
@@ -45,6 +54,7 @@ mod error;
 mod files;
 mod fingerprint;
 mod manifest;
+mod run;
 #[cfg(feature = "arrow")]
 pub mod schema;
 mod status;
@@ -53,4 +63,7 @@ pub use error::{Error, Result};
 pub use files::{CELLS_FILE, MANIFEST_FILE, PARTS_DIR, part_name};
 pub use fingerprint::{FINGERPRINT_TAG, content_fingerprint, hex, sha256_file};
 pub use manifest::{GraphRef, MatrixManifest, PartEntry, STAGE};
+pub use run::{
+    InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, peak_rss_bytes,
+};
 pub use status::{CellCounts, CellStatus, UnknownStatus};

@@ -34,7 +34,7 @@ impl CellStatus {
 
 impl fmt::Display for CellStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-pub use hexmatrix_contract::{CellCounts, GraphRef, MatrixManifest, PartEntry};
+pub use hexmatrix_contract::{CellCounts, GraphRef, MatrixManifest, PartEntry, peak_rss_bytes};
 
 use crate::error::{Error, Result};
 
@@ -18,13 +18,4 @@ pub fn write(manifest: &MatrixManifest, path: &Path) -> Result<()> {
         source,
     })?;
     std::fs::write(path, text).map_err(Error::io(path))
-}
-
-/// Peak resident set size of this process (`VmHWM`), when the system reports it.
-#[must_use]
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }

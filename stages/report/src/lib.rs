@@ -55,7 +55,7 @@ pub use suspicious::SuspiciousPair;
 
 use hexmatrix_contract::{CELLS_FILE, MatrixManifest};
 
-use crate::manifest::{RunManifest, part_paths, read_matrix_manifest};
+use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
 
 /// The report file, in the output directory.
@@ -140,7 +140,7 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
     let run = opts
         .run_manifest
         .as_deref()
-        .map(RunManifest::read)
+        .map(read_run_manifest)
         .transpose()?;
     let files = MatrixFiles {
         dir: opts.matrix_dir.clone(),

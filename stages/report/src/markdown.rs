@@ -3,11 +3,10 @@
 
 use std::fmt::Write as _;
 
-use hexmatrix_contract::{CellStatus, MatrixManifest};
+use hexmatrix_contract::{CellStatus, MatrixManifest, RunManifest};
 
 use crate::ReportSummary;
 use crate::histogram::Quantiles;
-use crate::manifest::RunManifest;
 use crate::suspicious::{DETOUR_LIMIT, SuspiciousPair};
 
 /// The one-line summaries of a report, in the order the log prints them.
