@@ -65,8 +65,8 @@ mod tests {
     #[test]
     fn round_trip_and_unsafe_names_dropped() {
         let files = vec![
-            ("manifest.json".to_owned(), b"{}".to_vec()),
-            ("matrix/part-00000.parquet".to_owned(), vec![1, 2, 3]),
+            (hexmatrix_contract::MANIFEST_FILE.to_owned(), b"{}".to_vec()),
+            (hexmatrix_contract::part_name(0), vec![1, 2, 3]),
             ("../escape".to_owned(), vec![4]),
             ("/etc/passwd".to_owned(), vec![5]),
         ];

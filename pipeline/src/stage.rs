@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::manifest::{StageRecord, read_stage_record};
+use crate::manifest::{StageRecord, StageStatus, read_stage_record};
 use crate::memory;
 
 /// Counts a stage reports (nodes kept, pairs, keys…).
@@ -51,7 +51,7 @@ impl StagePlan {
                 self.output.display()
             );
             return Ok(StageRecord {
-                status: "skipped".into(),
+                status: StageStatus::Skipped,
                 note: "inputs and parameters unchanged".into(),
                 elapsed_s: 0.0,
                 peak_rss_bytes: None,
@@ -64,7 +64,7 @@ impl StagePlan {
         let counts = body().map_err(|e| e.context(format!("stage {} failed", self.name)))?;
         let record = StageRecord {
             stage: self.name.to_owned(),
-            status: "ran".into(),
+            status: StageStatus::Ran,
             note: String::new(),
             key: self.key.clone(),
             counts,
@@ -100,15 +100,15 @@ mod tests {
             Ok(Counts::from([("things".to_owned(), 3)]))
         };
         let first = plan.execute(dir.path(), false, &mut body).unwrap();
-        assert_eq!(first.status, "ran");
+        assert_eq!(first.status, StageStatus::Ran);
         let second = plan.execute(dir.path(), false, &mut body).unwrap();
-        assert_eq!(second.status, "skipped");
+        assert_eq!(second.status, StageStatus::Skipped);
         assert_eq!(second.counts["things"], 3);
         plan.key.insert("input".into(), "bbb".into());
         let third = plan.execute(dir.path(), false, &mut body).unwrap();
-        assert_eq!(third.status, "ran");
+        assert_eq!(third.status, StageStatus::Ran);
         let forced = plan.execute(dir.path(), true, &mut body).unwrap();
-        assert_eq!(forced.status, "ran");
+        assert_eq!(forced.status, StageStatus::Ran);
         assert_eq!(runs, 3);
     }
 }

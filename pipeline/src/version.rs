@@ -1,6 +1,5 @@
 //! Input hashing and the version string used in output paths and cache keys.
 
-use std::io::Read;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -13,30 +12,15 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// # Errors
 /// The file cannot be read.
 pub fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0_u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex(&hasher.finalize()))
+    hexmatrix_contract::sha256_file(path).map_err(|e| match e {
+        hexmatrix_contract::Error::Io { source, .. } => source,
+        other => std::io::Error::other(other),
+    })
 }
 
 /// SHA-256 of a string as lowercase hex.
 pub fn sha256_str(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    hexmatrix_contract::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// The version of a dataset's result: `NAME-` and 12 hex digits of a hash over

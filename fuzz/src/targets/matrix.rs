@@ -12,6 +12,8 @@ use arrow_array::{
     ArrayRef, Float32Array, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
     UInt64Array,
 };
+use hexmatrix_contract::columns::{cells, pairs};
+use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE, PARTS_DIR, part_name};
 use hexmatrix_warm::fixture::{MatrixSpec, write_matrix};
 use hexmatrix_warm::matrix::MatrixDir;
 use parquet::arrow::ArrowWriter;
@@ -138,7 +140,7 @@ impl Target for MatrixTarget {
                     let content = files[j].1.clone();
                     files[i].1 = content;
                 }
-                _ if files[i].0 == "manifest.json" => mutate_json(rng, &mut files[i].1),
+                _ if files[i].0 == MANIFEST_FILE => mutate_json(rng, &mut files[i].1),
                 2..=4 => files[i].1 = odd_parquet(rng),
                 _ => {
                     let other = files[rng.below(files.len())].1.clone();
@@ -152,7 +154,7 @@ impl Target for MatrixTarget {
     fn run(&mut self, input: &[u8]) -> Result<(), String> {
         let _ = std::fs::remove_dir_all(&self.dir);
         let matrix = self.dir.join("matrix-dir");
-        std::fs::create_dir_all(matrix.join("matrix")).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(matrix.join(PARTS_DIR)).map_err(|e| e.to_string())?;
         for (name, data) in unpack(input) {
             let path = matrix.join(&name);
             if let Some(parent) = path.parent() {
@@ -208,14 +210,17 @@ fn odd_value(rng: &mut Rng) -> Value {
         1 => Value::from(-((rng.interesting() >> 1) as i64)),
         2 => Value::from(1e300 * if rng.one_in(2) { 1.0 } else { -1.0 }),
         3 => Value::from(0.5),
-        4 => Value::from(*rng.pick(&[
-            "",
-            "cells.parquet",
-            "matrix/part-00000.parquet",
-            "matrix",
-            "missing.parquet",
-            "manifest.json",
-        ])),
+        4 => {
+            let part = part_name(0);
+            Value::from(*rng.pick(&[
+                "",
+                CELLS_FILE,
+                part.as_str(),
+                PARTS_DIR,
+                "missing.parquet",
+                MANIFEST_FILE,
+            ]))
+        }
         5 => Value::Null,
         6 => Value::Array(vec![]),
         7 => Value::from("x".repeat(1 << rng.below(16))),
@@ -270,15 +275,15 @@ fn mutate_value(rng: &mut Rng, v: &mut Value, depth: u32) {
 /// types, lengths and nulls.
 fn odd_parquet(rng: &mut Rng) -> Vec<u8> {
     const NAMES: [&str; 9] = [
-        "origin",
-        "dest",
-        "distance_m",
-        "duration_s",
-        "cell",
-        "status",
-        "lat",
-        "lon",
-        "node",
+        pairs::ORIGIN,
+        pairs::DEST,
+        pairs::DISTANCE_M,
+        pairs::DURATION_S,
+        cells::CELL,
+        cells::STATUS,
+        cells::LAT,
+        cells::LON,
+        cells::NODE,
     ];
     let rows = rng.below(300);
     let mut columns: Vec<(&str, ArrayRef)> = Vec::new();
@@ -322,7 +327,13 @@ fn odd_parquet(rng: &mut Rng) -> Vec<u8> {
                 (0..rows)
                     .map(|_| {
                         (!null(rng)).then(|| {
-                            *rng.pick(&["ok", "no_road", "unroutable", "", "893f304edc3ffff"])
+                            *rng.pick(&[
+                                CellStatus::Ok.as_str(),
+                                CellStatus::NoRoad.as_str(),
+                                CellStatus::Unroutable.as_str(),
+                                "",
+                                "893f304edc3ffff",
+                            ])
                         })
                     })
                     .collect::<StringArray>(),

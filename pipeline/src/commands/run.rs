@@ -21,7 +21,9 @@ use anyhow::Context as _;
 use crate::config::Dataset;
 use crate::download::Outcome;
 use crate::lock::DatasetLock;
-use crate::manifest::{InputFile, RunManifest, StageRecord};
+use crate::manifest::{
+    InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, write_run_manifest,
+};
 use crate::outputs::DatasetOutputs;
 use crate::progress::Context;
 use crate::stage::{Counts, StagePlan};
@@ -142,16 +144,16 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let region_input = input_file(&fetched.path)?;
     let (fetch_status, fetch_note) = match &fetched.outcome {
         Outcome::Downloaded { resumed_from } => (
-            "ran",
+            StageStatus::Ran,
             format!("downloaded (resumed from byte {resumed_from})"),
         ),
-        Outcome::Copied => ("ran", "copied from a local source".to_owned()),
-        Outcome::Unchanged => ("skipped", "remote file unchanged".to_owned()),
-        Outcome::InPlace => ("skipped", "local region file".to_owned()),
+        Outcome::Copied => (StageStatus::Ran, "copied from a local source".to_owned()),
+        Outcome::Unchanged => (StageStatus::Skipped, "remote file unchanged".to_owned()),
+        Outcome::InPlace => (StageStatus::Skipped, "local region file".to_owned()),
     };
     stages.push(StageRecord {
         stage: "fetch".into(),
-        status: fetch_status.into(),
+        status: fetch_status,
         note: fetch_note,
         key: key(&[("region_sha256", region_input.sha256.clone())]),
         counts: BTreeMap::from([("bytes".to_owned(), region_input.bytes)]),
@@ -268,15 +270,15 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     // The report reads the stage table from the manifest, so it is written once before the
     // report and again, complete, at the end.
-    let manifest_path = vdir.join("manifest.json");
-    manifest.write(&manifest_path)?;
+    let manifest_path = vdir.join(RUN_MANIFEST_FILE);
+    write_run_manifest(&manifest, &manifest_path)?;
     let report_dir = vdir.join("report");
     let report = StagePlan {
         name: "report",
-        output: report_dir.join("report.md"),
+        output: report_dir.join(hexmatrix_report::REPORT_FILE),
         key: key(&[(
             "matrix_manifest_sha256",
-            input_file(&matrix_dir.join("manifest.json"))?.sha256,
+            input_file(&matrix_dir.join(hexmatrix_contract::MANIFEST_FILE))?.sha256,
         )]),
     };
     manifest
@@ -310,7 +312,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         .context("stage warm failed")?;
         manifest.stages.push(StageRecord {
             stage: "warm".into(),
-            status: "ran".into(),
+            status: StageStatus::Ran,
             note: format!("{:?}; pointer {pointer} -> {version}", w.status),
             key: key(&[
                 ("version", version.clone()),
@@ -329,7 +331,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     manifest.finished_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    manifest.write(&manifest_path)?;
+    write_run_manifest(&manifest, &manifest_path)?;
     outs.set_current(&version).with_context(|| {
         format!(
             "cannot point {}/current at {version}",
@@ -395,7 +397,7 @@ fn print_table(manifest: &RunManifest, vdir: &Path) {
         manifest.version,
         manifest.elapsed_s,
         vdir.display(),
-        vdir.join("manifest.json").display()
+        vdir.join(RUN_MANIFEST_FILE).display()
     ));
     #[expect(
         clippy::print_stdout,

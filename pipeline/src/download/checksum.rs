@@ -1,7 +1,6 @@
 //! md5 of files and the `.md5` files Geofabrik publishes beside each extract
 //! (`<32 hex digits>  <file name>`, as written by `md5sum`).
 
-use std::fmt::Write as _;
 use std::io::Read;
 use std::path::Path;
 
@@ -9,15 +8,7 @@ use md5::{Digest, Md5};
 
 use super::error::{Error, Result, io};
 
-/// Lowercase hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+pub use hexmatrix_contract::hex;
 
 /// md5 of a file, lowercase hex.
 ///

@@ -13,28 +13,8 @@ pub const RESOLUTIONS: std::ops::RangeInclusive<u8> = 6..=11;
 /// Metres per degree of latitude (mean Earth radius 6,371,008.8 m).
 pub(crate) const METRES_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
-/// Whether a cell can be routed from and to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CellStatus {
-    /// Snapped to a node of the main (routable) component.
-    Ok,
-    /// No road node within the snap radius.
-    NoRoad,
-    /// Road nodes within the snap radius, none of them in the main component.
-    Unroutable,
-}
-
-impl CellStatus {
-    /// The string written in `cells.parquet`.
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::NoRoad => "no_road",
-            Self::Unroutable => "unroutable",
-        }
-    }
-}
+/// Whether a cell can be routed from and to (the contract's, as `cells.parquet` holds it).
+pub use hexmatrix_contract::CellStatus;
 
 /// Checks an H3 resolution against [`RESOLUTIONS`].
 ///

@@ -128,7 +128,7 @@ pub enum Error {
         /// The manifest file.
         path: PathBuf,
         /// The serializer error.
-        source: serde_json::Error,
+        source: hexmatrix_contract::Error,
     },
 }
 

@@ -16,8 +16,7 @@ use crate::bucket::Buckets;
 use crate::cells::{self, CellStatus};
 use crate::error::{Error, Result};
 use crate::hierarchy::RoutingGraph;
-use crate::manifest::{CellCounts, GraphRef, Manifest, PartEntry, peak_rss_bytes};
-use crate::schema;
+use crate::manifest::{self, CellCounts, GraphRef, MatrixManifest, PartEntry, peak_rss_bytes};
 use crate::search::StatePool;
 use crate::snap::{Roads, Snapper};
 use crate::writer::{CellRow, write_cells};
@@ -170,16 +169,9 @@ impl<G: RoutingGraph> Prepared<G> {
     /// Cells by status.
     #[must_use]
     pub fn cell_counts(&self) -> CellCounts {
-        let mut c = CellCounts {
-            total: self.rows.len() as u64,
-            ..CellCounts::default()
-        };
+        let mut c = CellCounts::default();
         for r in &self.rows {
-            match r.snap.status {
-                CellStatus::Ok => c.ok += 1,
-                CellStatus::NoRoad => c.no_road += 1,
-                CellStatus::Unroutable => c.unroutable += 1,
-            }
+            c.add(r.snap.status, 1);
         }
         c
     }
@@ -214,7 +206,8 @@ impl<G: RoutingGraph> Prepared<G> {
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
         }
-        std::fs::create_dir_all(tmp.join(schema::MATRIX_DIR)).map_err(Error::io(&tmp))?;
+        std::fs::create_dir_all(tmp.join(hexmatrix_contract::PARTS_DIR))
+            .map_err(Error::io(&tmp))?;
         let result = self.write_all(&tmp, counters);
         if result.is_err() {
             // Leave nothing half-written behind; the error is the one to report.
@@ -226,7 +219,7 @@ impl<G: RoutingGraph> Prepared<G> {
     }
 
     fn write_all(&self, dir: &Path, counters: &MatrixCounters) -> Result<MatrixSummary> {
-        let cells_sha256 = write_cells(&dir.join(schema::CELLS_FILE), &self.rows)?;
+        let cells_sha256 = write_cells(&dir.join(hexmatrix_contract::CELLS_FILE), &self.rows)?;
         let search_started = Instant::now();
         let ok: Vec<&CellRow> = self
             .rows
@@ -282,15 +275,15 @@ impl<G: RoutingGraph> Prepared<G> {
                 );
                 let search_s = t.elapsed().as_secs_f64();
                 let t = Instant::now();
-                let file = schema::part_name(b);
+                let file = hexmatrix_contract::part_name(b as u64);
                 let counts = block::write(&dir.join(&file), &rows, &cells, limited)?;
                 let write_s = t.elapsed().as_secs_f64();
                 let entry = PartEntry {
                     file,
-                    block: b,
-                    origins: rows.origins,
+                    block: b as u64,
+                    origins: rows.origins as u64,
                     rows: counts.rows,
-                    sha256: counts.sha256.clone(),
+                    sha256: Some(counts.sha256.clone()),
                 };
                 Ok((entry, counts, [search_s, write_s]))
             })
@@ -316,16 +309,16 @@ impl<G: RoutingGraph> Prepared<G> {
             output_dir: self.opts.output_dir.clone(),
         };
         let b = &self.opts.bbox;
-        let manifest = Manifest {
-            stage: "matrix",
-            tool_version: env!("CARGO_PKG_VERSION"),
+        let manifest = MatrixManifest {
+            stage: hexmatrix_contract::STAGE.to_owned(),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             resolution: self.opts.resolution,
             bbox: [b.min_lon(), b.min_lat(), b.max_lon(), b.max_lat()],
             max_duration_s: self.opts.max_duration_s,
             snap_radius_m: self.radius_m,
-            origin_block_size: size,
+            origin_block_size: size as u64,
             cells: summary.cells,
-            cells_sha256,
+            cells_sha256: Some(cells_sha256),
             pairs: summary.pairs,
             unreachable_pairs: summary.unreachable_pairs,
             beyond_limit_pairs: summary.beyond_limit_pairs,
@@ -339,11 +332,11 @@ impl<G: RoutingGraph> Prepared<G> {
             bucket_s,
             search_cpu_s,
             write_cpu_s,
-            threads: rayon::current_num_threads(),
+            threads: rayon::current_num_threads() as u64,
             elapsed_s: self.started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
         };
-        manifest.write(&dir.join(schema::MANIFEST_FILE))?;
+        manifest::write(&manifest, &dir.join(hexmatrix_contract::MANIFEST_FILE))?;
         Ok(summary)
     }
 }

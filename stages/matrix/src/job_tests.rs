@@ -53,7 +53,7 @@ struct CellsFile {
 }
 
 fn read_cells(dir: &Path) -> CellsFile {
-    let file = File::open(dir.join(schema::CELLS_FILE)).unwrap();
+    let file = File::open(dir.join(hexmatrix_contract::CELLS_FILE)).unwrap();
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .unwrap()
         .build()
@@ -61,7 +61,7 @@ fn read_cells(dir: &Path) -> CellsFile {
     let (mut status, mut node) = (HashMap::new(), HashMap::new());
     for batch in reader {
         let b = batch.unwrap();
-        assert_eq!(b.schema(), schema::cells_schema());
+        assert_eq!(b.schema(), crate::schema::cells_schema());
         let cell = b.column(0).as_primitive::<UInt64Type>();
         let hex = b.column(1).as_string::<i32>();
         let n = b.column(4).as_primitive::<UInt32Type>();
@@ -70,7 +70,7 @@ fn read_cells(dir: &Path) -> CellsFile {
         for i in 0..b.num_rows() {
             assert_eq!(format!("{:x}", cell.value(i)), hex.value(i));
             status.insert(cell.value(i), st.value(i).to_owned());
-            if st.value(i) == "ok" {
+            if st.value(i) == crate::cells::CellStatus::Ok.as_str() {
                 node.insert(cell.value(i), n.value(i));
                 assert!(snap.value(i) >= 0.0);
             } else {
@@ -84,9 +84,10 @@ fn read_cells(dir: &Path) -> CellsFile {
 type Row = (u64, u64, Option<(f32, f32)>);
 
 fn read_matrix(dir: &Path) -> (Vec<Row>, serde_json::Value) {
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(schema::MANIFEST_FILE)).unwrap())
-            .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join(hexmatrix_contract::MANIFEST_FILE)).unwrap(),
+    )
+    .unwrap();
     let mut rows = Vec::new();
     for part in manifest["parts"].as_array().unwrap() {
         let file = File::open(dir.join(part["file"].as_str().unwrap())).unwrap();
@@ -97,7 +98,7 @@ fn read_matrix(dir: &Path) -> (Vec<Row>, serde_json::Value) {
         let before = rows.len();
         for batch in reader {
             let batch = batch.unwrap();
-            assert_eq!(batch.schema(), schema::matrix_schema());
+            assert_eq!(batch.schema(), crate::schema::pairs_schema());
             let origin = batch.column(0).as_primitive::<UInt64Type>();
             let dest = batch.column(1).as_primitive::<UInt64Type>();
             let metres = batch.column(2).as_primitive::<Float32Type>();
@@ -342,8 +343,14 @@ fn issue_11_same_inputs_give_byte_identical_files_with_their_checksums() {
     };
     let (_, manifest) = read_matrix(&dirs[0]);
     let cells_sum = manifest["cells_sha256"].as_str().unwrap();
-    assert_eq!(cells_sum, sha(&dirs[0].join(schema::CELLS_FILE)));
-    assert_eq!(cells_sum, sha(&dirs[1].join(schema::CELLS_FILE)));
+    assert_eq!(
+        cells_sum,
+        sha(&dirs[0].join(hexmatrix_contract::CELLS_FILE))
+    );
+    assert_eq!(
+        cells_sum,
+        sha(&dirs[1].join(hexmatrix_contract::CELLS_FILE))
+    );
     let parts = manifest["parts"].as_array().unwrap();
     assert!(parts.len() > 1);
     for part in parts {

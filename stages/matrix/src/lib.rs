@@ -12,7 +12,8 @@
 //!
 //! **Outputs** (a directory, replaced atomically): `cells.parquet`,
 //! `matrix/part-NNNNN.parquet` (one row per ordered pair of `ok` cells, sorted by
-//! origin then dest) and `manifest.json`, written last; schemas in [`schema`].
+//! origin then dest) and `manifest.json`, written last: the contract of
+//! `hexmatrix-contract`; Parquet writer settings in [`schema`].
 //!
 //! Entry point: [`graph::build_matrix`], or [`graph::prepare`] then
 //! [`job::Prepared::run`] to show the cell counts before the search.

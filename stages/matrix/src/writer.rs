@@ -1,6 +1,5 @@
 //! Parquet writers: `cells.parquet` in one go, matrix parts streamed batch by batch.
 
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -56,13 +55,7 @@ impl HashingFile {
     /// The SHA-256 of everything written, lowercase hex.
     #[must_use]
     pub fn sha256(self) -> String {
-        self.hasher
-            .finalize()
-            .iter()
-            .fold(String::with_capacity(64), |mut s, b| {
-                let _ = write!(s, "{b:02x}");
-                s
-            })
+        hexmatrix_contract::hex(&self.hasher.finalize())
     }
 }
 
@@ -151,7 +144,7 @@ impl PartWriter {
     /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
     pub fn create(path: &Path) -> Result<Self> {
         let file = HashingFile::create(path)?;
-        let schema = schema::matrix_schema();
+        let schema = schema::pairs_schema();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(schema::matrix_properties()))
             .map_err(Error::parquet(path))?;
         Ok(Self {

@@ -18,11 +18,11 @@ use arrow_array::Array as _;
 use arrow_array::cast::AsArray as _;
 use arrow_array::types::{Float32Type, UInt32Type, UInt64Type};
 use h3o::LatLng;
+use hexmatrix_contract::CellStatus;
 use hexmatrix_graph::dijkstra::OracleGraph;
 use hexmatrix_graph::{Counters, Profile, build_graph};
 use hexmatrix_matrix::graph::prepare;
 use hexmatrix_matrix::job::{MatrixCounters, MatrixOptions};
-use hexmatrix_matrix::schema;
 use hexmatrix_osm::Bbox;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rand::rngs::StdRng;
@@ -53,7 +53,7 @@ struct Cells {
 }
 
 fn read_cells(dir: &Path) -> Cells {
-    let file = File::open(dir.join(schema::CELLS_FILE)).unwrap();
+    let file = File::open(dir.join(hexmatrix_contract::CELLS_FILE)).unwrap();
     let mut all = Vec::new();
     let mut node = HashMap::new();
     for batch in ParquetRecordBatchReaderBuilder::try_new(file)
@@ -67,7 +67,7 @@ fn read_cells(dir: &Path) -> Cells {
         let status = b.column(8).as_string::<i32>();
         for i in 0..b.num_rows() {
             all.push(cell.value(i));
-            assert_eq!(status.value(i) == "ok", !n.is_null(i));
+            assert_eq!(status.value(i) == CellStatus::Ok.as_str(), !n.is_null(i));
             if !n.is_null(i) {
                 node.insert(cell.value(i), n.value(i));
             }
@@ -119,9 +119,10 @@ fn check_city(g: &Path, bbox: &str, res: u8, origins: usize, seed: u64) {
     let sampled: Vec<usize> = (0..origins).map(|_| rng.random_range(0..n)).collect();
     let mut rows_of: HashMap<usize, Vec<Option<(f32, f32)>>> =
         sampled.iter().map(|&o| (o, vec![None; n])).collect();
-    let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join(schema::MANIFEST_FILE)).unwrap())
-            .unwrap();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join(hexmatrix_contract::MANIFEST_FILE)).unwrap(),
+    )
+    .unwrap();
     let mut previous = None;
     let mut seen_origin = vec![0usize; n];
     let mut seen_dest = vec![0usize; n];

@@ -7,7 +7,7 @@
 //! straight line: a missing bridge, a wrong oneway), time and memory per stage, and
 //! a map of the cells coloured by status and by median travel time.
 //!
-//! **Inputs** (the matrix contract, DESIGN.md): `MATRIX_DIR/manifest.json` (its
+//! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
 //! presence means the matrix is complete; it lists the parts), `cells.parquet`
 //! (`cell`, `cell_hex`, `lat`, `lon`, `status`) and `matrix/part-NNNNN.parquet`
 //! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
@@ -49,11 +49,13 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub use error::{Error, Result};
+pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
-pub use manifest::CellCounts;
 pub use suspicious::SuspiciousPair;
 
-use crate::manifest::{MatrixManifest, RunManifest};
+use hexmatrix_contract::{CELLS_FILE, MatrixManifest};
+
+use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
 
 /// The report file, in the output directory.
@@ -134,16 +136,16 @@ pub fn report(
 /// lacks a column; [`Error::Io`] when the output cannot be written.
 pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
     let started = Instant::now();
-    let matrix = MatrixManifest::read(&opts.matrix_dir)?;
+    let matrix = read_matrix_manifest(&opts.matrix_dir)?;
     let run = opts
         .run_manifest
         .as_deref()
-        .map(RunManifest::read)
+        .map(read_run_manifest)
         .transpose()?;
     let files = MatrixFiles {
         dir: opts.matrix_dir.clone(),
-        cells: opts.matrix_dir.join("cells.parquet"),
-        parts: matrix.part_paths(&opts.matrix_dir),
+        cells: opts.matrix_dir.join(CELLS_FILE),
+        parts: part_paths(&matrix, &opts.matrix_dir),
     };
     files.check()?;
 
@@ -199,7 +201,7 @@ fn check_against_manifest(
     let mut w = Vec::new();
     if *cells != m.cells {
         w.push(format!(
-            "cells.parquet counts {cells:?} but the matrix manifest says {:?}",
+            "{CELLS_FILE} counts {cells:?} but the matrix manifest says {:?}",
             m.cells
         ));
     }

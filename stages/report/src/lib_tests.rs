@@ -5,6 +5,8 @@ use std::fs::File;
 use std::path::Path;
 
 use h3o::{CellIndex, LatLng, Resolution};
+use hexmatrix_contract::columns::{cells as cell_col, pairs as pair_col};
+use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE, part_name};
 use polars::prelude::*;
 
 use crate::{Error, report};
@@ -33,7 +35,7 @@ fn round_to(x: f64, width: f64) -> f64 {
 struct Spot {
     cell: CellIndex,
     at: (f64, f64),
-    status: &'static str,
+    status: CellStatus,
 }
 
 fn cells() -> Vec<Spot> {
@@ -46,9 +48,9 @@ fn cells() -> Vec<Spot> {
             let cell = p.to_cell(Resolution::Nine);
             let c = LatLng::from(cell);
             let status = match i {
-                4 => "no_road",
-                5 => "unroutable",
-                _ => "ok",
+                4 => CellStatus::NoRoad,
+                5 => CellStatus::Unroutable,
+                _ => CellStatus::Ok,
             };
             Spot {
                 cell,
@@ -65,7 +67,10 @@ type Row = (u64, u64, Option<f32>, Option<f32>);
 /// line (whole metres), 10 m/s (durations in tenths of a second), except A→B
 /// planted at 10 × the straight line (a missing bridge) and D→A without a route.
 fn rows(cells: &[Spot]) -> Vec<Row> {
-    let ok: Vec<&Spot> = cells.iter().filter(|c| c.status == "ok").collect();
+    let ok: Vec<&Spot> = cells
+        .iter()
+        .filter(|c| c.status == CellStatus::Ok)
+        .collect();
     let mut rows = Vec::new();
     for (i, o) in ok.iter().enumerate() {
         for (j, d) in ok.iter().enumerate() {
@@ -95,38 +100,41 @@ fn write_parquet(path: &Path, mut df: DataFrame) {
 fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
     let col_u64 = |name: &str, v: Vec<u64>| Column::new(name.into(), v);
     let df = DataFrame::new_infer_height(vec![
-        col_u64("cell", cells.iter().map(|c| u64::from(c.cell)).collect()),
+        col_u64(
+            cell_col::CELL,
+            cells.iter().map(|c| u64::from(c.cell)).collect(),
+        ),
         Column::new(
-            "cell_hex".into(),
+            cell_col::CELL_HEX.into(),
             cells.iter().map(|c| c.cell.to_string()).collect::<Vec<_>>(),
         ),
         Column::new(
-            "lat".into(),
+            cell_col::LAT.into(),
             cells.iter().map(|c| c.at.0).collect::<Vec<_>>(),
         ),
         Column::new(
-            "lon".into(),
+            cell_col::LON.into(),
             cells.iter().map(|c| c.at.1).collect::<Vec<_>>(),
         ),
         Column::new(
-            "status".into(),
-            cells.iter().map(|c| c.status).collect::<Vec<_>>(),
+            cell_col::STATUS.into(),
+            cells.iter().map(|c| c.status.as_str()).collect::<Vec<_>>(),
         ),
     ])
     .unwrap();
-    write_parquet(&dir.join("cells.parquet"), df);
+    write_parquet(&dir.join(CELLS_FILE), df);
     let mut parts = Vec::new();
     for (block, chunk) in rows.chunks(8).enumerate() {
-        let file = format!("matrix/part-{block:05}.parquet");
+        let file = part_name(block as u64);
         let df = DataFrame::new_infer_height(vec![
-            col_u64("origin", chunk.iter().map(|r| r.0).collect()),
-            col_u64("dest", chunk.iter().map(|r| r.1).collect()),
+            col_u64(pair_col::ORIGIN, chunk.iter().map(|r| r.0).collect()),
+            col_u64(pair_col::DEST, chunk.iter().map(|r| r.1).collect()),
             Column::new(
-                "distance_m".into(),
+                pair_col::DISTANCE_M.into(),
                 chunk.iter().map(|r| r.2).collect::<Vec<_>>(),
             ),
             Column::new(
-                "duration_s".into(),
+                pair_col::DURATION_S.into(),
                 chunk.iter().map(|r| r.3).collect::<Vec<_>>(),
             ),
         ])
@@ -143,7 +151,7 @@ fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
         "pairs": manifest_pairs, "unreachable_pairs": 1, "parts": parts,
         "some_future_field": true
     });
-    std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+    std::fs::write(dir.join(MANIFEST_FILE), manifest.to_string()).unwrap();
 }
 
 #[test]
@@ -246,11 +254,11 @@ fn medians_per_origin_span_parts() {
     let (cells, dir) = (cells(), tmp.path().join("m"));
     let rows = rows(&cells);
     write_matrix(&dir, &cells, &rows, 16);
-    let m = crate::manifest::MatrixManifest::read(&dir).unwrap();
+    let m = crate::manifest::read_matrix_manifest(&dir).unwrap();
     let files = crate::scan::MatrixFiles {
         dir: dir.clone(),
-        cells: dir.join("cells.parquet"),
-        parts: m.part_paths(&dir),
+        cells: dir.join(CELLS_FILE),
+        parts: crate::manifest::part_paths(&m, &dir),
     };
     let infos = crate::origins::cells_with_medians(&files).unwrap();
     assert_eq!(infos.len(), 6);
@@ -317,7 +325,7 @@ fn an_incomplete_matrix_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let (cells, dir) = (cells(), tmp.path().join("m"));
     write_matrix(&dir, &cells, &rows(&cells), 16);
-    std::fs::remove_file(dir.join("manifest.json")).unwrap();
+    std::fs::remove_file(dir.join(MANIFEST_FILE)).unwrap();
     let err = report(&dir, None, &tmp.path().join("r")).unwrap_err();
     assert!(
         matches!(err, Error::Manifest { .. }) && err.is_bad_input(),
@@ -333,7 +341,7 @@ fn a_part_without_the_matrix_columns_is_a_query_error() {
     let (cells, dir) = (cells(), tmp.path().join("m"));
     write_matrix(&dir, &cells, &rows(&cells), 16);
     let df = DataFrame::new_infer_height(vec![Column::new("x".into(), vec![1u64])]).unwrap();
-    write_parquet(&dir.join("matrix/part-00001.parquet"), df);
+    write_parquet(&dir.join(part_name(1)), df);
     let err = report(&dir, None, &tmp.path().join("r")).unwrap_err();
     assert!(matches!(err, Error::Query { .. }), "{err}");
 }

@@ -7,6 +7,7 @@
 use std::fmt::Write as _;
 
 use h3o::CellIndex;
+use hexmatrix_contract::CellStatus;
 
 use crate::origins::CellInfo;
 
@@ -74,7 +75,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         let _ = writeln!(svg, r#"<g stroke="white" stroke-width="0.3">"#);
         for (cell, ring) in &shapes {
             let fill = if panel == 0 {
-                status_colour(&cell.status).to_owned()
+                status_colour(cell.status).to_owned()
             } else {
                 time_colour(cell, &ranks)
             };
@@ -141,11 +142,11 @@ impl Projection {
     }
 }
 
-fn status_colour(status: &str) -> &'static str {
+fn status_colour(status: Option<CellStatus>) -> &'static str {
     match status {
-        "ok" => OK,
-        "no_road" => NO_ROAD,
-        _ => UNROUTABLE,
+        Some(CellStatus::Ok) => OK,
+        Some(CellStatus::NoRoad) => NO_ROAD,
+        Some(CellStatus::Unroutable) | None => UNROUTABLE,
     }
 }
 
@@ -175,9 +176,9 @@ impl Ranks {
 }
 
 fn time_colour(cell: &CellInfo, ranks: &Ranks) -> String {
-    match (cell.status.as_str(), cell.median_s) {
-        ("ok", Some(m)) => ramp(ranks.position(m).clamp(0.0, 1.0)),
-        ("ok", None) => NO_ROUTE.to_owned(),
+    match (cell.status, cell.median_s) {
+        (Some(CellStatus::Ok), Some(m)) => ramp(ranks.position(m).clamp(0.0, 1.0)),
+        (Some(CellStatus::Ok), None) => NO_ROUTE.to_owned(),
         _ => NO_ROAD.to_owned(),
     }
 }
@@ -211,15 +212,16 @@ fn swatch(svg: &mut String, x: f64, y: f64, fill: &str, label: &str) {
 }
 
 fn status_legend(svg: &mut String, cells: &[CellInfo], x: f64, y: f64) {
-    let n = |s: &str| cells.iter().filter(|c| c.status == s).count();
-    let other = cells.len() - n("ok") - n("no_road");
-    swatch(svg, x, y, OK, &format!("ok ({})", n("ok")));
+    let n = |s: CellStatus| cells.iter().filter(|c| c.status == Some(s)).count();
+    let (ok, no_road) = (n(CellStatus::Ok), n(CellStatus::NoRoad));
+    let other = cells.len() - ok - no_road;
+    swatch(svg, x, y, OK, &format!("{} ({ok})", CellStatus::Ok));
     swatch(
         svg,
         x,
         y + 22.0,
         NO_ROAD,
-        &format!("no road within the snap radius ({})", n("no_road")),
+        &format!("no road within the snap radius ({no_road})"),
     );
     swatch(
         svg,
@@ -330,12 +332,13 @@ fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{CellInfo, LABEL_GAP, Ranks, minutes, ramp, render_svg, time_ticks};
+    use hexmatrix_contract::CellStatus;
 
     #[test]
     fn colour_follows_the_rank_so_an_outlier_does_not_flatten_the_rest() {
         let cell = |m: f64| CellInfo {
             cell: 0,
-            status: "ok".into(),
+            status: Some(CellStatus::Ok),
             lat: 0.0,
             lon: 0.0,
             median_s: Some(m),
@@ -354,7 +357,7 @@ mod tests {
     fn ok_cell(m: f64) -> CellInfo {
         CellInfo {
             cell: 0,
-            status: "ok".into(),
+            status: Some(CellStatus::Ok),
             lat: 0.0,
             lon: 0.0,
             median_s: Some(m),
@@ -429,14 +432,14 @@ mod tests {
         let cells = vec![
             CellInfo {
                 cell: a.into(),
-                status: "ok".into(),
+                status: Some(CellStatus::Ok),
                 lat: 35.8989,
                 lon: 14.5146,
                 median_s: None,
             },
             CellInfo {
                 cell: b.into(),
-                status: "no_road".into(),
+                status: Some(CellStatus::NoRoad),
                 lat: 35.9,
                 lon: 14.51,
                 median_s: None,

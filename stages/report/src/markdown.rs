@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use hexmatrix_contract::{CellStatus, MatrixManifest, RunManifest};
+
 use crate::ReportSummary;
 use crate::histogram::Quantiles;
-use crate::manifest::{MatrixManifest, RunManifest};
 use crate::suspicious::{DETOUR_LIMIT, SuspiciousPair};
 
 /// The one-line summaries of a report, in the order the log prints them.
@@ -105,12 +106,8 @@ pub fn render(
         md,
         "\n## Cells\n\n| status | cells | share |\n|---|---:|---:|"
     );
-    for (name, n) in [
-        ("ok", c.ok),
-        ("no_road", c.no_road),
-        ("unroutable", c.unroutable),
-        ("total", c.total),
-    ] {
+    let by_status = CellStatus::ALL.map(|s| (s.as_str(), c.of(s)));
+    for (name, n) in by_status.into_iter().chain([("total", c.total)]) {
         let _ = writeln!(md, "| {name} | {n} | {} |", percent(n, c.total));
     }
 

@@ -10,6 +10,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use hexmatrix_contract::CellStatus;
+use hexmatrix_contract::columns::{cells, pairs as pair};
+
 use crate::error::Result;
 use crate::scan::{MatrixFiles, collect_streaming, f64s, scan, strings, u64s};
 
@@ -18,8 +21,8 @@ use crate::scan::{MatrixFiles, collect_streaming, f64s, scan, strings, u64s};
 pub struct CellInfo {
     /// H3 cell index.
     pub cell: u64,
-    /// `ok`, `no_road` or `unroutable`.
-    pub status: String,
+    /// Its status; `None` when `cells.parquet` holds something else.
+    pub status: Option<CellStatus>,
     /// Centre latitude.
     pub lat: f64,
     /// Centre longitude.
@@ -36,9 +39,12 @@ pub struct CellInfo {
 pub fn cells_with_medians(files: &MatrixFiles) -> Result<Vec<CellInfo>> {
     const WHAT: &str = "cells";
     let df = collect_streaming(
-        files
-            .cells()?
-            .select([col("cell"), col("status"), col("lat"), col("lon")]),
+        files.cells()?.select([
+            col(cells::CELL),
+            col(cells::STATUS),
+            col(cells::LAT),
+            col(cells::LON),
+        ]),
         WHAT,
         &files.cells,
     )?;
@@ -46,15 +52,15 @@ pub fn cells_with_medians(files: &MatrixFiles) -> Result<Vec<CellInfo>> {
     for part in &files.parts {
         medians.extend(part_medians(part)?);
     }
-    let cells = u64s(&df, "cell", WHAT)?;
-    let status = strings(&df, "status", WHAT)?;
-    let (lat, lon) = (f64s(&df, "lat", WHAT)?, f64s(&df, "lon", WHAT)?);
+    let cells = u64s(&df, cells::CELL, WHAT)?;
+    let status = strings(&df, cells::STATUS, WHAT)?;
+    let (lat, lon) = (f64s(&df, cells::LAT, WHAT)?, f64s(&df, cells::LON, WHAT)?);
     Ok((0..df.height())
         .filter_map(|i| {
             let cell = cells[i]?;
             Some(CellInfo {
                 cell,
-                status: status[i].clone().unwrap_or_default(),
+                status: status[i].as_deref().and_then(|s| s.parse().ok()),
                 lat: lat[i]?,
                 lon: lon[i]?,
                 median_s: medians.get(&cell).copied(),
@@ -68,17 +74,17 @@ fn part_medians(part: &Path) -> Result<Vec<(u64, f64)>> {
     const WHAT: &str = "median travel time per origin";
     let lf = scan(&[part.to_owned()], WHAT, part)?
         .filter(
-            col("origin")
-                .neq(col("dest"))
-                .and(col("duration_s").is_not_null()),
+            col(pair::ORIGIN)
+                .neq(col(pair::DEST))
+                .and(col(pair::DURATION_S).is_not_null()),
         )
-        .group_by([col("origin")])
-        .agg([col("duration_s")
+        .group_by([col(pair::ORIGIN)])
+        .agg([col(pair::DURATION_S)
             .cast(DataType::Float64)
             .median()
             .alias("median_s")]);
     let df = collect_streaming(lf, WHAT, part)?;
-    Ok(u64s(&df, "origin", WHAT)?
+    Ok(u64s(&df, pair::ORIGIN, WHAT)?
         .into_iter()
         .zip(f64s(&df, "median_s", WHAT)?)
         .filter_map(|(o, m)| Some((o?, m?)))

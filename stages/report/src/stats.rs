@@ -9,8 +9,9 @@ use polars::prelude::*;
 
 use crate::error::Result;
 use crate::histogram::Histogram;
-use crate::manifest::CellCounts;
 use crate::scan::{EARTH_RADIUS_M, MatrixFiles, collect_streaming, i64s, scan, strings, u64s};
+use hexmatrix_contract::columns::{cells, pairs as pair};
+use hexmatrix_contract::{CellCounts, CellStatus};
 
 /// Bin width of durations, seconds.
 pub const DURATION_BIN_S: f64 = 0.1;
@@ -43,21 +44,19 @@ pub fn cell_counts(files: &MatrixFiles) -> Result<CellCounts> {
     const WHAT: &str = "cells by status";
     let lf = files
         .cells()?
-        .group_by([col("status")])
+        .group_by([col(cells::STATUS)])
         .agg([len().alias("n")]);
     let df = collect_streaming(lf, WHAT, &files.cells)?;
     let mut c = CellCounts::default();
-    for (status, n) in strings(&df, "status", WHAT)?
+    for (status, n) in strings(&df, cells::STATUS, WHAT)?
         .into_iter()
         .zip(u64s(&df, "n", WHAT)?)
     {
         let n = n.unwrap_or(0);
-        c.total += n;
-        match status.as_deref() {
-            Some("ok") => c.ok += n,
-            Some("no_road") => c.no_road += n,
-            Some("unroutable") => c.unroutable += n,
-            _ => {}
+        match status.as_deref().map(str::parse::<CellStatus>) {
+            Some(Ok(status)) => c.add(status, n),
+            // Counted in the total only, as before: the manifest check reports it.
+            _ => c.total += n,
         }
     }
     Ok(c)
@@ -100,10 +99,10 @@ fn part_stats(files: &MatrixFiles, part: &Path, acc: &mut Totals) -> Result<()> 
 
     // Pass 1: every row, grouped by (self pair, duration bin): the row count, the null
     // bin (no route) and the duration histogram at once.
-    let is_self = col("origin").eq(col("dest")).alias("is_self");
+    let is_self = col(pair::ORIGIN).eq(col(pair::DEST)).alias("is_self");
     let lf = pairs
         .clone()
-        .select([is_self, bin(col("duration_s"), DURATION_BIN_S)])
+        .select([is_self, bin(col(pair::DURATION_S), DURATION_BIN_S)])
         .group_by([col("is_self"), col("bin")])
         .agg([len().alias("n")]);
     let df = collect_streaming(lf, DUR, part)?;
@@ -130,7 +129,7 @@ fn part_stats(files: &MatrixFiles, part: &Path, acc: &mut Totals) -> Result<()> 
 
     // Pass 2: distance histogram of routed pairs between different cells.
     add_histogram(
-        routed(pairs.clone()).select([bin(col("distance_m"), DISTANCE_BIN_M)]),
+        routed(pairs.clone()).select([bin(col(pair::DISTANCE_M), DISTANCE_BIN_M)]),
         &mut acc.distance,
         "distance histogram",
         part,
@@ -150,10 +149,10 @@ fn part_stats(files: &MatrixFiles, part: &Path, acc: &mut Totals) -> Result<()> 
 /// Rows with a route between different cells.
 pub(crate) fn routed(pairs: LazyFrame) -> LazyFrame {
     pairs.filter(
-        col("origin")
-            .neq(col("dest"))
-            .and(col("duration_s").is_not_null())
-            .and(col("distance_m").is_not_null()),
+        col(pair::ORIGIN)
+            .neq(col(pair::DEST))
+            .and(col(pair::DURATION_S).is_not_null())
+            .and(col(pair::DISTANCE_M).is_not_null()),
     )
 }
 
@@ -167,7 +166,7 @@ fn bin(value: Expr, width: f64) -> Expr {
 
 /// The route distance over the straight line (`distance_m / straight_m`).
 pub(crate) fn detour_expr() -> Expr {
-    col("distance_m").cast(DataType::Float64) / col("straight_m")
+    col(pair::DISTANCE_M).cast(DataType::Float64) / col("straight_m")
 }
 
 fn add_histogram(
@@ -192,14 +191,17 @@ fn add_histogram(
 /// The ok cells with the columns the joins need, names prefixed (`o_` or `d_`):
 /// key, hex, lat, lon (degrees) and latitude in radians with its cosine.
 fn cell_side(files: &MatrixFiles, key: &str, prefix: &str) -> Result<LazyFrame> {
-    let rad = col("lat") * lit(PI / 180.0);
-    Ok(files.cells()?.filter(col("status").eq(lit("ok"))).select([
-        col("cell").alias(key),
-        col("cell_hex").alias(format!("{prefix}hex")),
-        col("lat").alias(format!("{prefix}lat")),
-        col("lon").alias(format!("{prefix}lon")),
-        rad.clone().cos().alias(format!("{prefix}cos")),
-    ]))
+    let rad = col(cells::LAT) * lit(PI / 180.0);
+    Ok(files
+        .cells()?
+        .filter(col(cells::STATUS).eq(lit(CellStatus::Ok.as_str())))
+        .select([
+            col(cells::CELL).alias(key),
+            col(cells::CELL_HEX).alias(format!("{prefix}hex")),
+            col(cells::LAT).alias(format!("{prefix}lat")),
+            col(cells::LON).alias(format!("{prefix}lon")),
+            rad.clone().cos().alias(format!("{prefix}cos")),
+        ]))
 }
 
 /// `pairs` joined to both cell centres, with `straight_m`, the haversine distance
@@ -215,15 +217,15 @@ pub(crate) fn with_straight_line(pairs: LazyFrame, files: &MatrixFiles) -> Resul
     let straight = lit(2.0 * EARTH_RADIUS_M) * a.sqrt().arcsin();
     Ok(pairs
         .join(
-            cell_side(files, "origin", "o_")?,
-            [col("origin")],
-            [col("origin")],
+            cell_side(files, pair::ORIGIN, "o_")?,
+            [col(pair::ORIGIN)],
+            [col(pair::ORIGIN)],
             inner(),
         )
         .join(
-            cell_side(files, "dest", "d_")?,
-            [col("dest")],
-            [col("dest")],
+            cell_side(files, pair::DEST, "d_")?,
+            [col(pair::DEST)],
+            [col(pair::DEST)],
             inner(),
         )
         .with_columns([straight.alias("straight_m")]))

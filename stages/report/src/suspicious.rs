@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use hexmatrix_contract::columns::pairs as pair;
 use polars::prelude::*;
 
 use crate::error::Result;
@@ -87,24 +88,25 @@ fn find_in_part(files: &MatrixFiles, part: &Path, top: usize) -> Result<Suspicio
         .flatten()
         .unwrap_or(0);
 
-    let excess = (col("distance_m").cast(DataType::Float64) - col("straight_m")).alias("excess");
+    let excess =
+        (col(pair::DISTANCE_M).cast(DataType::Float64) - col("straight_m")).alias("excess");
     // A sort followed by a limit: the optimiser turns it into a bounded top-k.
     let lf = flagged
         .with_column(excess)
         .sort_by_exprs(
-            [col("excess"), col("origin"), col("dest")],
+            [col("excess"), col(pair::ORIGIN), col(pair::DEST)],
             SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
         )
         .limit(top as IdxSize);
     let df = collect_streaming(lf, TOP, part)?;
     let f = |name| f64s(&df, name, TOP);
-    let (origin, dest) = (u64s(&df, "origin", TOP)?, u64s(&df, "dest", TOP)?);
+    let (origin, dest) = (u64s(&df, pair::ORIGIN, TOP)?, u64s(&df, pair::DEST, TOP)?);
     let (o_hex, d_hex) = (strings(&df, "o_hex", TOP)?, strings(&df, "d_hex", TOP)?);
     let (o_lat, o_lon, d_lat, d_lon) = (f("o_lat")?, f("o_lon")?, f("d_lat")?, f("d_lon")?);
     let (straight, distance, duration, detour) = (
         f("straight_m")?,
-        f("distance_m")?,
-        f("duration_s")?,
+        f(pair::DISTANCE_M)?,
+        f(pair::DURATION_S)?,
         f("detour")?,
     );
     let v = |x: &[Option<f64>], i: usize| x[i].unwrap_or(f64::NAN);

@@ -9,71 +9,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, UInt64Type};
 use arrow_array::{Array, Float32Array, RecordBatch, UInt64Array};
 use arrow_schema::DataType;
+use hexmatrix_contract::columns::{cells, pairs};
+use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE};
+pub use hexmatrix_contract::{CellCounts, MatrixManifest, PartEntry};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-
-/// Cell counts of the matrix manifest.
-#[derive(Debug, Clone, Deserialize, Default)]
-pub struct CellCounts {
-    /// All cells covering the bbox.
-    pub total: u64,
-    /// Cells snapped to the main road component (rows and columns of the matrix).
-    pub ok: u64,
-    /// Cells without a road within the snap radius.
-    #[serde(default)]
-    pub no_road: u64,
-    /// Cells whose road is outside the main component.
-    #[serde(default)]
-    pub unroutable: u64,
-}
-
-/// One part file as listed in the manifest.
-#[derive(Debug, Clone, Deserialize)]
-pub struct PartInfo {
-    /// Path relative to the matrix directory.
-    pub file: String,
-    /// Origin block number.
-    pub block: u64,
-    /// Origins in the block.
-    #[serde(default)]
-    pub origins: u64,
-    /// Rows (ordered pairs) in the file.
-    pub rows: u64,
-    /// SHA-256 of the file as the matrix stage wrote it (absent in older matrices).
-    #[serde(default)]
-    pub sha256: Option<String>,
-}
-
-/// The fields of `manifest.json` the warm stage uses (others are ignored).
-#[derive(Debug, Clone, Deserialize)]
-pub struct MatrixManifest {
-    /// H3 resolution of the cells.
-    pub resolution: u8,
-    /// `[min_lon, min_lat, max_lon, max_lat]`.
-    pub bbox: [f64; 4],
-    /// Duration limit the matrix was computed with, if any.
-    #[serde(default)]
-    pub max_duration_s: Option<f64>,
-    /// Origins per part.
-    #[serde(default)]
-    pub origin_block_size: u64,
-    /// Cell counts.
-    pub cells: CellCounts,
-    /// SHA-256 of `cells.parquet` as the matrix stage wrote it (absent in older matrices).
-    #[serde(default)]
-    pub cells_sha256: Option<String>,
-    /// Ordered pairs over all parts.
-    pub pairs: u64,
-    /// Pairs without a route.
-    #[serde(default)]
-    pub unreachable_pairs: u64,
-    /// The part files.
-    pub parts: Vec<PartInfo>,
-}
 
 /// An opened, complete matrix directory.
 #[derive(Debug, Clone)]
@@ -83,10 +25,9 @@ pub struct MatrixDir {
     pub manifest: MatrixManifest,
     /// The manifest as JSON, embedded in the version manifest in Redis.
     pub manifest_json: serde_json::Value,
-    /// What identifies the matrix a version was loaded from, by content: SHA-256 (hex)
-    /// over resolution, bbox, duration limit, block size, cell and pair counts and
-    /// the checksums of `cells.parquet` and of every part — not over the manifest's
-    /// timings and paths, so a recomputed identical matrix is the same matrix.
+    /// What identifies the matrix a version was loaded from, by content
+    /// ([`hexmatrix_contract::content_fingerprint`]): not the manifest's timings and
+    /// paths, so a recomputed identical matrix is the same matrix.
     pub fingerprint: String,
 }
 
@@ -137,12 +78,14 @@ impl MatrixDir {
     /// # Errors
     /// Missing or malformed manifest, or a listed part missing.
     pub fn open(dir: &Path) -> Result<Self> {
-        let path = dir.join("manifest.json");
+        let path = dir.join(MANIFEST_FILE);
         let bytes = std::fs::read(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 Error::Manifest {
                     path: path.clone(),
-                    message: "not found: the matrix is missing or incomplete (manifest.json is written last)".to_owned(),
+                    message: format!(
+                        "not found: the matrix is missing or incomplete ({MANIFEST_FILE} is written last)"
+                    ),
                 }
             } else {
                 Error::Io { path: path.clone(), source }
@@ -162,7 +105,7 @@ impl MatrixDir {
                 manifest.resolution
             )));
         }
-        let rows: u64 = manifest.parts.iter().map(|p| p.rows).sum();
+        let rows = manifest.part_rows();
         if rows != manifest.pairs {
             return Err(bad(format!(
                 "parts hold {rows} rows but pairs is {}",
@@ -179,7 +122,8 @@ impl MatrixDir {
                 )));
             }
         }
-        let fingerprint = content_fingerprint(dir, &manifest)?;
+        let fingerprint =
+            hexmatrix_contract::content_fingerprint(dir, &manifest).map_err(contract_error)?;
         Ok(Self {
             dir: dir.to_owned(),
             manifest,
@@ -205,8 +149,8 @@ impl MatrixDir {
     /// # Errors
     /// The file is missing or lacks the `cell`/`status` columns.
     pub fn ok_cells(&self) -> Result<Vec<u64>> {
-        let path = self.dir.join("cells.parquet");
-        let mut reader = open_reader(&path, &["cell", "status"], 8192)?;
+        let path = self.dir.join(CELLS_FILE);
+        let mut reader = open_reader(&path, &[cells::CELL, cells::STATUS], 8192)?;
         let mut cells = Vec::new();
         while let Some(batch) = isolated(&path, || Ok(reader.next()))? {
             let batch = batch.map_err(|e| Error::Parquet {
@@ -214,10 +158,13 @@ impl MatrixDir {
                 source: e.into(),
             })?;
             let cell =
-                column(&batch, &path, "cell", &DataType::UInt64)?.as_primitive::<UInt64Type>();
-            let status = column(&batch, &path, "status", &DataType::Utf8)?.as_string::<i32>();
+                column(&batch, &path, cells::CELL, &DataType::UInt64)?.as_primitive::<UInt64Type>();
+            let status = column(&batch, &path, cells::STATUS, &DataType::Utf8)?.as_string::<i32>();
             for i in 0..batch.num_rows() {
-                if !cell.is_null(i) && status.is_valid(i) && status.value(i) == "ok" {
+                if !cell.is_null(i)
+                    && status.is_valid(i)
+                    && status.value(i) == CellStatus::Ok.as_str()
+                {
                     cells.push(cell.value(i));
                 }
             }
@@ -234,7 +181,12 @@ impl MatrixDir {
         let path = self.part_path(index);
         let reader = open_reader(
             &path,
-            &["origin", "dest", "distance_m", "duration_s"],
+            &[
+                pairs::ORIGIN,
+                pairs::DEST,
+                pairs::DISTANCE_M,
+                pairs::DURATION_S,
+            ],
             batch_rows,
         )?;
         Ok(PartReader {
@@ -276,16 +228,16 @@ impl Iterator for PartReader {
                 .and_then(|b| {
                     let p = &self.path;
                     Ok(PairBatch {
-                        origin: column(&b, p, "origin", &DataType::UInt64)?
+                        origin: column(&b, p, pairs::ORIGIN, &DataType::UInt64)?
                             .as_primitive::<UInt64Type>()
                             .clone(),
-                        dest: column(&b, p, "dest", &DataType::UInt64)?
+                        dest: column(&b, p, pairs::DEST, &DataType::UInt64)?
                             .as_primitive::<UInt64Type>()
                             .clone(),
-                        distance_m: column(&b, p, "distance_m", &DataType::Float32)?
+                        distance_m: column(&b, p, pairs::DISTANCE_M, &DataType::Float32)?
                             .as_primitive::<Float32Type>()
                             .clone(),
-                        duration_s: column(&b, p, "duration_s", &DataType::Float32)?
+                        duration_s: column(&b, p, pairs::DURATION_S, &DataType::Float32)?
                             .as_primitive::<Float32Type>()
                             .clone(),
                     })
@@ -400,79 +352,15 @@ fn isolated<T>(path: &Path, step: impl FnOnce() -> Result<T>) -> Result<T> {
     })
 }
 
-/// Domain separator of [`content_fingerprint`]: a new way of fingerprinting gets a
-/// new tag, so it never matches an old fingerprint by accident.
-const FINGERPRINT_TAG: &str = "hexmatrix-matrix-content-v1";
-
-/// SHA-256 (hex) of the matrix's content (see [`MatrixDir::fingerprint`]). The
-/// checksums come from the manifest; a matrix written before the stage recorded
-/// them has its files hashed here instead.
-fn content_fingerprint(dir: &Path, m: &MatrixManifest) -> Result<String> {
-    let cells_sha256 = match &m.cells_sha256 {
-        Some(sum) => sum.clone(),
-        None => sha256_file(&dir.join("cells.parquet"))?,
-    };
-    let mut parts = Vec::with_capacity(m.parts.len());
-    for p in &m.parts {
-        let sha256 = match &p.sha256 {
-            Some(sum) => sum.clone(),
-            None => sha256_file(&dir.join(&p.file))?,
-        };
-        parts.push(serde_json::json!({
-            "file": p.file,
-            "block": p.block,
-            "origins": p.origins,
-            "rows": p.rows,
-            "sha256": sha256,
-        }));
-    }
-    // serde_json's maps are sorted by key: the text is canonical.
-    let content = serde_json::json!({
-        "fingerprint": FINGERPRINT_TAG,
-        "resolution": m.resolution,
-        "bbox": m.bbox,
-        "max_duration_s": m.max_duration_s,
-        "origin_block_size": m.origin_block_size,
-        "cells": {
-            "total": m.cells.total,
-            "ok": m.cells.ok,
-            "no_road": m.cells.no_road,
-            "unroutable": m.cells.unroutable,
+/// The contract's errors as this crate's: the fingerprint only reads files.
+fn contract_error(e: hexmatrix_contract::Error) -> Error {
+    match e {
+        hexmatrix_contract::Error::Io { path, source } => Error::Io { path, source },
+        other => Error::Manifest {
+            path: PathBuf::from(MANIFEST_FILE),
+            message: other.to_string(),
         },
-        "cells_sha256": cells_sha256,
-        "pairs": m.pairs,
-        "unreachable_pairs": m.unreachable_pairs,
-        "parts": parts,
-    });
-    Ok(hex(&Sha256::digest(content.to_string().as_bytes())))
-}
-
-/// SHA-256 of a file, lowercase hex, read in 1 MiB pieces.
-fn sha256_file(path: &Path) -> Result<String> {
-    use std::io::Read as _;
-    let io = |source| Error::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0_u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 fn open_reader(
@@ -544,9 +432,10 @@ fn column<'a>(
 mod tests {
     use super::*;
     use crate::fixture::{MatrixSpec, write_matrix};
+    use hexmatrix_contract::sha256_file;
 
     fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
-        let path = dir.join("manifest.json");
+        let path = dir.join(MANIFEST_FILE);
         let mut m: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         edit(&mut m);
@@ -570,7 +459,7 @@ mod tests {
         let sums: Vec<String> = (0..MatrixDir::open(&b).unwrap().manifest.parts.len())
             .map(|i| sha256_file(&MatrixDir::open(&b).unwrap().part_path(i)).unwrap())
             .collect();
-        let cells = sha256_file(&b.join("cells.parquet")).unwrap();
+        let cells = sha256_file(&b.join(CELLS_FILE)).unwrap();
         edit_manifest(&b, |m| {
             m["cells_sha256"] = cells.into();
             for (part, sum) in m["parts"].as_array_mut().unwrap().iter_mut().zip(sums) {

@@ -188,10 +188,11 @@ pub fn warm(opts: &WarmOptions, counters: &Counters) -> Result<WarmSummary> {
     let cells: Arc<[u64]> = matrix.ok_cells()?.into();
     if cells.len() as u64 != matrix.manifest.cells.ok {
         return Err(Error::Manifest {
-            path: matrix.dir().join("manifest.json"),
+            path: matrix.dir().join(hexmatrix_contract::MANIFEST_FILE),
             message: format!(
-                "lists {} ok cells but cells.parquet has {}",
+                "lists {} ok cells but {} has {}",
                 matrix.manifest.cells.ok,
+                hexmatrix_contract::CELLS_FILE,
                 cells.len()
             ),
         });
