@@ -194,6 +194,13 @@ pub fn write_hex(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+/// The pointer key of one dataset, `route:NAME:current`: one per dataset, so cities
+/// sharing a Redis keep their current versions apart (`hexmatrix run` uses it).
+#[must_use]
+pub fn dataset_pointer_key(dataset: &str) -> String {
+    format!("route:{dataset}:current")
+}
+
 /// Checks a version label: it becomes part of every key.
 ///
 /// # Errors
