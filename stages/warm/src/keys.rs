@@ -229,6 +229,11 @@ mod tests {
     const CELL: u64 = 0x0893_f0a5_cb43_ffff;
 
     #[test]
+    fn a_dataset_has_its_own_pointer_key() {
+        assert_eq!(dataset_pointer_key("valletta"), "route:valletta:current");
+    }
+
+    #[test]
     fn default_template_renders_hex_cells() {
         let t = KeyTemplate::parse("default").unwrap();
         let k = t.for_version("v1").key(CELL, 0x0893_f0a5_cb47_ffff);
