@@ -25,6 +25,9 @@
 //! **Determinism**: the same graph and parameters give byte-identical Parquet files,
 //! so the checksums in the manifest (not its timings or paths) identify a matrix.
 //!
+//! How any of these files appears on disk (a temporary name, fsync, rename, fsync of
+//! the directory) is [`atomic`], which every stage uses for its outputs.
+//!
 //! With the feature `arrow`, [`schema`] gives the Arrow schemas of both Parquet files.
 //!
 //! # The run manifest
@@ -49,6 +52,7 @@
 //! # Ok::<(), hexmatrix_contract::Error>(())
 //! ```
 
+pub mod atomic;
 pub mod columns;
 mod error;
 mod files;

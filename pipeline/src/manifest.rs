@@ -11,7 +11,7 @@ pub use hexmatrix_contract::{InputFile, RUN_MANIFEST_FILE, RunManifest, StageRec
 /// The file cannot be written.
 pub fn write_run_manifest(manifest: &RunManifest, path: &Path) -> anyhow::Result<()> {
     let json = serde_json::to_vec_pretty(manifest)?;
-    crate::outputs::write_atomic(path, &json)?;
+    hexmatrix_contract::atomic::write_atomic(path, &json)?;
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! Output layout of `hexmatrix run`: `outputs/NAME/<version>/…`, the
-//! `outputs/NAME/current` pointer, and atomic file replacement.
+//! `outputs/NAME/current` pointer, and the sweep of what killed runs left.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use hexmatrix_osm::durable;
+use hexmatrix_contract::atomic;
 
 /// Where one dataset's runs live.
 #[derive(Debug, Clone)]
@@ -46,33 +46,19 @@ impl DatasetOutputs {
     /// # Errors
     /// The symlink cannot be created or renamed.
     pub fn set_current(&self, version: &str) -> std::io::Result<()> {
-        let current = self.root.join("current");
-        let tmp = durable::sibling(&current, "tmp");
-        let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(version, &tmp)?;
-        std::fs::rename(&tmp, &current)?;
-        durable::sync_dir(&self.root)
+        atomic::replace_symlink(Path::new(version), &self.root.join("current"))
     }
 
     /// Removes what killed runs left (temporary files and directories older than
-    /// `before`, see [`durable::remove_stale`]) under the dataset directory. Only for
+    /// `before`, see [`atomic::remove_stale`]) under the dataset directory. Only for
     /// the holder of the dataset lock: nobody else writes there meanwhile.
     ///
     /// # Errors
     /// A directory cannot be listed or an entry cannot be removed.
     pub fn remove_stale(&self, before: SystemTime) -> std::io::Result<Vec<PathBuf>> {
         // NAME/<version>/stages/… and NAME/<version>/report/… are the deepest places.
-        durable::remove_stale(&self.root, before, 3)
+        atomic::remove_stale(&self.root, before, 3)
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory, synced and
-/// renamed, so a reader never sees a half-written file, even after a power loss.
-///
-/// # Errors
-/// The file cannot be written, synced or renamed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    durable::write_atomic(path, bytes)
 }
 
 #[cfg(test)]
@@ -89,15 +75,5 @@ mod tests {
         assert_eq!(out.current().as_deref(), Some("v1"));
         out.set_current("v2").unwrap();
         assert_eq!(out.current().as_deref(), Some("v2"));
-    }
-
-    #[test]
-    fn write_atomic_replaces_content() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("m.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -75,7 +75,10 @@ impl StagePlan {
                 None
             },
         };
-        crate::outputs::write_atomic(&record_path, &serde_json::to_vec_pretty(&record)?)?;
+        hexmatrix_contract::atomic::write_atomic(
+            &record_path,
+            &serde_json::to_vec_pretty(&record)?,
+        )?;
         Ok(record)
     }
 }

@@ -99,7 +99,7 @@ pub fn build(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .context("--output must name a directory")?;
-    let tmp = hexmatrix_osm::durable::sibling(&parent.join(&name), "tmp");
+    let tmp = hexmatrix_contract::atomic::sibling(&parent.join(&name), "tmp");
     let _ = std::fs::remove_dir_all(&tmp);
     tracing::info!(
         target: "graph",
@@ -166,9 +166,9 @@ fn show_progress<T>(
 }
 
 /// Moves `tmp` to `output` durably, replacing a previous output only once the new one
-/// is complete and synced (see [`hexmatrix_osm::durable::replace_dir`]).
+/// is complete and synced (see [`hexmatrix_contract::atomic::replace_dir`]).
 fn replace_dir(tmp: &Path, output: &Path) -> anyhow::Result<()> {
-    hexmatrix_osm::durable::replace_dir(tmp, output).with_context(|| {
+    hexmatrix_contract::atomic::replace_dir(tmp, output).with_context(|| {
         format!(
             "cannot move the new graph {} to {}",
             tmp.display(),

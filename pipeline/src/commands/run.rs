@@ -29,6 +29,7 @@ use crate::progress::Context;
 use crate::stage::{Counts, StagePlan};
 use crate::version::{TOOL_VERSION, sha256_file, version_string};
 use hexmatrix_matrix::job::MatrixOptions;
+use hexmatrix_warm::{Sink, Target, WarmOptions};
 
 /// Arguments of `hexmatrix run`.
 #[derive(Debug, clap::Args)]
@@ -295,21 +296,19 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         // alone. warm has its own completion check in Redis (a finished load of this
         // version is a no-op), so it is always called; the pointer moves only after
         // verification.
-        let pointer = format!("route:{}:current", ds.name);
+        let pointer = hexmatrix_warm::keys::dataset_pointer_key(&ds.name);
         let warm_started = Instant::now();
         crate::memory::reset_peak();
-        let w = super::warm::execute(
-            &warm_args(
-                &matrix_dir,
-                redis,
-                &version,
-                &pointer,
-                ds.cache_layout,
-                args.force,
-            )?,
-            ctx,
-        )
-        .context("stage warm failed")?;
+        // The `warm` command's defaults (WarmOptions::new) but for what a dataset sets.
+        let mut opts = WarmOptions::new(
+            matrix_dir.clone(),
+            Sink::Redis(Target::Single(redis.clone())),
+            version.clone(),
+        );
+        opts.pointer_key.clone_from(&pointer);
+        opts.layout = ds.cache_layout;
+        opts.force = args.force;
+        let w = super::warm::execute(&opts, warm_started, ctx).context("stage warm failed")?;
         manifest.stages.push(StageRecord {
             stage: "warm".into(),
             status: StageStatus::Ran,
@@ -340,39 +339,6 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     })?;
     print_table(&manifest, &vdir);
     Ok(())
-}
-
-/// `warm` arguments with the CLI's defaults for everything `run` does not set.
-fn warm_args(
-    matrix: &Path,
-    redis: &str,
-    version: &str,
-    pointer: &str,
-    layout: hexmatrix_warm::Layout,
-    force: bool,
-) -> anyhow::Result<super::warm::WarmArgs> {
-    #[derive(clap::Parser)]
-    struct Wrapper {
-        #[command(flatten)]
-        args: super::warm::WarmArgs,
-    }
-    let mut argv = vec![
-        "warm".to_owned(),
-        "--matrix".to_owned(),
-        matrix.display().to_string(),
-        "--redis".to_owned(),
-        redis.to_owned(),
-        "--version".to_owned(),
-        version.to_owned(),
-        "--pointer-key".to_owned(),
-        pointer.to_owned(),
-        "--layout".to_owned(),
-        layout.name().to_owned(),
-    ];
-    if force {
-        argv.push("--force".to_owned());
-    }
-    Ok(<Wrapper as clap::Parser>::try_parse_from(argv)?.args)
 }
 
 fn print_table(manifest: &RunManifest, vdir: &Path) {

@@ -88,6 +88,9 @@ pub struct WarmArgs {
 }
 
 impl WarmArgs {
+    /// The typed options these arguments give: the one conversion from the command
+    /// line's strings (`run` starts from [`WarmOptions::new`], whose defaults are the
+    /// command line's, see the test below).
     fn options(&self) -> anyhow::Result<WarmOptions> {
         let sink = if let Some(path) = &self.resp_out {
             Sink::RespFile(path.clone())
@@ -124,17 +127,18 @@ impl WarmArgs {
 
 /// Runs `hexmatrix warm`.
 pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
-    execute(args, ctx).map(drop)
+    // The elapsed time logged counts from here, opening the matrix for its
+    // fingerprint included.
+    let started = Instant::now();
+    execute(&args.options()?, started, ctx).map(drop)
 }
 
 /// Loads, verifies and makes current, with progress on `ctx`; logs and returns the
-/// summary. Used by `warm` and `run`.
+/// summary, with the time elapsed since `started`. Used by `warm` and `run`.
 ///
 /// # Errors
 /// Bad options, an incomplete matrix, or any Redis failure (the pointer is then unchanged).
-pub fn execute(args: &WarmArgs, ctx: &Context) -> anyhow::Result<WarmSummary> {
-    let started = Instant::now();
-    let opts = args.options()?;
+pub fn execute(opts: &WarmOptions, started: Instant, ctx: &Context) -> anyhow::Result<WarmSummary> {
     let destination = match &opts.sink {
         Sink::Redis(t) => t.display(),
         Sink::RespFile(p) => format!("RESP file {}", p.display()),
@@ -164,7 +168,7 @@ pub fn execute(args: &WarmArgs, ctx: &Context) -> anyhow::Result<WarmSummary> {
             Counter::new(Unit::Bytes, counters.bytes.clone()),
         ],
     );
-    let result = warm(&opts, &counters);
+    let result = warm(opts, &counters);
     tracker.finish();
     let summary = result.with_context(|| {
         format!(
@@ -264,5 +268,38 @@ fn report(s: &WarmSummary, started: Instant) {
                 s.pointer_key
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: WarmArgs,
+    }
+
+    #[test]
+    fn command_line_defaults_are_the_options_defaults() {
+        // `run` builds its options from WarmOptions::new; `warm` from these defaults.
+        let cli = <Cli as clap::Parser>::try_parse_from([
+            "warm",
+            "--matrix",
+            "m",
+            "--redis",
+            "redis://h:1/0",
+            "--version",
+            "v1",
+        ])
+        .unwrap();
+        let from_cli = cli.args.options().unwrap();
+        let direct = WarmOptions::new(
+            PathBuf::from("m"),
+            Sink::Redis(Target::Single("redis://h:1/0".to_owned())),
+            "v1".to_owned(),
+        );
+        assert_eq!(format!("{from_cli:?}"), format!("{direct:?}"));
     }
 }

@@ -57,7 +57,7 @@ impl Sidecar {
             path: path.to_owned(),
             source: e.into(),
         })?;
-        hexmatrix_osm::durable::write_atomic(path, (text + "\n").as_bytes()).map_err(io(path))
+        hexmatrix_contract::atomic::write_atomic(path, (text + "\n").as_bytes()).map_err(io(path))
     }
 }
 
@@ -127,7 +127,8 @@ impl Files {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io(&self.meta)(e)),
         }
-        hexmatrix_osm::durable::commit_file(&self.part, &self.output).map_err(io(&self.output))?;
+        hexmatrix_contract::atomic::commit_file(&self.part, &self.output)
+            .map_err(io(&self.output))?;
         meta.write(&self.meta)?;
         self.discard_part()
     }

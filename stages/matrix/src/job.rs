@@ -351,17 +351,17 @@ fn bad(name: &'static str, value: &dyn ToString, message: &'static str) -> Error
 
 /// `PARENT/.NAME.tmp-PID` beside `out`: same file system, so the final rename is atomic.
 fn temp_dir_for(out: &Path) -> PathBuf {
-    hexmatrix_osm::durable::sibling(out, "tmp")
+    hexmatrix_contract::atomic::sibling(out, "tmp")
 }
 
 /// Moves the complete `tmp` to `out` durably (synced, the previous `out` moved aside
 /// under a name of this process and removed after): see
-/// [`hexmatrix_osm::durable::replace_dir`].
+/// [`hexmatrix_contract::atomic::replace_dir`].
 fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
     }
-    hexmatrix_osm::durable::replace_dir(tmp, out).map_err(Error::io(out))
+    hexmatrix_contract::atomic::replace_dir(tmp, out).map_err(Error::io(out))
 }
 
 #[cfg(test)]

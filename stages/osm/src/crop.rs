@@ -433,7 +433,7 @@ impl TempOutput {
             ));
         }
         Ok(Self {
-            path: crate::durable::sibling(target, "tmp"),
+            path: hexmatrix_contract::atomic::sibling(target, "tmp"),
             target: target.to_owned(),
             committed: false,
         })
@@ -441,7 +441,7 @@ impl TempOutput {
 
     /// Syncs the written file, renames it over the target and syncs the directory.
     fn commit(mut self) -> Result<()> {
-        crate::durable::commit_file(&self.path, &self.target)
+        hexmatrix_contract::atomic::commit_file(&self.path, &self.target)
             .map_err(|e| Error::write(&self.target, e))?;
         self.committed = true;
         Ok(())

@@ -52,7 +52,6 @@ pub mod check;
 pub mod coords;
 pub mod crop;
 pub mod dense;
-pub mod durable;
 pub mod elements;
 pub mod error;
 #[cfg(feature = "fixture")]

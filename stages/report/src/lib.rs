@@ -53,7 +53,7 @@ pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
 pub use suspicious::SuspiciousPair;
 
-use hexmatrix_contract::{CELLS_FILE, MatrixManifest};
+use hexmatrix_contract::{CELLS_FILE, MatrixManifest, atomic};
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
@@ -228,30 +228,10 @@ fn check_against_manifest(
     w
 }
 
-/// Writes `bytes` to `path` through a temporary file beside it, synced, renamed, and
-/// the directory synced, so a reader never sees a half-written report, even after a
-/// power loss. (`hexmatrix_osm::durable` has the same for the other stages; this
-/// crate does not depend on the osm crate for one function.)
+/// Writes `bytes` to `path` with [`atomic::write_file`], so a reader never sees a
+/// half-written report, even after a power loss; the error names the failing path.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write as _;
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(&tmp)(e));
-    }
-    std::fs::rename(&tmp, path).map_err(Error::io(path))?;
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(Error::io(dir))
+    atomic::write_file(path, bytes).map_err(|e| Error::io(e.path)(e.source))
 }
 
 #[cfg(test)]

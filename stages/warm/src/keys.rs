@@ -194,6 +194,13 @@ pub fn write_hex(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+/// The pointer key of one dataset, `route:NAME:current`: one per dataset, so cities
+/// sharing a Redis keep their current versions apart (`hexmatrix run` uses it).
+#[must_use]
+pub fn dataset_pointer_key(dataset: &str) -> String {
+    format!("route:{dataset}:current")
+}
+
 /// Checks a version label: it becomes part of every key.
 ///
 /// # Errors
@@ -220,6 +227,11 @@ mod tests {
     use super::*;
 
     const CELL: u64 = 0x0893_f0a5_cb43_ffff;
+
+    #[test]
+    fn a_dataset_has_its_own_pointer_key() {
+        assert_eq!(dataset_pointer_key("valletta"), "route:valletta:current");
+    }
 
     #[test]
     fn default_template_renders_hex_cells() {

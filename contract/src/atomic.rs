@@ -6,10 +6,12 @@
 //! at a file whose data never reached the disk (a zero-length `graph.ch`). Syncing
 //! the file before the rename and the directory after it closes that window.
 //!
-//! Every stage's writer uses these helpers (this crate is the one every stage crate
-//! and the binary depend on; the report crate, which does not, keeps a copy of
-//! [`write_atomic`]). The temporary names all match [`is_temp_name`], so a run
-//! holding the dataset lock can sweep what a killed run left with [`remove_stale`].
+//! Every stage and the binary write their outputs through these helpers: files with
+//! [`write_atomic`] (or [`write_file`] to learn which path failed) or, when written
+//! by a streaming writer, at [`sibling`]`(target, "tmp")` then [`commit_file`];
+//! directories built at [`sibling`]`(target, "tmp")` then [`replace_dir`]. The
+//! temporary names all match [`is_temp_name`], so a run holding the dataset lock can
+//! sweep what a killed run left with [`remove_stale`].
 
 use std::fs::File;
 use std::io;
@@ -82,19 +84,65 @@ pub fn commit_file(tmp: &Path, target: &Path) -> io::Result<()> {
     sync_dir(parent_of(target))
 }
 
-/// Writes `bytes` to `path` through [`sibling`]`(path, "tmp")` and [`commit_file`],
-/// so a reader never sees a half-written file; the directory is created if needed.
+/// Writes `bytes` to `path` through [`sibling`]`(path, "tmp")` and the steps of
+/// [`commit_file`], so a reader never sees a half-written file; the directory is created if needed.
 ///
 /// # Errors
 /// The file cannot be written, synced or renamed; the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    std::fs::create_dir_all(parent_of(path))?;
+    write_file(path, bytes).map_err(|e| e.source)
+}
+
+/// A failed [`write_file`]: the path the failing step worked on and the cause.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct WriteError {
+    /// The directory (when creating or syncing it), the temporary file (when writing
+    /// or syncing it) or the target (when renaming over it).
+    pub path: PathBuf,
+    /// The cause.
+    #[source]
+    pub source: io::Error,
+}
+
+/// [`write_atomic`], with the path each failure is about, for callers whose messages
+/// name the temporary file when the data could not be written (a full disk).
+///
+/// # Errors
+/// The file cannot be written, synced or renamed; the temporary file is removed.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let at = |path: &Path| {
+        let path = path.to_owned();
+        move |source| WriteError { path, source }
+    };
+    let dir = parent_of(path);
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
     let tmp = sibling(path, "tmp");
-    let written = std::fs::write(&tmp, bytes).and_then(|()| commit_file(&tmp, path));
+    let written = std::fs::write(&tmp, bytes)
+        .and_then(|()| sync_file(&tmp))
+        .map_err(at(&tmp))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(at(path)))
+        .and_then(|()| sync_dir(dir).map_err(at(dir)));
     if written.is_err() {
+        // Best effort: after a failed rename the temporary file is still there.
         let _ = std::fs::remove_file(&tmp);
     }
     written
+}
+
+/// Points the symlink `link` at `value`, atomically: a new symlink at
+/// [`sibling`]`(link, "tmp")` renamed over `link`, then the directory synced.
+///
+/// # Errors
+/// The symlink cannot be created or renamed, or the directory cannot be synced.
+#[cfg(unix)]
+pub fn replace_symlink(value: &Path, link: &Path) -> io::Result<()> {
+    let tmp = sibling(link, "tmp");
+    // Left by a killed process that had this pid: symlink() refuses an existing name.
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(value, &tmp)?;
+    std::fs::rename(&tmp, link)?;
+    sync_dir(parent_of(link))
 }
 
 /// Moves the complete directory `tmp` to `out`: syncs everything in it, moves a
@@ -199,6 +247,18 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(names(&dir.path().join("sub")), ["m.json"]);
+    }
+
+    #[test]
+    fn write_file_names_the_failing_path_and_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory in the way: the data is written, the rename over it fails.
+        let p = dir.path().join("report.md");
+        std::fs::create_dir_all(p.join("x")).unwrap();
+        let e = write_file(&p, b"one").unwrap_err();
+        assert_eq!(e.path, p);
+        assert_eq!(e.to_string(), format!("{}: {}", p.display(), e.source));
+        assert_eq!(names(dir.path()), ["report.md"]);
     }
 
     #[test]
