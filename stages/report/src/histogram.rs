@@ -1,10 +1,11 @@
 //! Quantiles from a histogram of binned values.
 //!
-//! Exact quantiles of hundreds of millions of rows need the whole column in memory
-//! (Polars' `quantile` is not a streaming reduction). A histogram is: values are
-//! rounded to a bin width (0.1 s, 1 m, 0.001 for the detour factor), the streaming
-//! engine counts rows per bin (a few thousand to a few hundred thousand groups),
-//! and quantiles are read from the cumulative counts. They are exact to half a bin.
+//! Exact quantiles of hundreds of millions of rows need the whole column in memory,
+//! and the matrix is read one part at a time. A histogram is: values are rounded to
+//! a bin width (0.1 s, 1 m, 0.001 for the detour factor), a group-by counts each
+//! part's rows per bin (a few thousand to a few hundred thousand groups), the counts
+//! add up over the parts, and quantiles are read from the cumulative counts. They
+//! are exact to half a bin.
 
 /// Counts of values per bin: bin `k` holds the values that round to `k * width`.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,6 @@
 //! Report on a hexmatrix travel matrix: the one crate that uses Polars.
 //!
-//! [`report`] reads a matrix directory lazily and writes `report.md` and `map.svg`
+//! [`report`] reads a matrix directory one file at a time and writes `report.md` and `map.svg`
 //! so that an analyst or an on-call engineer sees at a glance whether a run is sane:
 //! cells by status, pairs and the unreachable share, duration, distance and detour
 //! factor quantiles, the most suspicious pairs (a route much longer than the
@@ -18,9 +18,11 @@
 //! the summary lines for the caller's log.
 //!
 //! **Memory**: the matrix can hold hundreds of millions of rows and is never
-//! loaded whole. Pair figures are streaming group-bys (histograms, see
-//! [`histogram`]) and a bounded top-k on Polars' streaming engine; the per-cell
-//! medians of the map are computed one part (origin block) at a time.
+//! loaded whole. Each part (origin block) is read once and every figure over the
+//! pairs takes its share with Polars' eager API (filters, joins to the cell centres,
+//! group-bys, a sort; see [`parts`]): histograms whose bin counts add up over the
+//! parts (see [`histogram`]), the top-k of each part's suspicious pairs, the
+//! per-cell medians of the map. Memory is bounded by the largest part.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -41,6 +43,7 @@ pub mod manifest;
 pub mod map;
 pub mod markdown;
 pub mod origins;
+pub mod parts;
 pub mod scan;
 pub mod stats;
 pub mod suspicious;
@@ -150,9 +153,12 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
     files.check()?;
 
     let cells = stats::cell_counts(&files)?;
-    let pairs = stats::pair_stats(&files)?;
-    let suspicious = suspicious::find(&files, opts.top)?;
-    let cell_infos = origins::cells_with_medians(&files)?;
+    let parts::PartFigures {
+        pairs,
+        suspicious,
+        medians,
+    } = parts::scan(&files, opts.top)?;
+    let cell_infos = origins::cells_with_medians(&files, &medians)?;
 
     let mut summary = ReportSummary {
         cells,

@@ -260,7 +260,8 @@ fn medians_per_origin_span_parts() {
         cells: dir.join(CELLS_FILE),
         parts: crate::manifest::part_paths(&m, &dir),
     };
-    let infos = crate::origins::cells_with_medians(&files).unwrap();
+    let medians = crate::parts::scan(&files, 0).unwrap().medians;
+    let infos = crate::origins::cells_with_medians(&files, &medians).unwrap();
     assert_eq!(infos.len(), 6);
     for info in &infos {
         let mut d: Vec<f64> = rows

@@ -1,7 +1,9 @@
-//! Lazy scans of the matrix files and helpers to run a query and read its columns.
-//! Every query over the parts runs on Polars' streaming engine, so memory is bounded
-//! by the number of groups (or the top N), never by the number of rows.
+//! Reading the matrix files into Polars data frames, one file at a time, and helpers
+//! to count groups and read result columns. Every query over the pairs works on one
+//! part (one origin block), so memory is bounded by the largest part, never by the
+//! number of parts.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
@@ -23,16 +25,16 @@ pub struct MatrixFiles {
 }
 
 impl MatrixFiles {
-    /// A lazy scan of `cells.parquet`.
+    /// The `columns` of `cells.parquet`.
     ///
     /// # Errors
-    /// The path cannot be used or the file not opened.
-    pub fn cells(&self) -> Result<LazyFrame> {
-        scan(std::slice::from_ref(&self.cells), "cells scan", &self.cells)
+    /// The file cannot be opened or read, or lacks one of the columns.
+    pub fn cells(&self, columns: &[&str], what: &'static str) -> Result<DataFrame> {
+        read(&self.cells, columns, what)
     }
 
     /// Checks every file before Polars reads it: its footer decodes and every row
-    /// group lies inside the file. Polars' streaming reader slices the file at the
+    /// group lies inside the file. Polars' Parquet reader slices the file at the
     /// footer's offsets without bounds checks, so a damaged footer would make it
     /// read past the end of the file (undefined behaviour) instead of failing.
     ///
@@ -45,44 +47,33 @@ impl MatrixFiles {
         }
         Ok(())
     }
-
-    /// A lazy scan of every part as one table (`None` when there are no parts).
-    ///
-    /// # Errors
-    /// A path cannot be used or a file not opened.
-    pub fn pairs(&self) -> Result<Option<LazyFrame>> {
-        if self.parts.is_empty() {
-            return Ok(None);
-        }
-        scan(&self.parts, "matrix scan", &self.dir).map(Some)
-    }
 }
 
-/// A lazy scan of one or more Parquet files.
-pub(crate) fn scan(files: &[PathBuf], what: &'static str, place: &Path) -> Result<LazyFrame> {
-    isolated(what, place, || {
-        let paths = files
-            .iter()
-            .map(|p| PlRefPath::try_from_path(p))
-            .collect::<PolarsResult<Vec<_>>>()
-            .map_err(Error::query(what, place))?;
-        LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
-            .map_err(Error::query(what, place))
+/// The `columns` of the Parquet file at `path`, read whole (a part is one origin block).
+pub(crate) fn read(path: &Path, columns: &[&str], what: &'static str) -> Result<DataFrame> {
+    isolated(what, path, || {
+        let file = File::open(path).map_err(|e| Error::query(what, path)(e.into()))?;
+        ParquetReader::new(file)
+            .with_columns(Some(columns.iter().map(|&c| c.to_owned()).collect()))
+            .finish()
+            .map_err(Error::query(what, path))
     })
 }
 
-/// Runs `lf` on the streaming engine.
-pub(crate) fn collect_streaming(
-    lf: LazyFrame,
-    what: &'static str,
-    place: &Path,
-) -> Result<DataFrame> {
-    let result = isolated(what, place, || {
-        lf.collect_with_engine(Engine::Streaming)
-            .map_err(Error::query(what, place))
-    })?;
-    // One plan in, one frame out (only `collect_all` gives several).
-    Ok(result.unwrap_single())
+/// The distinct rows of the `by` columns of `df` with how many rows each has, in a
+/// column `n` (a group-by with a length per group).
+pub(crate) fn count_by(df: &DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
+    let groups = df.group_by(by.iter().copied())?;
+    let mut columns = groups.keys();
+    let mut n = groups.get_groups().group_count();
+    n.rename("n".into());
+    columns.push(n.into_column());
+    DataFrame::new_infer_height(columns)
+}
+
+/// Column `name` of `df` cast to `Float64`.
+pub(crate) fn f64_column(df: &DataFrame, name: &str) -> PolarsResult<Float64Chunked> {
+    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
 }
 
 fn check_row_groups(path: &Path) -> Result<()> {
@@ -120,7 +111,11 @@ fn check_row_groups(path: &Path) -> Result<()> {
 /// on some corrupt Parquet files (a malformed thrift footer, a page range past
 /// its buffer) instead of returning an error, and a damaged matrix must give a
 /// clear error, not end the process.
-fn isolated<T>(what: &'static str, place: &Path, step: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(crate) fn isolated<T>(
+    what: &'static str,
+    place: &Path,
+    step: impl FnOnce() -> Result<T>,
+) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
@@ -173,7 +168,8 @@ fn cast(df: &DataFrame, name: &str, to: &DataType, what: &'static str) -> Result
     col.cast(to).map_err(shape(what))
 }
 
-fn shape(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
+/// Maps a Polars error on a result frame to [`Error::Shape`].
+pub(crate) fn shape(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
     move |e| Error::Shape {
         what,
         message: e.to_string(),

@@ -1,4 +1,4 @@
-//! The lazy queries of the report: cells by status, pairs and unreachable pairs,
+//! The figures of the report: cells by status, pairs and unreachable pairs,
 //! histograms of duration, distance and detour factor (see [`crate::histogram`]).
 
 use std::collections::BTreeMap;
@@ -7,9 +7,9 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::histogram::Histogram;
-use crate::scan::{EARTH_RADIUS_M, MatrixFiles, collect_streaming, i64s, scan, strings, u64s};
+use crate::scan::{EARTH_RADIUS_M, MatrixFiles, count_by, f64_column, i64s, shape, strings, u64s};
 use hexmatrix_contract::columns::{cells, pairs as pair};
 use hexmatrix_contract::{CellCounts, CellStatus};
 
@@ -36,17 +36,18 @@ pub struct PairStats {
     pub detour: Histogram,
 }
 
+/// The columns of a part the report reads.
+pub(crate) const PAIR_COLUMNS: [&str; 4] =
+    [pair::ORIGIN, pair::DEST, pair::DISTANCE_M, pair::DURATION_S];
+
 /// Counts the cells of `cells.parquet` by status.
 ///
 /// # Errors
 /// The file cannot be read or lacks the `status` column.
 pub fn cell_counts(files: &MatrixFiles) -> Result<CellCounts> {
     const WHAT: &str = "cells by status";
-    let lf = files
-        .cells()?
-        .group_by([col(cells::STATUS)])
-        .agg([len().alias("n")]);
-    let df = collect_streaming(lf, WHAT, &files.cells)?;
+    let df = files.cells(&[cells::STATUS], WHAT)?;
+    let df = count_by(&df, &[cells::STATUS]).map_err(Error::query(WHAT, &files.cells))?;
     let mut c = CellCounts::default();
     for (status, n) in strings(&df, cells::STATUS, WHAT)?
         .into_iter()
@@ -62,30 +63,9 @@ pub fn cell_counts(files: &MatrixFiles) -> Result<CellCounts> {
     Ok(c)
 }
 
-/// Scans the parts: pair counts and the three histograms (three streaming passes
-/// per part). Parts are scanned one at a time and their bin counts added up: the
-/// streaming engine's memory grew with the rows of a multi-file scan (about 30
-/// bytes a row measured at 16 and 36 million rows), one part at a time it is
-/// bounded by the largest part.
-///
-/// # Errors
-/// A part or `cells.parquet` cannot be read or has the wrong columns.
-pub fn pair_stats(files: &MatrixFiles) -> Result<PairStats> {
-    let mut acc = Totals::default();
-    for part in &files.parts {
-        part_stats(files, part, &mut acc)?;
-    }
-    Ok(PairStats {
-        pairs: acc.pairs,
-        unreachable: acc.unreachable,
-        duration_s: Histogram::new(DURATION_BIN_S, acc.duration.into_iter().collect()),
-        distance_m: Histogram::new(DISTANCE_BIN_M, acc.distance.into_iter().collect()),
-        detour: Histogram::new(DETOUR_BIN, acc.detour.into_iter().collect()),
-    })
-}
-
+/// The pair counts and bin counts of the parts read so far.
 #[derive(Default)]
-struct Totals {
+pub(crate) struct Totals {
     pairs: u64,
     unreachable: u64,
     duration: BTreeMap<i64, u64>,
@@ -93,94 +73,114 @@ struct Totals {
     detour: BTreeMap<i64, u64>,
 }
 
-fn part_stats(files: &MatrixFiles, part: &Path, acc: &mut Totals) -> Result<()> {
-    const DUR: &str = "duration histogram";
-    let pairs = scan(&[part.to_owned()], "matrix scan", part)?;
+impl Totals {
+    /// Adds one part: `pairs` as read, `routed` ([`routed`]) and `detours` ([`detours`]).
+    pub(crate) fn add(
+        &mut self,
+        pairs: &DataFrame,
+        routed: &DataFrame,
+        detours: &DataFrame,
+        part: &Path,
+    ) -> Result<()> {
+        const DUR: &str = "duration histogram";
+        const DIST: &str = "distance histogram";
+        const DETOUR: &str = "detour histogram";
 
-    // Pass 1: every row, grouped by (self pair, duration bin): the row count, the null
-    // bin (no route) and the duration histogram at once.
-    let is_self = col(pair::ORIGIN).eq(col(pair::DEST)).alias("is_self");
-    let lf = pairs
-        .clone()
-        .select([is_self, bin(col(pair::DURATION_S), DURATION_BIN_S)])
-        .group_by([col("is_self"), col("bin")])
-        .agg([len().alias("n")]);
-    let df = collect_streaming(lf, DUR, part)?;
-    let selfs = df
-        .column("is_self")
-        .and_then(|c| c.bool().cloned())
-        .map_err(|e| crate::error::Error::Shape {
-            what: DUR,
-            message: e.to_string(),
-        })?;
-    for ((is_self, k), n) in selfs
-        .iter()
-        .zip(i64s(&df, "bin", DUR)?)
-        .zip(u64s(&df, "n", DUR)?)
-    {
-        let n = n.unwrap_or(0);
-        acc.pairs += n;
-        match (is_self, k) {
-            (_, None) => acc.unreachable += n,
-            (Some(false), Some(k)) => *acc.duration.entry(k).or_default() += n,
-            _ => {}
+        // Every row, grouped by (self pair, duration bin): the row count, the null bin
+        // (no route) and the duration histogram at once.
+        let df = self_and_duration_bins(pairs).map_err(Error::query(DUR, part))?;
+        let selfs = df
+            .column("is_self")
+            .and_then(|c| c.bool().cloned())
+            .map_err(shape(DUR))?;
+        for ((is_self, k), n) in selfs
+            .iter()
+            .zip(i64s(&df, "bin", DUR)?)
+            .zip(u64s(&df, "n", DUR)?)
+        {
+            let n = n.unwrap_or(0);
+            self.pairs += n;
+            match (is_self, k) {
+                (_, None) => self.unreachable += n,
+                (Some(false), Some(k)) => *self.duration.entry(k).or_default() += n,
+                _ => {}
+            }
         }
+
+        // Distance histogram of routed pairs between different cells.
+        let df = bin_counts(routed, pair::DISTANCE_M, DISTANCE_BIN_M)
+            .map_err(Error::query(DIST, part))?;
+        add_histogram(&df, &mut self.distance, DIST)?;
+
+        // Detour factor of the same pairs whose cells are apart.
+        let df = bin_counts(detours, "detour", DETOUR_BIN).map_err(Error::query(DETOUR, part))?;
+        add_histogram(&df, &mut self.detour, DETOUR)
     }
 
-    // Pass 2: distance histogram of routed pairs between different cells.
-    add_histogram(
-        routed(pairs.clone()).select([bin(col(pair::DISTANCE_M), DISTANCE_BIN_M)]),
-        &mut acc.distance,
-        "distance histogram",
-        part,
-    )?;
+    /// The figures of every part added.
+    pub(crate) fn finish(self) -> PairStats {
+        PairStats {
+            pairs: self.pairs,
+            unreachable: self.unreachable,
+            duration_s: Histogram::new(DURATION_BIN_S, self.duration.into_iter().collect()),
+            distance_m: Histogram::new(DISTANCE_BIN_M, self.distance.into_iter().collect()),
+            detour: Histogram::new(DETOUR_BIN, self.detour.into_iter().collect()),
+        }
+    }
+}
 
-    // Pass 3: detour factor, joining both ends to the cell centres.
-    add_histogram(
-        with_straight_line(routed(pairs), files)?
-            .filter(col("straight_m").gt(lit(0.0)))
-            .select([bin(detour_expr(), DETOUR_BIN)]),
-        &mut acc.detour,
-        "detour histogram",
-        part,
+/// `(is_self, bin)` with the rows of each: self pairs and duration bins (null: no route).
+fn self_and_duration_bins(pairs: &DataFrame) -> PolarsResult<DataFrame> {
+    let mut is_self = pairs
+        .column(pair::ORIGIN)?
+        .equal(pairs.column(pair::DEST)?)?;
+    is_self.rename("is_self".into());
+    let bins = bin(&f64_column(pairs, pair::DURATION_S)?, DURATION_BIN_S)?;
+    count_by(
+        &DataFrame::new_infer_height(vec![is_self.into_column(), bins])?,
+        &["is_self", "bin"],
     )
+}
+
+/// Bins of column `name` of `df` (`width` wide) with their rows.
+fn bin_counts(df: &DataFrame, name: &str, width: f64) -> PolarsResult<DataFrame> {
+    let bins = bin(&f64_column(df, name)?, width)?;
+    count_by(&DataFrame::new_infer_height(vec![bins])?, &["bin"])
 }
 
 /// Rows with a route between different cells.
-pub(crate) fn routed(pairs: LazyFrame) -> LazyFrame {
-    pairs.filter(
-        col(pair::ORIGIN)
-            .neq(col(pair::DEST))
-            .and(col(pair::DURATION_S).is_not_null())
-            .and(col(pair::DISTANCE_M).is_not_null()),
-    )
+pub(crate) fn routed(pairs: &DataFrame) -> PolarsResult<DataFrame> {
+    let mask = pairs
+        .column(pair::ORIGIN)?
+        .not_equal(pairs.column(pair::DEST)?)?
+        & pairs.column(pair::DURATION_S)?.is_not_null()
+        & pairs.column(pair::DISTANCE_M)?.is_not_null();
+    pairs.filter(&mask)
 }
 
-/// `value` rounded to the nearest multiple of `width`, as the bin number `bin`
+/// The rows of `routed` whose cells are apart (a straight line longer than zero),
+/// with `straight_m` and `detour`, the route distance over the straight line.
+pub(crate) fn detours(routed: &DataFrame, centres: &Centres) -> PolarsResult<DataFrame> {
+    let mut df = with_straight_line(routed, centres)?;
+    df = df.filter(&df.column("straight_m")?.f64()?.gt(0.0))?;
+    let detour = &f64_column(&df, pair::DISTANCE_M)? / &f64_column(&df, "straight_m")?;
+    df.with_column(detour.with_name("detour".into()).into_column())?;
+    Ok(df)
+}
+
+/// `values` rounded to the nearest multiple of `width`, as the bin number `bin`
 /// (values are non-negative, so adding a half and truncating rounds).
-fn bin(value: Expr, width: f64) -> Expr {
-    ((value.cast(DataType::Float64) / lit(width)) + lit(0.5))
-        .cast(DataType::Int64)
-        .alias("bin")
+fn bin(values: &Float64Chunked, width: f64) -> PolarsResult<Column> {
+    let mut bins = values
+        .apply_values(|v| v / width + 0.5)
+        .into_column()
+        .cast(&DataType::Int64)?;
+    bins.rename("bin".into());
+    Ok(bins)
 }
 
-/// The route distance over the straight line (`distance_m / straight_m`).
-pub(crate) fn detour_expr() -> Expr {
-    col(pair::DISTANCE_M).cast(DataType::Float64) / col("straight_m")
-}
-
-fn add_histogram(
-    lf: LazyFrame,
-    bins: &mut BTreeMap<i64, u64>,
-    what: &'static str,
-    part: &Path,
-) -> Result<()> {
-    let lf = lf.group_by([col("bin")]).agg([len().alias("n")]);
-    let df = collect_streaming(lf, what, part)?;
-    for (k, n) in i64s(&df, "bin", what)?
-        .into_iter()
-        .zip(u64s(&df, "n", what)?)
-    {
+fn add_histogram(df: &DataFrame, bins: &mut BTreeMap<i64, u64>, what: &'static str) -> Result<()> {
+    for (k, n) in i64s(df, "bin", what)?.into_iter().zip(u64s(df, "n", what)?) {
         if let (Some(k), Some(n)) = (k, n) {
             *bins.entry(k).or_default() += n;
         }
@@ -188,45 +188,89 @@ fn add_histogram(
     Ok(())
 }
 
-/// The ok cells with the columns the joins need, names prefixed (`o_` or `d_`):
-/// key, hex, lat, lon (degrees) and latitude in radians with its cosine.
-fn cell_side(files: &MatrixFiles, key: &str, prefix: &str) -> Result<LazyFrame> {
-    let rad = col(cells::LAT) * lit(PI / 180.0);
-    Ok(files
-        .cells()?
-        .filter(col(cells::STATUS).eq(lit(CellStatus::Ok.as_str())))
-        .select([
-            col(cells::CELL).alias(key),
-            col(cells::CELL_HEX).alias(format!("{prefix}hex")),
-            col(cells::LAT).alias(format!("{prefix}lat")),
-            col(cells::LON).alias(format!("{prefix}lon")),
-            rad.clone().cos().alias(format!("{prefix}cos")),
-        ]))
+/// The ok cells of `cells.parquet` as the joins need them, one frame per end of a
+/// pair, with prefixed names: key (`origin` or `dest`), hex, lat, lon (degrees) and
+/// the cosine of the latitude. Cells are a few thousand rows.
+pub(crate) struct Centres {
+    /// `origin`, `o_hex`, `o_lat`, `o_lon`, `o_cos`.
+    pub(crate) origin: DataFrame,
+    /// `dest`, `d_hex`, `d_lat`, `d_lon`, `d_cos`.
+    pub(crate) dest: DataFrame,
 }
 
-/// `pairs` joined to both cell centres, with `straight_m`, the haversine distance
-/// between them. Cells are a few thousand rows: the hash tables stay small while
-/// the pairs stream through.
-pub(crate) fn with_straight_line(pairs: LazyFrame, files: &MatrixFiles) -> Result<LazyFrame> {
+impl Centres {
+    /// Reads `cells.parquet`.
+    pub(crate) fn read(files: &MatrixFiles) -> Result<Self> {
+        const WHAT: &str = "cell centres";
+        let all = files.cells(
+            &[
+                cells::CELL,
+                cells::CELL_HEX,
+                cells::LAT,
+                cells::LON,
+                cells::STATUS,
+            ],
+            WHAT,
+        )?;
+        let sides = || -> PolarsResult<Self> {
+            let ok = all.filter(
+                &all.column(cells::STATUS)?
+                    .str()?
+                    .equal(CellStatus::Ok.as_str()),
+            )?;
+            Ok(Self {
+                origin: centre_side(&ok, pair::ORIGIN, "o_")?,
+                dest: centre_side(&ok, pair::DEST, "d_")?,
+            })
+        };
+        sides().map_err(Error::query(WHAT, &files.cells))
+    }
+}
+
+/// One end of the [`Centres`]: the key column named `key`, the others prefixed.
+fn centre_side(ok: &DataFrame, key: &str, prefix: &str) -> PolarsResult<DataFrame> {
+    let lat = f64_column(ok, cells::LAT)?;
+    let cos = lat.apply_values(|v| (v * (PI / 180.0)).cos());
+    let mut columns = vec![
+        ok.column(cells::CELL)?.clone(),
+        ok.column(cells::CELL_HEX)?.clone(),
+        lat.into_column(),
+        ok.column(cells::LON)?.clone(),
+        cos.into_column(),
+    ];
+    for (c, name) in columns.iter_mut().zip([
+        key.to_owned(),
+        format!("{prefix}hex"),
+        format!("{prefix}lat"),
+        format!("{prefix}lon"),
+        format!("{prefix}cos"),
+    ]) {
+        c.rename(name.into());
+    }
+    DataFrame::new_infer_height(columns)
+}
+
+/// The rows of `pairs` whose both cells are ok, with `straight_m`, the haversine
+/// distance between the cell centres (joined for it, then left out again).
+fn with_straight_line(pairs: &DataFrame, centres: &Centres) -> PolarsResult<DataFrame> {
     let inner = || JoinArgs::new(JoinType::Inner);
-    let half_dlat = (col("d_lat") - col("o_lat")) * lit(PI / 360.0);
-    let half_dlon = (col("d_lon") - col("o_lon")) * lit(PI / 360.0);
-    let s_lat = half_dlat.sin();
-    let s_lon = half_dlon.sin();
-    let a = s_lat.clone() * s_lat + col("o_cos") * col("d_cos") * s_lon.clone() * s_lon;
-    let straight = lit(2.0 * EARTH_RADIUS_M) * a.sqrt().arcsin();
-    Ok(pairs
-        .join(
-            cell_side(files, pair::ORIGIN, "o_")?,
-            [col(pair::ORIGIN)],
-            [col(pair::ORIGIN)],
-            inner(),
-        )
-        .join(
-            cell_side(files, pair::DEST, "d_")?,
-            [col(pair::DEST)],
-            [col(pair::DEST)],
-            inner(),
-        )
-        .with_columns([straight.alias("straight_m")]))
+    let origin = centres
+        .origin
+        .select([pair::ORIGIN, "o_lat", "o_lon", "o_cos"])?;
+    let dest = centres
+        .dest
+        .select([pair::DEST, "d_lat", "d_lon", "d_cos"])?;
+    let df = pairs
+        .join(&origin, [pair::ORIGIN], [pair::ORIGIN], inner(), None)?
+        .join(&dest, [pair::DEST], [pair::DEST], inner(), None)?;
+    let f = |name| f64_column(&df, name);
+    let half_dlat = &(&f("d_lat")? - &f("o_lat")?) * (PI / 360.0);
+    let half_dlon = &(&f("d_lon")? - &f("o_lon")?) * (PI / 360.0);
+    let s_lat = half_dlat.apply_values(f64::sin);
+    let s_lon = half_dlon.apply_values(f64::sin);
+    let a = &(&s_lat * &s_lat) + &(&(&(&f("o_cos")? * &f("d_cos")?) * &s_lon) * &s_lon);
+    let straight = &a.apply_values(|v| v.sqrt().asin()) * (2.0 * EARTH_RADIUS_M);
+    let mut out = df.select(pairs.get_column_names_owned())?;
+    out.with_column(straight.with_name("straight_m".into()).into_column())?;
+    Ok(out)
 }

@@ -9,9 +9,9 @@ use std::path::Path;
 use hexmatrix_contract::columns::pairs as pair;
 use polars::prelude::*;
 
-use crate::error::Result;
-use crate::scan::{MatrixFiles, collect_streaming, f64s, scan, strings, u64s};
-use crate::stats::{detour_expr, routed, with_straight_line};
+use crate::error::{Error, Result};
+use crate::scan::{f64_column, f64s, strings, u64s};
+use crate::stats::Centres;
 
 /// Pairs with a detour factor above this are suspicious.
 pub const DETOUR_LIMIT: f64 = 5.0;
@@ -50,68 +50,32 @@ pub struct Suspicious {
     pub top: Vec<SuspiciousPair>,
 }
 
-/// Finds the suspicious pairs (two streaming passes per part: a count and a top-k;
-/// the overall top is the top of the parts' tops). One part at a time, as in
-/// [`crate::stats::pair_stats`], keeps memory bounded by a part.
-///
-/// # Errors
-/// A part or `cells.parquet` cannot be read or has the wrong columns.
-pub fn find(files: &MatrixFiles, top: usize) -> Result<Suspicious> {
-    let mut all = Suspicious::default();
-    for part in &files.parts {
-        let s = find_in_part(files, part, top)?;
-        all.count += s.count;
-        all.top.extend(s.top);
-    }
-    sort_worst_first(&mut all.top);
-    all.top.truncate(top);
-    Ok(all)
-}
-
-fn find_in_part(files: &MatrixFiles, part: &Path, top: usize) -> Result<Suspicious> {
-    const COUNT: &str = "suspicious pair count";
-    const TOP: &str = "suspicious pairs";
-    let pairs = scan(&[part.to_owned()], "matrix scan", part)?;
-    let flagged = with_straight_line(routed(pairs), files)?
-        .filter(col("straight_m").gt(lit(0.0)))
-        .with_column(detour_expr().alias("detour"))
-        .filter(col("detour").gt(lit(DETOUR_LIMIT)));
-
-    let df = collect_streaming(
-        flagged.clone().select([len().alias("n")]),
-        COUNT,
-        &files.dir,
-    )?;
-    let count = u64s(&df, "n", COUNT)?
-        .first()
-        .copied()
-        .flatten()
-        .unwrap_or(0);
-
-    let excess =
-        (col(pair::DISTANCE_M).cast(DataType::Float64) - col("straight_m")).alias("excess");
-    // A sort followed by a limit: the optimiser turns it into a bounded top-k.
-    let lf = flagged
-        .with_column(excess)
-        .sort_by_exprs(
-            [col("excess"), col(pair::ORIGIN), col(pair::DEST)],
-            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
-        )
-        .limit(top as IdxSize);
-    let df = collect_streaming(lf, TOP, part)?;
-    let f = |name| f64s(&df, name, TOP);
-    let (origin, dest) = (u64s(&df, pair::ORIGIN, TOP)?, u64s(&df, pair::DEST, TOP)?);
-    let (o_hex, d_hex) = (strings(&df, "o_hex", TOP)?, strings(&df, "d_hex", TOP)?);
-    let (o_lat, o_lon, d_lat, d_lon) = (f("o_lat")?, f("o_lon")?, f("d_lat")?, f("d_lon")?);
-    let (straight, distance, duration, detour) = (
-        f("straight_m")?,
-        f(pair::DISTANCE_M)?,
-        f(pair::DURATION_S)?,
-        f("detour")?,
-    );
-    let v = |x: &[Option<f64>], i: usize| x[i].unwrap_or(f64::NAN);
-    let mut top: Vec<SuspiciousPair> = (0..df.height())
-        .map(|i| SuspiciousPair {
+impl Suspicious {
+    /// Adds one part's suspicious pairs: its count, and its `top` worst to the
+    /// candidates (the overall top is the top of the parts' tops). `detours` are the
+    /// part's routed pairs between cells apart ([`crate::stats::detours`]).
+    pub(crate) fn add_part(
+        &mut self,
+        detours: &DataFrame,
+        centres: &Centres,
+        part: &Path,
+        top: usize,
+    ) -> Result<()> {
+        const TOP: &str = "suspicious pairs";
+        let (count, df) = flagged_top(detours, centres, top).map_err(Error::query(TOP, part))?;
+        let f = |name| f64s(&df, name, TOP);
+        let (origin, dest) = (u64s(&df, pair::ORIGIN, TOP)?, u64s(&df, pair::DEST, TOP)?);
+        let (o_hex, d_hex) = (strings(&df, "o_hex", TOP)?, strings(&df, "d_hex", TOP)?);
+        let (o_lat, o_lon, d_lat, d_lon) = (f("o_lat")?, f("o_lon")?, f("d_lat")?, f("d_lon")?);
+        let (straight, distance, duration, detour) = (
+            f("straight_m")?,
+            f(pair::DISTANCE_M)?,
+            f(pair::DURATION_S)?,
+            f("detour")?,
+        );
+        let v = |x: &[Option<f64>], i: usize| x[i].unwrap_or(f64::NAN);
+        self.count += count;
+        self.top.extend((0..df.height()).map(|i| SuspiciousPair {
             origin: origin[i].unwrap_or(0),
             origin_hex: o_hex[i].clone().unwrap_or_default(),
             origin_at: (v(&o_lat, i), v(&o_lon, i)),
@@ -122,10 +86,41 @@ fn find_in_part(files: &MatrixFiles, part: &Path, top: usize) -> Result<Suspicio
             distance_m: v(&distance, i),
             duration_s: v(&duration, i),
             detour: v(&detour, i),
-        })
-        .collect();
-    sort_worst_first(&mut top);
-    Ok(Suspicious { count, top })
+        }));
+        sort_worst_first(&mut self.top);
+        self.top.truncate(top);
+        Ok(())
+    }
+}
+
+/// How many of `detours` have a detour factor above [`DETOUR_LIMIT`], and the `top`
+/// of them with the largest excess distance, with both cells' hex and centre.
+fn flagged_top(
+    detours: &DataFrame,
+    centres: &Centres,
+    top: usize,
+) -> PolarsResult<(u64, DataFrame)> {
+    let mut flagged = detours.filter(&detours.column("detour")?.f64()?.gt(DETOUR_LIMIT))?;
+    let count = flagged.height() as u64;
+    let excess = &f64_column(&flagged, pair::DISTANCE_M)? - &f64_column(&flagged, "straight_m")?;
+    flagged.with_column(excess.with_name("excess".into()).into_column())?;
+    let worst = flagged
+        .sort(
+            ["excess", pair::ORIGIN, pair::DEST],
+            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
+        )?
+        .head(Some(top));
+    let inner = || JoinArgs::new(JoinType::Inner);
+    worst
+        .join(
+            &centres.origin,
+            [pair::ORIGIN],
+            [pair::ORIGIN],
+            inner(),
+            None,
+        )?
+        .join(&centres.dest, [pair::DEST], [pair::DEST], inner(), None)
+        .map(|df| (count, df))
 }
 
 /// Largest excess distance first, then by origin and destination (a total order, so
