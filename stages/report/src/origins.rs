@@ -33,7 +33,7 @@ pub struct CellInfo {
 }
 
 /// Every cell of `cells.parquet`, in file order, with its median travel time from
-/// `medians` (origin cell to median seconds, [`part_medians`] over every part).
+/// `medians` (origin cell to median seconds, `part_medians` over every part).
 ///
 /// # Errors
 /// `cells.parquet` cannot be read or has the wrong columns.
