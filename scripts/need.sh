@@ -28,7 +28,7 @@ for arg in "$@"; do
   case $arg in
     # The demo's throwaway Redis (python3 picks its port).
     demo) [ -n "${HEXMATRIX_REDIS:-}" ] || needs+=(redis-server redis-cli python3) ;;
-    test) needs+=(osmium redis-server redis-cli rustfmt clippy examples/requirements.txt) ;;
+    test) needs+=(osmium redis-server redis-cli rustfmt clippy examples/requirements.txt tests/requirements.txt) ;;
     *) needs+=("$arg") ;;
   esac
 done

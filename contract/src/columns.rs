@@ -20,6 +20,11 @@ pub mod cells {
     pub const SNAP_M: &str = "snap_m";
     /// [`crate::CellStatus`] as its string, `Utf8`.
     pub const STATUS: &str = "status";
+    /// The cell's hexagon, WKB polygon (lon/lat degrees), `Binary`: the GeoParquet
+    /// primary geometry (see [`crate::geo`]).
+    pub const GEOMETRY: &str = "geometry";
+    /// The snapped node, WKB point (lon/lat degrees), `Binary`, null when the centre did not snap (`no_road`).
+    pub const NODE_GEOMETRY: &str = "node_geometry";
 }
 
 /// Columns of every `matrix/part-NNNNN.parquet`, one row per ordered pair of `ok`

@@ -11,7 +11,7 @@
 //!
 //! | file | holds |
 //! |---|---|
-//! | `cells.parquet` | one row per H3 cell covering the bbox, ascending: `cell` `UInt64`, `cell_hex` `Utf8`, `lat`, `lon` `Float64` (cell centre, degrees), `node` `UInt32` (null unless `ok`), `node_lat`, `node_lon` `Float64` (snapped node, degrees), `snap_m` `Float64` (metres), `status` `Utf8` ([`CellStatus`]: `ok`, `no_road`, `unroutable`) |
+//! | `cells.parquet` | one row per H3 cell covering the bbox, ascending: `cell` `UInt64`, `cell_hex` `Utf8`, `lat`, `lon` `Float64` (cell centre, degrees), `node` `UInt32` (null unless `ok`), `node_lat`, `node_lon` `Float64` (snapped node, degrees), `snap_m` `Float64` (metres), `status` `Utf8` ([`CellStatus`]: `ok`, `no_road`, `unroutable`), `geometry` `Binary` (the hexagon, WKB polygon), `node_geometry` `Binary` (the snapped node, WKB point, null for `no_road`); a GeoParquet 1.1 file ([`geo`]) |
 //! | `matrix/part-NNNNN.parquet` | origin block NNNNN ([`part_name`]): `origin`, `dest` `UInt64`, `distance_m` `Float32` (metres), `duration_s` `Float32` (seconds), null when there is no route; one row per ordered pair of `ok` cells (pairs slower than the manifest's `max_duration_s` left out), sorted by origin then dest |
 //! | `manifest.json` | [`MatrixManifest`]: resolution, bbox, limits, cells by status, pairs, the parts with their rows and SHA-256, the SHA-256 of `cells.parquet`, timings, peak memory. Written last: its presence means the matrix is complete |
 //!
@@ -57,6 +57,7 @@ pub mod columns;
 mod error;
 mod files;
 mod fingerprint;
+pub mod geo;
 mod manifest;
 mod run;
 #[cfg(feature = "arrow")]

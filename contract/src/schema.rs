@@ -19,6 +19,8 @@ pub fn cells_schema() -> SchemaRef {
         Field::new(cells::NODE_LON, DataType::Float64, true),
         Field::new(cells::SNAP_M, DataType::Float64, true),
         Field::new(cells::STATUS, DataType::Utf8, false),
+        Field::new(cells::GEOMETRY, DataType::Binary, false),
+        Field::new(cells::NODE_GEOMETRY, DataType::Binary, true),
     ]))
 }
 

@@ -9,38 +9,16 @@ use std::process::Command;
 use hexmatrix_warm::fixture::{MatrixSpec, RedisServer, cell_centre, cells_around, write_matrix};
 use hexmatrix_warm::matrix::MatrixDir;
 
-use crate::util::{hexmatrix, text};
+use crate::util::{self, hexmatrix, text};
 
 const GATEWAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/gateway.py");
 
-/// Whether `python3` can import `redis` and `h3` v4. Missing ones fail the test
-/// under `CI=true` (`just test` installs them with scripts/need.sh); elsewhere the
-/// test says why and stops.
+/// Whether `python3` can import `redis` and `h3` v4 (see [`util::python_ready`]).
 fn python_ready() -> bool {
-    let probe = Command::new("python3")
-        .args([
-            "-c",
-            "import redis, h3; assert h3.__version__.startswith('4.'), h3.__version__",
-        ])
-        .output();
-    let why = match probe {
-        Ok(out) if out.status.success() => return true,
-        Ok(out) => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            stderr.trim().lines().last().unwrap_or("").to_owned()
-        }
-        Err(e) => format!("cannot run python3: {e}"),
-    };
-    let msg = format!(
-        "python3 with the PyPI modules redis and h3 v4 is needed \
-         (python3 -m pip install -r examples/requirements.txt): {why}"
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
-    #[expect(clippy::print_stderr, reason = "tests must say what they skipped")]
-    {
-        eprintln!("SKIPPED: {msg}");
-    }
-    false
+    util::python_ready(
+        "import redis, h3; assert h3.__version__.startswith('4.'), h3.__version__",
+        "examples/requirements.txt",
+    )
 }
 
 /// Every `(origin, dest)` of the matrix with its `(distance_m, duration_s)`, from the Parquet parts.

@@ -293,3 +293,90 @@ fn issue_11_max_cells_is_an_override_both_ways() {
     );
     assert!(err.contains("as rows"), "{err}");
 }
+
+/// `cells.parquet` is GeoParquet 1.1: GeoPandas opens it as a layer of hexagons in
+/// WGS 84 without conversion, each hexagon holds its cell's centre and has an H3
+/// cell's area, and the snapped-node points are exactly `node_lon`/`node_lat`.
+#[test]
+fn issue_14_cells_parquet_is_geoparquet_that_geopandas_reads() {
+    const REQUIREMENTS: &str = "tests/requirements.txt";
+    if !crate::util::python_ready("import geopandas, pyarrow", REQUIREMENTS) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let out = tmp.path().join("matrix");
+    let dataset = datasets().join("monaco.toml");
+    let o = matrix(&[
+        "--graph",
+        g.to_str().unwrap(),
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = manifest(&out);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/geoparquet_check.py");
+    let check = Command::new("python3")
+        .arg(&script)
+        .arg(out.join("cells.parquet"))
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_str(&stdout).expect("the check prints JSON");
+
+    let total = m["cells"]["total"].as_u64().unwrap();
+    let ok = m["cells"]["ok"].as_u64().unwrap();
+    assert_eq!(found["rows"], total, "{found}");
+    assert_eq!(found["geo_version"], "1.1.0");
+    assert_eq!(found["primary"], "geometry");
+    assert_eq!(found["active_geometry"], "geometry");
+    assert_eq!(
+        found["crs"], "OGC:CRS84",
+        "no crs member: lon/lat on WGS 84"
+    );
+    assert_eq!(found["hexagon_types"], serde_json::json!(["Polygon"]));
+    assert_eq!(found["all_valid"], true);
+    // Six corners closed (seven points); a pentagon cannot occur in Monaco, and cells
+    // crossing an icosahedron edge get extra vertices.
+    assert!(
+        found["vertices"].as_array().unwrap().contains(&7.into()),
+        "{found}"
+    );
+    assert_eq!(
+        found["centre_inside"], total,
+        "every centre inside its hexagon"
+    );
+    // H3 resolution 9: 0.1053 km² on average over the globe; at Monaco's latitude
+    // cells are near the average.
+    let area = found["mean_area_m2"].as_f64().unwrap();
+    assert!((90_000.0..120_000.0).contains(&area), "{found}");
+    assert_eq!(found["node_crs"], "OGC:CRS84");
+    assert_eq!(found["ok_rows"], ok);
+    // A point wherever the centre snapped (ok and unroutable cells), null otherwise.
+    assert!(found["snapped_rows"].as_u64().unwrap() >= ok, "{found}");
+    assert_eq!(found["node_points"], found["snapped_rows"], "{found}");
+    assert_eq!(found["node_types"], serde_json::json!(["Point"]));
+    assert!(
+        found["node_max_offset_deg"].as_f64().unwrap() == 0.0,
+        "{found}"
+    );
+    let (bbox, meta) = (
+        found["bbox"].as_array().unwrap(),
+        found["meta_bbox"].as_array().unwrap(),
+    );
+    for (a, b) in bbox.iter().zip(meta) {
+        assert!(
+            (a.as_f64().unwrap() - b.as_f64().unwrap()).abs() < 1e-9,
+            "{found}"
+        );
+    }
+}

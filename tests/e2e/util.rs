@@ -37,3 +37,28 @@ pub fn valletta() -> PathBuf {
         "/../datasets/valletta.toml"
     ))
 }
+
+/// Whether `python3` can run `probe` (imports of PyPI modules). A failure fails the
+/// test under `CI=true` (`just test` installs the modules with scripts/need.sh from
+/// `requirements`); elsewhere the test says why and stops.
+pub fn python_ready(probe: &str, requirements: &str) -> bool {
+    let out = Command::new("python3").args(["-c", probe]).output();
+    let why = match out {
+        Ok(out) if out.status.success() => return true,
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            stderr.trim().lines().last().unwrap_or("").to_owned()
+        }
+        Err(e) => format!("cannot run python3: {e}"),
+    };
+    let msg = format!(
+        "python3 with the PyPI modules of {requirements} is needed \
+         (python3 -m pip install -r {requirements}): {why}"
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{msg}");
+    #[expect(clippy::print_stderr, reason = "tests must say what they skipped")]
+    {
+        eprintln!("SKIPPED: {msg}");
+    }
+    false
+}

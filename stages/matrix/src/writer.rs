@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{
-    Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
+    BinaryBuilder, Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
 };
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
 use arrow_schema::SchemaRef;
+use hexmatrix_contract::geo;
 use parquet::arrow::ArrowWriter;
+use parquet::file::metadata::KeyValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -71,7 +73,8 @@ impl Write for HashingFile {
     }
 }
 
-/// Writes `cells.parquet` at `path`; returns its SHA-256 (lowercase hex).
+/// Writes `cells.parquet` at `path`, a GeoParquet file (hexagon and snapped node as WKB,
+/// see [`hexmatrix_contract::geo`]); returns its SHA-256 (lowercase hex).
 ///
 /// # Errors
 /// [`Error::Io`], [`Error::Parquet`] or [`Error::Arrow`] naming `path`.
@@ -82,7 +85,23 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
     let mut node_lon = Float64Builder::new();
     let mut snap_m = Float64Builder::new();
     let mut status = StringBuilder::new();
+    let mut hexagon = BinaryBuilder::new();
+    let mut node_point = BinaryBuilder::new();
+    let (mut hexagons_bbox, mut nodes_bbox) = (None, None);
+    let mut ring = Vec::with_capacity(10);
     for r in rows {
+        ring.clear();
+        ring.extend(r.cell.boundary().iter().map(|v| (v.lng(), v.lat())));
+        for &(lon, lat) in &ring {
+            geo::extend_bbox(&mut hexagons_bbox, lon, lat);
+        }
+        hexagon.append_value(geo::wkb_polygon(&ring));
+        if let (Some(lat), Some(lon)) = (r.snap.node_lat, r.snap.node_lon) {
+            geo::extend_bbox(&mut nodes_bbox, lon, lat);
+            node_point.append_value(geo::wkb_point(lon, lat));
+        } else {
+            node_point.append_null();
+        }
         hex.append_value(r.cell.to_string());
         node.append_option(r.snap.node);
         node_lat.append_option(r.snap.node_lat);
@@ -102,6 +121,8 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
         Arc::new(node_lon.finish()),
         Arc::new(snap_m.finish()),
         Arc::new(status.finish()),
+        Arc::new(hexagon.finish()),
+        Arc::new(node_point.finish()),
     ];
     let schema = schema::cells_schema();
     let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|source| Error::Arrow {
@@ -112,6 +133,10 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
     let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties()))
         .map_err(Error::parquet(path))?;
     w.write(&batch).map_err(Error::parquet(path))?;
+    w.append_key_value_metadata(KeyValue::new(
+        geo::GEO_METADATA_KEY.to_owned(),
+        geo::cells_geo_metadata(hexagons_bbox, nodes_bbox),
+    ));
     // into_inner writes the footer and hands the file back with its hash complete.
     Ok(w.into_inner().map_err(Error::parquet(path))?.sha256())
 }
