@@ -380,3 +380,79 @@ fn issue_14_cells_parquet_is_geoparquet_that_geopandas_reads() {
         );
     }
 }
+
+/// The parts' encodings (README "Matrix writing") are read alike by DuckDB, Polars
+/// and pyarrow, and what they read is what our own reader reads.
+#[test]
+fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
+    if !crate::util::python_ready("import duckdb, polars, pyarrow", "tests/requirements.txt") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(g) = monaco_graph(tmp.path()) else {
+        return;
+    };
+    let out = tmp.path().join("matrix");
+    let dataset = datasets().join("monaco.toml");
+    let o = matrix(&[
+        "--graph",
+        g.to_str().unwrap(),
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    // Our reader (warm's) is the reference.
+    let m = hexmatrix_warm::matrix::MatrixDir::open(&out).unwrap();
+    let (mut rows, mut nulls, mut origin, mut dest, mut distance, mut duration) =
+        (0_u64, 0_u64, 0_u128, 0_u128, 0.0_f64, 0.0_f64);
+    for part in 0..m.manifest.parts.len() {
+        for batch in m.read_part(part, 4096).unwrap() {
+            let batch = batch.unwrap();
+            for i in 0..batch.len() {
+                rows += 1;
+                origin += u128::from(batch.origin.value(i));
+                dest += u128::from(batch.dest.value(i));
+                match batch.route(i) {
+                    Some((d, t)) => {
+                        distance += d;
+                        duration += t;
+                    }
+                    None => nulls += 1,
+                }
+            }
+        }
+    }
+    assert_eq!(rows, m.manifest.pairs);
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/parts_check.py");
+    let check = Command::new("python3")
+        .arg(&script)
+        .arg(&out)
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let found: serde_json::Value = serde_json::from_str(&stdout).expect("the check prints JSON");
+    for reader in ["duckdb", "polars", "pyarrow"] {
+        let r = &found[reader];
+        assert_eq!(r["rows"], rows, "{reader}: {found}");
+        assert_eq!(r["null_durations"], nulls, "{reader}: {found}");
+        let sum = |name: &str| r[name].as_str().and_then(|s| s.parse::<u128>().ok());
+        assert_eq!(sum("origin_sum"), Some(origin), "{reader}: {found}");
+        assert_eq!(sum("dest_sum"), Some(dest), "{reader}: {found}");
+        for (name, ours) in [("distance_sum", distance), ("duration_sum", duration)] {
+            let theirs = r[name].as_f64().unwrap();
+            assert!(
+                (theirs - ours).abs() <= 1.0,
+                "{reader} {name}: {theirs} vs {ours}"
+            );
+        }
+    }
+}
