@@ -68,7 +68,16 @@ pub fn execute(opts: &GraphOptions, ctx: &Context) -> anyhow::Result<GraphSummar
         opts.profile.name,
         output.display()
     );
-    let summary = hexmatrix_graph::run(opts, ctx)
+    // A panic in the stage (a bug) is an error of this command, exit 1, with the
+    // temporary directory removed, as when the build ran on its own thread.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hexmatrix_graph::run(opts, ctx)
+    }));
+    let Ok(result) = result else {
+        let _ = std::fs::remove_dir_all(ctx.output().temp_for(output));
+        anyhow::bail!("graph of {}: the build panicked", input.display());
+    };
+    let summary = result
         .with_context(|| format!("graph of {} into {}", input.display(), output.display()))?;
     log_summary(&summary, started);
     Ok(summary)
