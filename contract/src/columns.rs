@@ -39,3 +39,60 @@ pub mod pairs {
     /// Driving duration in seconds, `Float32`, null when there is no route.
     pub const DURATION_S: &str = "duration_s";
 }
+
+/// Columns of the graph directory's `nodes.parquet`, one row per graph node, in node order.
+pub mod nodes {
+    /// Graph node index (the row number), `UInt32`.
+    pub const NODE: &str = "node";
+    /// OSM node id, `Int64`.
+    pub const OSM_ID: &str = "osm_id";
+    /// Latitude in degrees, `Float64`.
+    pub const LAT: &str = "lat";
+    /// Longitude in degrees, `Float64`.
+    pub const LON: &str = "lon";
+    /// [`crate::graph_dir::MAIN_COMPONENT`] or [`crate::graph_dir::OTHER_COMPONENT`], `Utf8`.
+    pub const COMPONENT: &str = "component";
+}
+
+/// Columns of the graph directory's `edges.parquet`: the directed road graph before
+/// contraction, one row per edge.
+pub mod edges {
+    /// Tail node, `UInt32` (a row of `nodes.parquet`).
+    pub const FROM: &str = "from";
+    /// Head node, `UInt32`.
+    pub const TO: &str = "to";
+    /// The OSM way the edge lies on, `Int64`.
+    pub const WAY_ID: &str = "way_id";
+    /// The way's `highway` class (`ferry` for ferry routes), `Utf8`.
+    pub const HIGHWAY: &str = "highway";
+    /// Length in metres, `Float64`.
+    pub const DISTANCE_M: &str = "distance_m";
+    /// Travel time in seconds, `Float64`.
+    pub const DURATION_S: &str = "duration_s";
+}
+
+/// Columns of the graph directory's `restrictions.parquet`, one row per applied turn rule.
+pub mod restrictions {
+    /// The restriction relation, `Int64`.
+    pub const RELATION_ID: &str = "relation_id";
+    /// Its value, such as `no_left_turn`, `Utf8`.
+    pub const RESTRICTION: &str = "restriction";
+    /// Whether it is an `only_*` rule, `Boolean`.
+    pub const ONLY: &str = "only";
+    /// The edge turned from, `UInt32` (a row of `edges.parquet`).
+    pub const FROM_EDGE: &str = "from_edge";
+    /// The edge turned onto, `UInt32`.
+    pub const TO_EDGE: &str = "to_edge";
+    /// The way turned from, `Int64`.
+    pub const FROM_WAY: &str = "from_way";
+    /// The OSM id of the via node, `Int64`.
+    pub const VIA_OSM_ID: &str = "via_osm_id";
+    /// The way turned onto, `Int64`.
+    pub const TO_WAY: &str = "to_way";
+    /// Graph node before the turn, `UInt32`.
+    pub const FROM_NODE: &str = "from_node";
+    /// Graph node of the turn, `UInt32`.
+    pub const VIA_NODE: &str = "via_node";
+    /// Graph node after the turn, `UInt32`.
+    pub const TO_NODE: &str = "to_node";
+}

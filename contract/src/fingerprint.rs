@@ -69,6 +69,14 @@ pub fn content_fingerprint(dir: &Path, m: &MatrixManifest) -> Result<String> {
 /// # Errors
 /// [`Error::Io`] naming `path` when it cannot be opened or read.
 pub fn sha256_file(path: &Path) -> Result<String> {
+    Ok(hex(&sha256_file_digest(path)?))
+}
+
+/// SHA-256 of a file as its 32 bytes (what `graph.ch` records), read in 1 MiB pieces.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` when it cannot be opened or read.
+pub fn sha256_file_digest(path: &Path) -> Result<[u8; 32]> {
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
@@ -83,7 +91,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok(hasher.finalize().into())
 }
 
 /// Lowercase hex of `bytes`.

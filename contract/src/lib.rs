@@ -30,6 +30,20 @@
 //!
 //! With the feature `arrow`, [`schema`] gives the Arrow schemas of both Parquet files.
 //!
+//! # The graph directory
+//!
+//! `graph-PROFILE/` holds `nodes.parquet`, `edges.parquet`, `restrictions.parquet`
+//! and `graph.ch`: their names are in [`graph_dir`], their columns in
+//! [`columns::nodes`], [`columns::edges`] and [`columns::restrictions`]. The graph
+//! stage writes it; the matrix stage (and the graph crate's test oracle) read it.
+//!
+//! # The stage entry shape
+//!
+//! Every stage is called as `run(options, &Context) -> Result<Summary>`: the options
+//! are validated once, where the command line or dataset file is read; the
+//! [`Context`] carries the progress display ([`Progress`], drawn by the binary),
+//! cancellation ([`Cancelled`]) and the output helper ([`Output`], over [`atomic`]).
+//!
 //! # The run manifest
 //!
 //! `hexmatrix run` writes [`RunManifest`] as `manifest.json` in each version
@@ -54,19 +68,22 @@
 
 pub mod atomic;
 pub mod columns;
+mod context;
 mod error;
 mod files;
 mod fingerprint;
 pub mod geo;
+pub mod graph_dir;
 mod manifest;
 mod run;
 #[cfg(feature = "arrow")]
 pub mod schema;
 mod status;
 
+pub use context::{Cancelled, Context, Counter, Output, Progress, Shown, Silent, Unit};
 pub use error::{Error, Result};
 pub use files::{CELLS_FILE, MANIFEST_FILE, PARTS_DIR, part_name};
-pub use fingerprint::{FINGERPRINT_TAG, content_fingerprint, hex, sha256_file};
+pub use fingerprint::{FINGERPRINT_TAG, content_fingerprint, hex, sha256_file, sha256_file_digest};
 pub use manifest::{GraphRef, MatrixManifest, PartEntry, STAGE};
 pub use run::{
     InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, peak_rss_bytes,

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use flate2::Compression;
-use hexmatrix_osm::blob::{BlobFrames, BlobKind, compress, decompress};
 use hexmatrix_osm::fixture::{FixtureBuilder, MemberType as M};
-use hexmatrix_osm::proto::put_varint;
+use hexmatrix_osm::raw::put_varint;
+use hexmatrix_osm::raw::{BlobFrames, BlobKind, compress, decompress};
 use hexmatrix_osm::{Bbox, CropCounters, crop};
 
 use crate::havoc::havoc;
@@ -159,7 +159,7 @@ pub fn split(file: &[u8]) -> Option<Vec<(BlobKind, Vec<u8>)>> {
 pub fn join(frames: &[(BlobKind, Vec<u8>)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (kind, blob) in frames {
-        hexmatrix_osm::blob::write_frame(&mut out, *kind, blob).expect("writing to memory");
+        hexmatrix_osm::raw::write_frame(&mut out, *kind, blob).expect("writing to memory");
     }
     out
 }
@@ -168,7 +168,7 @@ pub fn join(frames: &[(BlobKind, Vec<u8>)]) -> Vec<u8> {
 fn blob_for(rng: &mut Rng, raw: &[u8]) -> Vec<u8> {
     if rng.one_in(5) {
         let mut blob = Vec::with_capacity(raw.len() + 8);
-        hexmatrix_osm::proto::put_bytes_field(&mut blob, 1, raw);
+        hexmatrix_osm::raw::put_bytes_field(&mut blob, 1, raw);
         blob
     } else {
         compress(raw, Compression::fast())
@@ -268,7 +268,7 @@ pub fn mutate_framing(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
             BlobKind::Data | BlobKind::Unknown => b"OSMData",
         };
         if i != damaged {
-            hexmatrix_osm::blob::write_frame(&mut out, *kind, blob).expect("writing to memory");
+            hexmatrix_osm::raw::write_frame(&mut out, *kind, blob).expect("writing to memory");
             continue;
         }
         let mut blob = Message::parse(blob, Kind::Blob).unwrap_or_default();

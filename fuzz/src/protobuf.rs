@@ -5,7 +5,7 @@
 //! wire type, strings made huge, groups copied from other blocks. Parsing keeps
 //! every field in order, so an unmutated tree encodes back to the same bytes.
 
-use hexmatrix_osm::proto::{put_varint, unzigzag, zigzag};
+use hexmatrix_osm::raw::{put_varint, unzigzag, zigzag};
 
 use crate::havoc::havoc;
 use crate::rng::Rng;
@@ -402,12 +402,12 @@ mod tests {
         let mut raw = Vec::new();
         let mut scratch = Vec::new();
         let mut dense = Vec::new();
-        hexmatrix_osm::proto::put_packed_delta(&mut dense, 1, [1, 2, 3], &mut scratch);
+        hexmatrix_osm::raw::put_packed_delta(&mut dense, 1, [1, 2, 3], &mut scratch);
         let mut group = Vec::new();
-        hexmatrix_osm::proto::put_bytes_field(&mut group, 2, &dense);
-        hexmatrix_osm::proto::put_bytes_field(&mut raw, 1, b"\x0a\x00");
-        hexmatrix_osm::proto::put_bytes_field(&mut raw, 2, &group);
-        hexmatrix_osm::proto::put_uint_field(&mut raw, 17, 100);
+        hexmatrix_osm::raw::put_bytes_field(&mut group, 2, &dense);
+        hexmatrix_osm::raw::put_bytes_field(&mut raw, 1, b"\x0a\x00");
+        hexmatrix_osm::raw::put_bytes_field(&mut raw, 2, &group);
+        hexmatrix_osm::raw::put_uint_field(&mut raw, 17, 100);
         let m = Message::parse(&raw, Kind::Block).unwrap();
         assert_eq!(m.encode(), raw);
         let Value::Message(g) = &m.fields[1].1 else {

@@ -57,10 +57,10 @@ pub struct Dataset {
     pub region_file: Option<PathBuf>,
     /// The city bbox.
     pub bbox: Bbox,
-    /// H3 resolution of the matrix.
-    pub resolution: u8,
-    /// Vehicle profile name.
-    pub profile: String,
+    /// H3 resolution of the matrix (6..=11).
+    pub resolution: h3o::Resolution,
+    /// Vehicle profile.
+    pub profile: &'static hexmatrix_graph::Profile,
     /// Optional matrix duration limit in seconds.
     pub max_duration_s: Option<f64>,
     /// How `run` lays the cache out in Redis: `pairs` (default) or `rows`.
@@ -120,13 +120,13 @@ impl Dataset {
             .map_err(|e| invalid(format!("region_url: {e}")))?;
         let [a, b, c, d] = raw.bbox;
         let bbox = Bbox::new(a, b, c, d).map_err(|e| invalid(format!("bbox: {e}")))?;
-        if !hexmatrix_matrix::cells::RESOLUTIONS.contains(&raw.resolution) {
-            return Err(invalid(format!(
+        let resolution = hexmatrix_matrix::resolution(raw.resolution).map_err(|_| {
+            invalid(format!(
                 "resolution {} is outside the accepted 6..=11",
                 raw.resolution
-            )));
-        }
-        hexmatrix_graph::Profile::by_name(&raw.profile)
+            ))
+        })?;
+        let profile = hexmatrix_graph::Profile::by_name(&raw.profile)
             .map_err(|e| invalid(format!("profile: {e}")))?;
         if let Some(s) = raw.max_duration_s
             && !(s.is_finite() && s > 0.0)
@@ -147,8 +147,8 @@ impl Dataset {
             region_url: raw.region_url,
             region_file: raw.region_file.map(|f| base.join(f)),
             bbox,
-            resolution: raw.resolution,
-            profile: raw.profile,
+            resolution,
+            profile,
             max_duration_s: raw.max_duration_s,
             cache_layout,
         })

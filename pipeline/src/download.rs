@@ -23,7 +23,7 @@ use std::time::Duration;
 
 pub use error::{Error, Result};
 
-use crate::progress::Context;
+use hexmatrix_contract::Context;
 
 pub use hexmatrix::source::Source;
 

@@ -22,6 +22,13 @@ pub const LOCKED: u8 = 5;
 
 /// Maps an error chain to an exit code by the typed errors it carries.
 pub fn code_for(err: &anyhow::Error) -> u8 {
+    // A cancelled stage is neither bad input nor a failure of Redis or the fetch.
+    if err
+        .chain()
+        .any(|c| c.downcast_ref::<hexmatrix_contract::Cancelled>().is_some())
+    {
+        return INTERNAL;
+    }
     for cause in err.chain() {
         if cause.downcast_ref::<crate::lock::Locked>().is_some() {
             return LOCKED;

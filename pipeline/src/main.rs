@@ -22,7 +22,7 @@ use hexmatrix::config;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     progress::init_logging(cli.log_format);
-    let ctx = progress::Context::new(cli.progress);
+    let ctx = progress::Display::new(cli.progress).into_context();
     match commands::dispatch(&cli.command, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

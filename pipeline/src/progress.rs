@@ -1,13 +1,14 @@
-//! Logging setup and progress display. Stage libraries expose atomic counters;
-//! this module renders them: an indicatif bar with rates on a terminal, a plain
+//! Logging setup and progress display. Stage libraries name atomic counters
+//! through their [`Context`]; this module renders them: an indicatif bar with rates on a terminal, a plain
 //! status line every few seconds otherwise (readable in a scheduler's log).
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use hexmatrix_contract::{Context, Counter, Progress, Shown, Unit};
 use indicatif::{HumanBytes, HumanCount, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{LogFormat, ProgressMode};
@@ -27,39 +28,15 @@ pub fn init_logging(format: LogFormat) {
     }
 }
 
-/// What a counter counts, for formatting.
-#[derive(Debug, Clone, Copy)]
-pub enum Unit {
-    /// Bytes, shown as KiB/MiB/GiB.
-    Bytes,
-    /// Items with a name such as "entities" or "pairs".
-    Items(&'static str),
-}
-
-/// A named live counter owned by a stage library.
+/// Process-wide display settings: the binary's [`Progress`] (stage libraries name
+/// their counters through [`hexmatrix_contract::Context::show`]; this draws them).
 #[derive(Debug, Clone)]
-pub struct Counter {
-    /// What it counts.
-    pub unit: Unit,
-    /// The live value.
-    pub value: Arc<AtomicU64>,
-}
-
-impl Counter {
-    /// A counter of `unit` reading `value`.
-    pub fn new(unit: Unit, value: Arc<AtomicU64>) -> Self {
-        Self { unit, value }
-    }
-}
-
-/// Process-wide display settings.
-#[derive(Debug, Clone)]
-pub struct Context {
+pub struct Display {
     mode: ProgressMode,
     stderr_is_tty: bool,
 }
 
-impl Context {
+impl Display {
     /// Display settings from the `--progress` flag and whether stderr is a terminal.
     pub fn new(mode: ProgressMode) -> Self {
         Self {
@@ -68,15 +45,21 @@ impl Context {
         }
     }
 
-    /// Shows progress of `stage` until the returned tracker is dropped or finished.
-    /// `main` drives the bar (with `total` if known); `extras` are shown with their rates.
-    pub fn track(
+    /// The stage context of this process: this display, never cancelled, the
+    /// binary's version.
+    pub fn into_context(self) -> Context {
+        Context::new(Arc::new(self), crate::version::TOOL_VERSION)
+    }
+}
+
+impl Progress for Display {
+    fn show(
         &self,
         stage: &'static str,
         total: Option<u64>,
         main: Counter,
         extras: Vec<Counter>,
-    ) -> Tracker {
+    ) -> Shown {
         let stop = Arc::new(AtomicBool::new(false));
         let style = match self.mode {
             ProgressMode::Never => None,
@@ -87,34 +70,37 @@ impl Context {
             let stop = Arc::clone(&stop);
             std::thread::spawn(move || render(stage, total, &main, &extras, bars, &stop))
         });
-        Tracker { stop, handle }
+        Shown::new(Tracker { stop, handle })
+    }
+
+    fn note(&self, stage: &'static str, line: &str) {
+        // A log target is a constant: one arm per stage, so that a stage's notes are
+        // filtered (HEXMATRIX_LOG=matrix=info) like its other lines.
+        macro_rules! note_as {
+            ($($name:literal),*) => {
+                match stage {
+                    $($name => tracing::info!(target: $name, "[{stage}] {line}"),)*
+                    _ => tracing::info!(target: "progress", "[{stage}] {line}"),
+                }
+            };
+        }
+        note_as!("crop", "graph", "matrix", "warm", "report");
     }
 }
 
 /// Stops the display when dropped.
-pub struct Tracker {
+struct Tracker {
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
 }
 
-impl Tracker {
-    /// Stops the display and waits for its last redraw.
-    pub fn finish(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
+impl Drop for Tracker {
+    fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             // A panicking display thread must not take the stage down with it.
             let _ = h.join();
         }
-    }
-}
-
-impl Drop for Tracker {
-    fn drop(&mut self) {
-        self.stop_now();
     }
 }
 

@@ -9,8 +9,76 @@ use std::time::Instant;
 use crate::manifest::{StageRecord, StageStatus, read_stage_record};
 use crate::memory;
 
-/// Counts a stage reports (nodes kept, pairs, keys…).
+/// Counts a stage record holds (nodes kept, pairs, keys…), by name.
 pub type Counts = BTreeMap<String, u64>;
+
+/// A stage's typed summary, and the counts of it that its record keeps: the one
+/// place each count gets its name in `manifest.json` and the end-of-run table.
+pub trait Counted {
+    /// The recorded counts.
+    fn counts(&self) -> Counts;
+}
+
+fn counts<const N: usize>(pairs: [(&str, u64); N]) -> Counts {
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+}
+
+impl Counted for Counts {
+    fn counts(&self) -> Counts {
+        self.clone()
+    }
+}
+
+impl Counted for hexmatrix_osm::CropSummary {
+    fn counts(&self) -> Counts {
+        counts([
+            ("nodes", self.nodes),
+            ("ways", self.ways),
+            ("relations", self.relations),
+        ])
+    }
+}
+
+impl Counted for hexmatrix_graph::GraphSummary {
+    fn counts(&self) -> Counts {
+        counts([
+            ("nodes", self.nodes),
+            ("edges", self.edges),
+            ("main_nodes", self.main_nodes),
+        ])
+    }
+}
+
+impl Counted for hexmatrix_matrix::MatrixSummary {
+    fn counts(&self) -> Counts {
+        counts([
+            ("cells_ok", self.cells.ok),
+            ("cells_no_road", self.cells.no_road),
+            ("cells_unroutable", self.cells.unroutable),
+            ("pairs", self.pairs),
+            ("unreachable_pairs", self.unreachable_pairs),
+        ])
+    }
+}
+
+impl Counted for hexmatrix_report::ReportSummary {
+    fn counts(&self) -> Counts {
+        counts([
+            ("suspicious_pairs", self.suspicious_pairs),
+            ("warnings", self.warnings.len() as u64),
+        ])
+    }
+}
+
+impl Counted for hexmatrix_warm::WarmSummary {
+    fn counts(&self) -> Counts {
+        counts([
+            ("keys_written", self.keys_written),
+            ("keys_total", self.keys_total),
+            ("no_route_keys", self.no_route_keys),
+        ])
+    }
+}
 
 /// One stage as `run` sees it.
 pub struct StagePlan {
@@ -32,11 +100,11 @@ impl StagePlan {
     ///
     /// # Errors
     /// Whatever the stage returns, with the stage name as context.
-    pub fn execute(
+    pub fn execute<S: Counted>(
         &self,
         records_dir: &Path,
         force: bool,
-        body: impl FnOnce() -> anyhow::Result<Counts>,
+        body: impl FnOnce() -> anyhow::Result<S>,
     ) -> anyhow::Result<StageRecord> {
         let record_path = self.record_path(records_dir);
         if !force
@@ -61,7 +129,9 @@ impl StagePlan {
         let measured = memory::reset_peak();
         let start = Instant::now();
         tracing::info!(target: "run", "[{}] running -> {}", self.name, self.output.display());
-        let counts = body().map_err(|e| e.context(format!("stage {} failed", self.name)))?;
+        let counts = body()
+            .map_err(|e| e.context(format!("stage {} failed", self.name)))?
+            .counts();
         let record = StageRecord {
             stage: self.name.to_owned(),
             status: StageStatus::Ran,

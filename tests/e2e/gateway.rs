@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
+use hexmatrix_warm::MatrixDir;
 use hexmatrix_warm::fixture::{MatrixSpec, RedisServer, cell_centre, cells_around, write_matrix};
-use hexmatrix_warm::matrix::MatrixDir;
 
 use crate::util::{self, hexmatrix, text};
 
@@ -63,6 +63,10 @@ fn expected(
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scenario: load both layouts, then the same lookups through the Python gateway"
+)]
 fn python_gateway_reads_rows_and_pairs() {
     if !python_ready() {
         return;

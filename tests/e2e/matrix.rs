@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use hexmatrix_graph::{Counters, Profile, build_graph};
+use hexmatrix_contract::Context;
+use hexmatrix_graph::{GraphOptions, Profile};
 
 fn hexmatrix() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hexmatrix"))
@@ -17,14 +18,12 @@ fn datasets() -> PathBuf {
 fn monaco_graph(dir: &Path) -> Option<PathBuf> {
     let src = hexmatrix_osm::fixture::shared_dataset("monaco.osm.pbf")?;
     let g = dir.join("graph");
-    build_graph(
-        &src,
-        Profile::by_name("car").expect("car profile"),
-        &g,
-        "test",
-        &Counters::default(),
-    )
-    .expect("monaco graph builds");
+    let opts = GraphOptions {
+        input: src,
+        profile: Profile::by_name("car").expect("car profile"),
+        output_dir: g.clone(),
+    };
+    hexmatrix_graph::run(&opts, &Context::silent()).expect("monaco graph builds");
     Some(g)
 }
 
@@ -405,7 +404,7 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Our reader (warm's) is the reference.
-    let m = hexmatrix_warm::matrix::MatrixDir::open(&out).unwrap();
+    let m = hexmatrix_warm::MatrixDir::open(&out).unwrap();
     let (mut rows, mut nulls, mut origin, mut dest, mut distance, mut duration) =
         (0_u64, 0_u64, 0_u128, 0_u128, 0.0_f64, 0.0_f64);
     for part in 0..m.manifest.parts.len() {

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use hexmatrix_osm::fixture::{RawBlock, dense_group, write_raw_blocks};
-use hexmatrix_osm::proto::{put_bytes_field, put_packed_delta, put_packed_uint, put_uint_field};
+use hexmatrix_osm::raw::{put_bytes_field, put_packed_delta, put_packed_uint, put_uint_field};
 
 fn hexmatrix() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hexmatrix"));
@@ -51,7 +51,7 @@ fn issue_11_a_member_of_type_5_is_exit_2_in_crop_and_graph() {
     put_packed_delta(&mut r, 9, [10, 2], &mut s);
     put_packed_uint(&mut r, 10, [1, 0], &mut s);
     put_uint_field(&mut r, 8, to);
-    put_uint_field(&mut r, 9, hexmatrix_osm::proto::zigzag(9));
+    put_uint_field(&mut r, 9, hexmatrix_osm::raw::zigzag(9));
     put_uint_field(&mut r, 10, 5);
     let mut group = Vec::new();
     put_bytes_field(&mut group, 4, &r);

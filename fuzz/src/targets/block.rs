@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
-use hexmatrix_osm::blob::{BlobKind, RawBlob};
-use hexmatrix_osm::reader::{CheckedBlock, block_elements};
-use hexmatrix_osm::scan::{BlockScan, scan_block};
+use hexmatrix_osm::CheckedBlock;
+use hexmatrix_osm::raw::block_elements;
+use hexmatrix_osm::raw::{BlobKind, RawBlob};
+use hexmatrix_osm::raw::{BlockScan, scan_block};
 use hexmatrix_osm::{Element, MemberType};
 
 use crate::alloc;

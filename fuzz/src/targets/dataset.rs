@@ -145,20 +145,17 @@ impl Target for DatasetToml {
         let path = self.dir.join("dataset.toml");
         std::fs::write(&path, input).map_err(|e| e.to_string())?;
         let d = Dataset::load(&path).map_err(|e| e.to_string())?;
-        assert!(
-            (6..=11).contains(&d.resolution),
-            "resolution {}",
-            d.resolution
-        );
+        let resolution = u8::from(d.resolution);
+        assert!((6..=11).contains(&resolution), "resolution {resolution}");
         assert!(
             d.bbox.min_lon() <= d.bbox.max_lon() && d.bbox.min_lat() <= d.bbox.max_lat(),
             "bbox {}",
             d.bbox
         );
         assert!(
-            hexmatrix_graph::Profile::by_name(&d.profile).is_ok(),
+            hexmatrix_graph::Profile::by_name(d.profile.name).is_ok(),
             "profile {:?} accepted",
-            d.profile
+            d.profile.name
         );
         if let Some(s) = d.max_duration_s {
             assert!(s.is_finite() && s > 0.0, "max_duration_s {s} accepted");

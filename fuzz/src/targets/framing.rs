@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use hexmatrix_osm::blob::BlobFrames;
-use hexmatrix_osm::header::read_header;
+use hexmatrix_osm::raw::BlobFrames;
+use hexmatrix_osm::raw::read_header;
 
 use crate::engine::Target;
 use crate::pbf::{mutate_file, mutate_framing};

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use hexmatrix_graph::{ChQuery, ContractionHierarchy, Counters, Profile, build_graph};
+use hexmatrix_contract::Context;
+use hexmatrix_graph::{ChQuery, ContractionHierarchy, GraphOptions, Profile};
 
 use crate::engine::Target;
 use crate::havoc::havoc;
@@ -39,7 +40,12 @@ impl GraphCh {
             let pbf = dir.join(format!("seed-{i}.osm.pbf"));
             let out = dir.join(format!("seed-{i}"));
             std::fs::write(&pbf, file).expect("seed written");
-            if build_graph(&pbf, car, &out, "fuzz", &Counters::default()).is_ok() {
+            let opts = GraphOptions {
+                input: pbf,
+                profile: car,
+                output_dir: out.clone(),
+            };
+            if hexmatrix_graph::run(&opts, &Context::silent()).is_ok() {
                 seeds.push(std::fs::read(out.join("graph.ch")).expect("seed graph.ch"));
             }
         }

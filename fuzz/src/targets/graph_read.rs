@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use hexmatrix_graph::{ContractionHierarchy, Counters, Profile, build_graph, read_nodes};
+use hexmatrix_contract::Context;
+use hexmatrix_graph::{ContractionHierarchy, GraphOptions, Profile, read_nodes};
 
 use crate::engine::Target;
 use crate::pbf::mutate_file;
@@ -39,7 +40,7 @@ impl Target for GraphRead {
     }
 
     fn about(&self) -> &'static str {
-        "small real PBFs with mutated blocks -> build_graph (read, rules, CH, files)"
+        "small real PBFs with mutated blocks -> the graph stage (read, rules, CH, files)"
     }
 
     fn generate(&mut self, rng: &mut Rng) -> Vec<u8> {
@@ -59,8 +60,12 @@ impl Target for GraphRead {
             "motorcycle"
         };
         let profile = Profile::by_name(profile).map_err(|e| e.to_string())?;
-        let summary = build_graph(&source, profile, &out, "fuzz", &Counters::default())
-            .map_err(|e| e.to_string())?;
+        let opts = GraphOptions {
+            input: source,
+            profile,
+            output_dir: out.clone(),
+        };
+        let summary = hexmatrix_graph::run(&opts, &Context::silent()).map_err(|e| e.to_string())?;
         let ch = ContractionHierarchy::load(&out.join("graph.ch"))
             .unwrap_or_else(|e| panic!("the graph stage wrote a graph.ch it cannot load: {e}"));
         assert_eq!(ch.graph_node_count() as u64, summary.nodes);

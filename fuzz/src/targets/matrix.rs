@@ -14,8 +14,8 @@ use arrow_array::{
 };
 use hexmatrix_contract::columns::{cells, pairs};
 use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE, PARTS_DIR, part_name};
+use hexmatrix_warm::MatrixDir;
 use hexmatrix_warm::fixture::{MatrixSpec, write_matrix};
-use hexmatrix_warm::matrix::MatrixDir;
 use parquet::arrow::ArrowWriter;
 use serde_json::Value;
 
@@ -118,7 +118,7 @@ impl Target for MatrixTarget {
                 "matrix dirs with mutated manifest / Parquet files -> warm::MatrixDir (open, cells, parts)"
             }
             Reader::Report => {
-                "matrix dirs with mutated manifest / Parquet files -> report::report_with (Polars)"
+                "matrix dirs with mutated manifest / Parquet files -> the report stage (Polars)"
             }
         }
     }
@@ -164,12 +164,15 @@ impl Target for MatrixTarget {
         }
         match self.reader {
             Reader::Warm => read_like_warm(&matrix).map_err(|e| e.to_string()),
-            Reader::Report => hexmatrix_report::report_with(&hexmatrix_report::ReportOptions {
-                matrix_dir: matrix.clone(),
-                run_manifest: None,
-                output_dir: self.dir.join("report"),
-                top: 5,
-            })
+            Reader::Report => hexmatrix_report::run(
+                &hexmatrix_report::ReportOptions {
+                    matrix_dir: matrix.clone(),
+                    run_manifest: None,
+                    output_dir: self.dir.join("report"),
+                    top: 5,
+                },
+                &hexmatrix_contract::Context::silent(),
+            )
             .map(|_| ())
             .map_err(|e| e.to_string()),
         }

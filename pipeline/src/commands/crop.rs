@@ -1,16 +1,16 @@
 //! `hexmatrix crop`: resolve the input, bbox and output (from flags or a
-//! dataset file), crop with the osm stage while showing bytes/s and
-//! entities/s, then print one summary line.
+//! dataset file) into the stage's options, run the osm stage (which shows bytes/s
+//! and entities/s), then print one summary line.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use hexmatrix_osm::{Bbox, CropCounters, CropSummary, crop};
+use hexmatrix_osm::{Bbox, CropOptions, CropSummary};
 
 use crate::config::{ConfigError, Dataset};
 use crate::memory;
-use crate::progress::{Context, Counter, Unit};
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix crop`.
 #[derive(Debug, clap::Args)]
@@ -34,18 +34,18 @@ pub struct CropArgs {
 
 /// Runs `hexmatrix crop`.
 pub fn run(args: &CropArgs, ctx: &Context) -> anyhow::Result<()> {
-    let (input, bbox, output) = resolve(args)?;
-    execute(&input, &bbox, &output, ctx)?;
+    let opts = options(args)?;
+    execute(&opts, ctx)?;
     tracing::info!(
         target: "crop",
         "[crop] next: hexmatrix graph --input {} --output <graph dir>",
-        output.display()
+        opts.output.display()
     );
     Ok(())
 }
 
 /// Input, bbox and output from the flags, falling back on the dataset file.
-fn resolve(args: &CropArgs) -> anyhow::Result<(PathBuf, Bbox, PathBuf)> {
+fn options(args: &CropArgs) -> anyhow::Result<CropOptions> {
     let dataset = args.dataset.as_deref().map(Dataset::load).transpose()?;
     let dataset_path = args.dataset.clone().unwrap_or_default();
     let missing = |message: &str| ConfigError::Invalid {
@@ -69,26 +69,22 @@ fn resolve(args: &CropArgs) -> anyhow::Result<(PathBuf, Bbox, PathBuf)> {
         (None, Some(d)) => Path::new("outputs").join(&d.name).join("city.osm.pbf"),
         (None, None) => return Err(missing("--output is required without --dataset").into()),
     };
-    Ok((input, bbox, output))
+    Ok(CropOptions {
+        input,
+        bbox,
+        output,
+    })
 }
 
-/// Crops `input` to `bbox` into `output` with progress on `ctx` and a summary
-/// line. Used by `crop` and `run`.
+/// Runs the crop stage on `opts` and logs its summary line. Used by `crop` and `run`.
 ///
 /// # Errors
 /// Whatever the osm stage reports (exit code 2 for bad input, 1 for an output
-/// that cannot be written), or an output directory that cannot be created.
-pub fn execute(
-    input: &Path,
-    bbox: &Bbox,
-    output: &Path,
-    ctx: &Context,
-) -> anyhow::Result<CropSummary> {
+/// that cannot be written).
+pub fn execute(opts: &CropOptions, ctx: &Context) -> anyhow::Result<CropSummary> {
     let started = Instant::now();
+    let (input, bbox, output) = (&opts.input, &opts.bbox, &opts.output);
     let input_len = std::fs::metadata(input).ok().map(|m| m.len());
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
     tracing::info!(
         target: "crop",
         "[crop] {} ({}) to bbox {bbox} -> {}",
@@ -96,25 +92,18 @@ pub fn execute(
         input_len.map_or_else(|| "size unknown".to_owned(), memory::mib),
         output.display()
     );
-    let counters = CropCounters::default();
-    let tracker = ctx.track(
-        "crop",
-        input_len,
-        Counter::new(Unit::Bytes, counters.bytes_read.clone()),
-        vec![Counter::new(
-            Unit::Items("entities"),
-            counters.entities.clone(),
-        )],
-    );
-    let result = crop(input, bbox, output, &counters);
-    tracker.finish();
-    let summary = result.with_context(|| {
+    let summary = hexmatrix_osm::run(opts, ctx).with_context(|| {
         format!(
             "crop of {} to {bbox} into {}",
             input.display(),
             output.display()
         )
     })?;
+    log_summary(&summary, started);
+    Ok(summary)
+}
+
+fn log_summary(summary: &CropSummary, started: Instant) {
     let secs = started.elapsed().as_secs_f64().max(1e-9);
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_owned(), memory::mib);
     if let Some((a, b, c, d)) = summary.header_bbox {
@@ -135,5 +124,4 @@ pub fn execute(
         summary.blocks_decoded.0,
         summary.blocks_decoded.1,
     );
-    Ok(summary)
 }

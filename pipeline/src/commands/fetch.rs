@@ -11,7 +11,7 @@ use crate::config::Dataset;
 use crate::download::{self, Fetched, Outcome, Source};
 use crate::lock::DatasetLock;
 use crate::outputs::DatasetOutputs;
-use crate::progress::Context;
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix fetch`.
 #[derive(Debug, clap::Args)]

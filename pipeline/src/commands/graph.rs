@@ -1,16 +1,16 @@
-//! `hexmatrix graph`: check the inputs, build the road graph and its
-//! contraction hierarchy into a temporary directory beside the output, show
-//! progress, rename into place when complete, print one summary line.
+//! `hexmatrix graph`: the arguments as the graph stage's options, the stage
+//! (road graph and contraction hierarchy, built beside the output and renamed into
+//! place when complete, with progress), then one summary line.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::Context as _;
-use hexmatrix_graph::{Counters, GraphSummary, Profile, build_graph, phase};
+use clap::builder::TypedValueParser as _;
+use hexmatrix_graph::{GraphOptions, GraphSummary, Profile};
 
 use crate::memory;
-use crate::progress::{Context, Counter, Unit};
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix graph`.
 #[derive(Debug, clap::Args)]
@@ -19,8 +19,9 @@ pub struct GraphArgs {
     #[arg(long)]
     pub input: PathBuf,
     /// Vehicle profile (see stages/graph/PROFILES.md).
-    #[arg(long, default_value = "car", value_parser = ["car", "motorcycle"])]
-    pub profile: String,
+    #[arg(long, default_value = "car", value_parser = clap::builder::PossibleValuesParser::new(["car", "motorcycle"])
+        .try_map(|name| Profile::by_name(&name)))]
+    pub profile: &'static Profile,
     /// Output directory: nodes.parquet, edges.parquet, restrictions.parquet, graph.ch.
     /// Written beside it first and renamed into place when complete.
     #[arg(long)]
@@ -29,8 +30,60 @@ pub struct GraphArgs {
 
 /// Runs `hexmatrix graph`.
 pub fn run(args: &GraphArgs, ctx: &Context) -> anyhow::Result<()> {
+    let opts = GraphOptions {
+        input: args.input.clone(),
+        profile: args.profile,
+        output_dir: args.output.clone(),
+    };
+    execute(&opts, ctx)?;
+    tracing::info!(
+        target: "graph",
+        "[graph] wrote {}; next: hexmatrix matrix --graph {} ...",
+        args.output.display(),
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// Runs the graph stage on `opts` (the directory is replaced atomically) and logs
+/// its summary line. Used by `graph` and `run`.
+///
+/// # Errors
+/// Missing input, or whatever the graph stage reports.
+pub fn execute(opts: &GraphOptions, ctx: &Context) -> anyhow::Result<GraphSummary> {
     let started = Instant::now();
-    let summary = build(&args.input, &args.profile, &args.output, ctx)?;
+    let (input, output) = (&opts.input, &opts.output_dir);
+    // The stage checks this too; here it comes first, before the plan line.
+    let input_len = std::fs::metadata(input)
+        .map_err(|source| hexmatrix_graph::Error::Input {
+            path: input.clone(),
+            source,
+        })?
+        .len();
+    tracing::info!(
+        target: "graph",
+        "[graph] {} ({:.1} MiB), profile {} -> {}",
+        input.display(),
+        input_len as f64 / 1_048_576.0,
+        opts.profile.name,
+        output.display()
+    );
+    // A panic in the stage (a bug) is an error of this command, exit 1, with the
+    // temporary directory removed, as when the build ran on its own thread.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        hexmatrix_graph::run(opts, ctx)
+    }));
+    let Ok(result) = result else {
+        let _ = std::fs::remove_dir_all(ctx.output().temp_for(output));
+        anyhow::bail!("graph of {}: the build panicked", input.display());
+    };
+    let summary = result
+        .with_context(|| format!("graph of {} into {}", input.display(), output.display()))?;
+    log_summary(&summary, started);
+    Ok(summary)
+}
+
+fn log_summary(summary: &GraphSummary, started: Instant) {
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
     let r = &summary.restrictions;
     tracing::info!(
@@ -62,117 +115,4 @@ pub fn run(args: &GraphArgs, ctx: &Context) -> anyhow::Result<()> {
         summary.contract_s,
         summary.write_s,
     );
-    tracing::info!(
-        target: "graph",
-        "[graph] wrote {}; next: hexmatrix matrix --graph {} ...",
-        args.output.display(),
-        args.output.display()
-    );
-    Ok(())
-}
-
-/// Builds the graph of `input` for `profile` into `output` (atomically
-/// replaced), with progress on `ctx`. Used by `graph` and `run`.
-///
-/// # Errors
-/// Missing input, unknown profile, or whatever the graph stage reports.
-pub fn build(
-    input: &Path,
-    profile: &str,
-    output: &Path,
-    ctx: &Context,
-) -> anyhow::Result<GraphSummary> {
-    let profile = Profile::by_name(profile)?;
-    let input_len = std::fs::metadata(input)
-        .map_err(|source| hexmatrix_graph::Error::Input {
-            path: input.to_path_buf(),
-            source,
-        })?
-        .len();
-    let parent = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .context("--output must name a directory")?;
-    let tmp = hexmatrix_contract::atomic::sibling(&parent.join(&name), "tmp");
-    let _ = std::fs::remove_dir_all(&tmp);
-    tracing::info!(
-        target: "graph",
-        "[graph] {} ({:.1} MiB), profile {} -> {}",
-        input.display(),
-        input_len as f64 / 1_048_576.0,
-        profile.name,
-        output.display()
-    );
-    let counters = Counters::default();
-    let result = std::thread::scope(|scope| {
-        let worker =
-            scope.spawn(|| build_graph(input, profile, &tmp, env!("CARGO_PKG_VERSION"), &counters));
-        show_progress(ctx, &counters, input_len, &worker);
-        worker.join()
-    });
-    let summary = match result {
-        Ok(Ok(summary)) => summary,
-        Ok(Err(err)) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            return Err(err).with_context(|| {
-                format!("graph of {} into {}", input.display(), output.display())
-            });
-        }
-        Err(_) => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            anyhow::bail!("graph of {}: the build thread panicked", input.display());
-        }
-    };
-    replace_dir(&tmp, output)?;
-    Ok(summary)
-}
-
-/// Shows the read phase (bytes) then the contraction (nodes) until `worker` ends.
-fn show_progress<T>(
-    ctx: &Context,
-    counters: &Counters,
-    input_len: u64,
-    worker: &std::thread::ScopedJoinHandle<'_, T>,
-) {
-    let read = ctx.track(
-        "graph",
-        Some(input_len),
-        Counter::new(Unit::Bytes, counters.bytes_read.clone()),
-        Vec::new(),
-    );
-    while !worker.is_finished() && counters.phase.load(Ordering::Relaxed) < phase::CONTRACT {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    read.finish();
-    if worker.is_finished() {
-        return;
-    }
-    let contract = ctx.track(
-        "graph",
-        Some(counters.ch_nodes.load(Ordering::Relaxed)),
-        Counter::new(Unit::Items("nodes contracted"), counters.contracted.clone()),
-        Vec::new(),
-    );
-    while !worker.is_finished() && counters.phase.load(Ordering::Relaxed) < phase::WRITE {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    contract.finish();
-}
-
-/// Moves `tmp` to `output` durably, replacing a previous output only once the new one
-/// is complete and synced (see [`hexmatrix_contract::atomic::replace_dir`]).
-fn replace_dir(tmp: &Path, output: &Path) -> anyhow::Result<()> {
-    hexmatrix_contract::atomic::replace_dir(tmp, output).with_context(|| {
-        format!(
-            "cannot move the new graph {} to {}",
-            tmp.display(),
-            output.display()
-        )
-    })
 }

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use hexmatrix_warm::lookup::{self, Answer, Current, HitRate};
 use hexmatrix_warm::{KeyTemplate, Target};
 
-use crate::progress::Context;
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix lookup`.
 #[derive(Debug, clap::Args)]

@@ -1,22 +1,22 @@
 //! `hexmatrix matrix`: resolve the bbox, resolution and limits (flags over the
-//! dataset file), load the graph and snap the cells, search and write the matrix
-//! with a pairs/s progress display, then print one summary line.
+//! dataset file) into the stage's options, check the size estimate, run the matrix
+//! stage (it shows the cell counts and pairs/s), then print one summary line.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use hexmatrix_matrix::estimate::{DEFAULT_MAX_CELLS, SizeEstimate};
-use hexmatrix_matrix::graph::prepare;
-use hexmatrix_matrix::job::{MatrixCounters, MatrixOptions, MatrixSummary};
+use clap::builder::TypedValueParser as _;
+use h3o::Resolution;
+use hexmatrix_matrix::{DEFAULT_MAX_CELLS, MatrixOptions, MatrixSummary, SizeEstimate};
 use hexmatrix_osm::Bbox;
+use hexmatrix_warm::MemoryEstimate;
 use hexmatrix_warm::ValueFormat;
-use hexmatrix_warm::capacity;
 use indicatif::HumanBytes;
 
 use crate::config::Dataset;
 use crate::memory;
-use crate::progress::{Context, Counter, Unit};
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix matrix`.
 #[derive(Debug, clap::Args)]
@@ -32,8 +32,8 @@ pub struct MatrixArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub bbox: Option<Bbox>,
     /// H3 resolution, 6 to 11 [default: the dataset's, else 9].
-    #[arg(long, value_parser = clap::value_parser!(u8).range(6..=11))]
-    pub resolution: Option<u8>,
+    #[arg(long, value_parser = clap::value_parser!(u8).range(6..=11).try_map(hexmatrix_matrix::resolution))]
+    pub resolution: Option<Resolution>,
     /// Output directory: cells.parquet, matrix/part-NNNNN.parquet, manifest.json.
     /// Written beside it first and renamed into place when complete.
     #[arg(long)]
@@ -69,7 +69,7 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         resolution: args
             .resolution
             .or(dataset.as_ref().map(|d| d.resolution))
-            .unwrap_or(9),
+            .unwrap_or(Resolution::Nine),
         output_dir: args.output.clone(),
         max_duration_s: args
             .max_duration
@@ -77,7 +77,7 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         snap_radius_m: args.snap_radius,
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
-    build(opts, args.max_cells, ctx)?;
+    execute(&opts, args.max_cells, ctx)?;
     Ok(())
 }
 
@@ -86,12 +86,16 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
 /// `max_cells`. Used by `matrix` and, before it fetches anything, by `run`.
 ///
 /// # Errors
-/// [`hexmatrix_matrix::Error::TooManyCells`] (exit 2), or a resolution outside 6..=11.
-pub fn check_size(bbox: &Bbox, resolution: u8, max_cells: u64) -> anyhow::Result<SizeEstimate> {
-    let est = SizeEstimate::of(bbox, resolution)?;
+/// [`hexmatrix_matrix::Error::TooManyCells`] (exit 2).
+pub fn check_size(
+    bbox: &Bbox,
+    resolution: Resolution,
+    max_cells: u64,
+) -> anyhow::Result<SizeEstimate> {
+    let est = SizeEstimate::of(bbox, resolution);
     // The Redis side lives in the warm crate, which the matrix crate must not know.
-    let pairs_layout = capacity::Estimate::pairs(est.pairs, ValueFormat::Json);
-    let rows_layout = capacity::Estimate::rows(est.cells, est.cells);
+    let pairs_layout = MemoryEstimate::pairs(est.pairs, ValueFormat::Json);
+    let rows_layout = MemoryEstimate::rows(est.cells, est.cells);
     tracing::info!(
         target: "matrix",
         "[matrix] estimate for bbox {} at resolution {resolution}: about {} cells, up to {} pairs \
@@ -107,51 +111,32 @@ pub fn check_size(bbox: &Bbox, resolution: u8, max_cells: u64) -> anyhow::Result
     Ok(est)
 }
 
-/// Computes the matrix of `opts` with progress on `ctx` and logs the summary, after
-/// [`check_size`] against `max_cells`. Used by `matrix` and `run`.
+/// Runs the matrix stage on `opts` after [`check_size`] against `max_cells`, and
+/// logs the plan and the summary. Used by `matrix` and `run`.
 ///
 /// # Errors
 /// Too many cells, unreadable graph, invalid options, or a failed write.
-pub fn build(opts: MatrixOptions, max_cells: u64, ctx: &Context) -> anyhow::Result<MatrixSummary> {
+pub fn execute(
+    opts: &MatrixOptions,
+    max_cells: u64,
+    ctx: &Context,
+) -> anyhow::Result<MatrixSummary> {
     let started = Instant::now();
     // Before the graph is loaded or a cell listed: a country-sized bbox is refused here.
     check_size(&opts.bbox, opts.resolution, max_cells)?;
-    let graph_dir = opts.graph_dir.clone();
-    let output = opts.output_dir.clone();
+    let output = &opts.output_dir;
     tracing::info!(
         target: "matrix",
         "[matrix] graph {}, bbox {}, resolution {}, max duration {} -> {}",
-        graph_dir.display(),
+        opts.graph_dir.display(),
         bbox_text(&opts.bbox),
         opts.resolution,
         opts.max_duration_s.map_or_else(|| "none".to_string(), |s| format!("{s} s")),
         output.display()
     );
-    let prepared =
-        prepare(opts).with_context(|| format!("matrix on graph {}", graph_dir.display()))?;
-    let c = prepared.cell_counts();
-    tracing::info!(
-        target: "matrix",
-        "[matrix] {} cells: {} ok, {} no_road, {} unroutable (snap radius {:.0} m); {} pairs to compute ({:.2} s)",
-        c.total,
-        c.ok,
-        c.no_road,
-        c.unroutable,
-        prepared.snap_radius_m(),
-        c.ok * c.ok,
-        started.elapsed().as_secs_f64()
-    );
-    let counters = MatrixCounters::default();
-    let tracker = ctx.track(
-        "matrix",
-        Some(prepared.pairs_total()),
-        Counter::new(Unit::Items("pairs"), counters.pairs.clone()),
-        Vec::new(),
-    );
-    let summary = prepared.run(&counters);
-    tracker.finish();
-    let s = summary.with_context(|| format!("matrix into {}", output.display()))?;
-    log_summary(&s, &output, started);
+    let s = hexmatrix_matrix::run(opts, ctx)
+        .with_context(|| format!("matrix into {}", output.display()))?;
+    log_summary(&s, output, started);
     Ok(s)
 }
 

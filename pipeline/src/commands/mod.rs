@@ -10,7 +10,7 @@ pub mod run;
 pub mod warm;
 
 use crate::cli::Command;
-use crate::progress::Context;
+use hexmatrix_contract::Context;
 
 /// Runs the chosen subcommand.
 pub fn dispatch(command: &Command, ctx: &Context) -> anyhow::Result<()> {

@@ -1,13 +1,13 @@
-//! `hexmatrix report`: summarise a matrix into `report.md` and `map.svg` (Polars,
-//! lazily) and log the summary lines.
+//! `hexmatrix report`: the arguments as the report stage's options, the stage
+//! (`report.md` and `map.svg`, with Polars), then its summary lines.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use hexmatrix_report::{ReportOptions, ReportSummary};
 
 use crate::memory;
-use crate::progress::Context;
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix report`.
 #[derive(Debug, clap::Args)]
@@ -29,42 +29,24 @@ pub struct ReportArgs {
 
 /// Runs `hexmatrix report`.
 pub fn run(args: &ReportArgs, ctx: &Context) -> anyhow::Result<()> {
-    execute_with(
-        &ReportOptions {
-            matrix_dir: args.matrix.clone(),
-            run_manifest: args.manifest.clone(),
-            output_dir: args.output.clone(),
-            top: args.top,
-        },
-        ctx,
-    )?;
+    let opts = ReportOptions {
+        top: args.top,
+        ..ReportOptions::new(
+            args.matrix.clone(),
+            args.manifest.clone(),
+            args.output.clone(),
+        )
+    };
+    execute(&opts, ctx)?;
     Ok(())
 }
 
-/// Writes the report of `matrix_dir` into `output_dir` (with per-stage figures from
-/// `run_manifest` when given), logs its summary lines and returns the figures.
-/// This is the call `run` makes after the matrix stage.
+/// Runs the report stage on `opts`, logs its summary lines and returns the
+/// figures. This is also the call `run` makes after the matrix stage.
 ///
 /// # Errors
 /// Incomplete or unreadable matrix, malformed manifest, or a failed write.
-pub fn execute(
-    matrix_dir: &Path,
-    run_manifest: Option<&Path>,
-    output_dir: &Path,
-    ctx: &Context,
-) -> anyhow::Result<ReportSummary> {
-    execute_with(
-        &ReportOptions {
-            matrix_dir: matrix_dir.to_owned(),
-            run_manifest: run_manifest.map(Path::to_owned),
-            output_dir: output_dir.to_owned(),
-            top: hexmatrix_report::DEFAULT_TOP,
-        },
-        ctx,
-    )
-}
-
-fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSummary> {
+pub fn execute(opts: &ReportOptions, ctx: &Context) -> anyhow::Result<ReportSummary> {
     tracing::info!(
         target: "report",
         "[report] matrix {}{} -> {}",
@@ -74,7 +56,7 @@ fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSu
             .map_or_else(String::new, |m| format!(", run manifest {}", m.display())),
         opts.output_dir.display()
     );
-    let s = hexmatrix_report::report_with(opts)
+    let s = hexmatrix_report::run(opts, ctx)
         .with_context(|| format!("report on matrix {}", opts.matrix_dir.display()))?;
     for line in &s.summary_lines {
         if line.starts_with("warning:") {

@@ -25,10 +25,14 @@ use crate::manifest::{
     InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, write_run_manifest,
 };
 use crate::outputs::DatasetOutputs;
-use crate::progress::Context;
-use crate::stage::{Counts, StagePlan};
+use crate::stage::{Counted as _, Counts, StagePlan};
 use crate::version::{TOOL_VERSION, sha256_file, version_string};
-use hexmatrix_matrix::job::MatrixOptions;
+use hexmatrix_contract::Context;
+use hexmatrix_contract::graph_dir::CH_FILE;
+use hexmatrix_graph::GraphOptions;
+use hexmatrix_matrix::{MatrixOptions, SizeEstimate};
+use hexmatrix_osm::CropOptions;
+use hexmatrix_report::ReportOptions;
 use hexmatrix_warm::{Sink, Target, WarmOptions};
 
 /// Arguments of `hexmatrix run`.
@@ -54,7 +58,7 @@ pub struct RunArgs {
     #[arg(long, default_value = "outputs")]
     pub outputs: PathBuf,
     /// Refuse, before any work, a dataset whose bbox is estimated above this many cells.
-    #[arg(long, value_name = "N", default_value_t = hexmatrix_matrix::estimate::DEFAULT_MAX_CELLS)]
+    #[arg(long, value_name = "N", default_value_t = hexmatrix_matrix::DEFAULT_MAX_CELLS)]
     pub max_cells: u64,
     /// Largest region the fetch accepts (bytes, or with KiB, MiB, GiB, TiB).
     #[arg(long, value_name = "BYTES", default_value = "4GiB", value_parser = super::fetch::parse_bytes)]
@@ -72,10 +76,6 @@ fn input_file(path: &Path) -> anyhow::Result<InputFile> {
     })
 }
 
-fn counts(pairs: &[(&str, u64)]) -> Counts {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
-}
-
 fn key(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
     pairs
         .iter()
@@ -83,9 +83,55 @@ fn key(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Runs `hexmatrix run`.
+/// Runs `hexmatrix run`: start (checks, lock, sweep), fetch, the version, the
+/// stages that build it, the report, warm, then `current`.
 pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let started = Instant::now();
+    let (ds, outs, _lock) = start(args)?;
+    let (fetch, region, region_input) = fetch(args, &ds, ctx)?;
+    let v = Version::of(&ds, &region_input, &outs);
+    tracing::info!(target: "run", "[run] dataset {} version {} -> {}", ds.name, v.name, v.dir.display());
+    let mut stages = vec![fetch];
+    build(args, &ds, &v, &region, &region_input, ctx, &mut stages)?;
+    let mut manifest = RunManifest {
+        dataset: ds.name.clone(),
+        version: v.name.clone(),
+        tool_version: TOOL_VERSION.to_owned(),
+        inputs: vec![region_input],
+        parameters: v.params.clone(),
+        stages,
+        elapsed_s: started.elapsed().as_secs_f64(),
+        finished_unix: 0,
+    };
+    // The report reads the stage table from the manifest, so it is written once before the
+    // report and again, complete, at the end.
+    let manifest_path = v.dir.join(RUN_MANIFEST_FILE);
+    write_run_manifest(&manifest, &manifest_path)?;
+    manifest.stages.push(report(args, &v, &manifest_path, ctx)?);
+    if let Some(redis) = &args.redis {
+        // Last, once every output is complete: a failure before here leaves the pointer
+        // alone.
+        manifest.stages.push(warm(args, &ds, &v, redis, ctx)?);
+    }
+    manifest.elapsed_s = started.elapsed().as_secs_f64();
+    manifest.finished_unix = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    write_run_manifest(&manifest, &manifest_path)?;
+    outs.set_current(&v.name).with_context(|| {
+        format!(
+            "cannot point {}/current at {}",
+            outs.root().display(),
+            v.name
+        )
+    })?;
+    print_table(&manifest, &v.dir);
+    Ok(())
+}
+
+/// Before any stage: the arguments and the dataset checked, a matrix far too big
+/// refused, the dataset lock taken and what a killed run left swept.
+fn start(args: &RunArgs) -> anyhow::Result<(Dataset, DatasetOutputs, DatasetLock)> {
     if args.redis.is_none() && !args.no_warm {
         anyhow::bail!(crate::config::ConfigError::Usage(
             "give --redis URL (or set HEXMATRIX_REDIS) to warm the cache, or --no-warm".into()
@@ -93,13 +139,9 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     }
     let ds = Dataset::load(&args.dataset)?;
     // Before the lock, the fetch and the crop: a matrix far too big is refused now.
-    hexmatrix_matrix::estimate::SizeEstimate::of(&ds.bbox, ds.resolution)?.check(
-        &ds.bbox,
-        ds.resolution,
-        args.max_cells,
-    )?;
+    SizeEstimate::of(&ds.bbox, ds.resolution).check(&ds.bbox, ds.resolution, args.max_cells)?;
     let outs = DatasetOutputs::new(&args.outputs, &ds.name);
-    let _lock = DatasetLock::acquire(&outs.lock_path())?;
+    let lock = DatasetLock::acquire(&outs.lock_path())?;
     // Holding the lock, nobody else writes here: a temporary older than now is what
     // a killed run left (a half-written matrix can be gigabytes).
     let stale = outs
@@ -117,18 +159,24 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
                 .join(", ")
         );
     }
-    let previous = outs.current();
     tracing::info!(
         target: "run",
         "[run] dataset {} ({}): stages fetch, crop, graph, matrix, report{}; current version {}",
         ds.name,
         args.dataset.display(),
         if args.redis.is_some() { ", warm" } else { "" },
-        previous.as_deref().unwrap_or("none")
+        outs.current().as_deref().unwrap_or("none")
     );
-    let mut stages: Vec<StageRecord> = Vec::new();
+    Ok((ds, outs, lock))
+}
 
-    // fetch: the region file, downloaded (resumable, md5-checked) unless a local copy is named.
+/// The region file, downloaded (resumable, md5-checked) unless a local copy is
+/// named: its record, its path and its hash.
+fn fetch(
+    args: &RunArgs,
+    ds: &Dataset,
+    ctx: &Context,
+) -> anyhow::Result<(StageRecord, PathBuf, InputFile)> {
     let fetch_started = Instant::now();
     // Under this run's outputs, without taking the lock again (this run holds it).
     let place = super::fetch::Place {
@@ -140,10 +188,10 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         max_bytes: args.max_bytes,
         ..crate::download::Options::default()
     };
-    let fetched = super::fetch::fetch_dataset(&args.dataset, &ds, &place, &fetch_opts, ctx)
+    let fetched = super::fetch::fetch_dataset(&args.dataset, ds, &place, &fetch_opts, ctx)
         .context("stage fetch failed")?;
     let region_input = input_file(&fetched.path)?;
-    let (fetch_status, fetch_note) = match &fetched.outcome {
+    let (status, note) = match &fetched.outcome {
         Outcome::Downloaded { resumed_from } => (
             StageStatus::Ran,
             format!("downloaded (resumed from byte {resumed_from})"),
@@ -152,41 +200,68 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         Outcome::Unchanged => (StageStatus::Skipped, "remote file unchanged".to_owned()),
         Outcome::InPlace => (StageStatus::Skipped, "local region file".to_owned()),
     };
-    stages.push(StageRecord {
+    let record = StageRecord {
         stage: "fetch".into(),
-        status: fetch_status,
-        note: fetch_note,
+        status,
+        note,
         key: key(&[("region_sha256", region_input.sha256.clone())]),
-        counts: BTreeMap::from([("bytes".to_owned(), region_input.bytes)]),
+        counts: Counts::from([("bytes".to_owned(), region_input.bytes)]),
         elapsed_s: fetch_started.elapsed().as_secs_f64(),
         peak_rss_bytes: None,
-    });
-    let region = fetched.path;
+    };
+    Ok((record, fetched.path, region_input))
+}
 
-    let max_duration = ds
-        .max_duration_s
-        .map_or_else(|| "none".to_owned(), |d| d.to_string());
-    let params = key(&[
-        ("bbox", ds.bbox.to_string()),
-        ("profile", ds.profile.clone()),
-        ("resolution", ds.resolution.to_string()),
-        ("max_duration_s", max_duration.clone()),
-    ]);
-    let version = version_string(
-        &ds.name,
-        &[
-            ("region_sha256", region_input.sha256.clone()),
+/// The version a run builds: its name (a hash of what determines the result), its
+/// directory and parameters.
+struct Version {
+    name: String,
+    dir: PathBuf,
+    /// `dir/stages`: the stage records.
+    records: PathBuf,
+    /// The parameters recorded in the run manifest.
+    params: BTreeMap<String, String>,
+    /// The duration limit as the keys spell it (`none` or seconds).
+    max_duration: String,
+}
+
+impl Version {
+    fn of(ds: &Dataset, region: &InputFile, outs: &DatasetOutputs) -> Self {
+        let max_duration = ds
+            .max_duration_s
+            .map_or_else(|| "none".to_owned(), |d| d.to_string());
+        let parameters = [
             ("bbox", ds.bbox.to_string()),
-            ("profile", ds.profile.clone()),
-            ("resolution", ds.resolution.to_string()),
+            ("profile", ds.profile.name.to_owned()),
+            ("resolution", u8::from(ds.resolution).to_string()),
             ("max_duration_s", max_duration.clone()),
-        ],
-    );
-    let vdir = outs.version_dir(&version);
-    let records = vdir.join("stages");
-    tracing::info!(target: "run", "[run] dataset {} version {version} -> {}", ds.name, vdir.display());
+        ];
+        let mut hashed = vec![("region_sha256", region.sha256.clone())];
+        hashed.extend(parameters.iter().cloned());
+        let name = version_string(&ds.name, &hashed);
+        let dir = outs.version_dir(&name);
+        Self {
+            records: dir.join("stages"),
+            dir,
+            name,
+            params: key(&parameters),
+            max_duration,
+        }
+    }
+}
 
-    let city = vdir.join("city.osm.pbf");
+/// crop, graph and matrix, each skipped when its output is complete for the same
+/// inputs and parameters; their records are appended to `stages`.
+fn build(
+    args: &RunArgs,
+    ds: &Dataset,
+    v: &Version,
+    region: &Path,
+    region_input: &InputFile,
+    ctx: &Context,
+    stages: &mut Vec<StageRecord>,
+) -> anyhow::Result<()> {
+    let city = v.dir.join("city.osm.pbf");
     let crop = StagePlan {
         name: "crop",
         output: city.clone(),
@@ -195,85 +270,70 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
             ("bbox", ds.bbox.to_string()),
         ]),
     };
-    stages.push(crop.execute(&records, args.force, || {
-        let c = super::crop::execute(&region, &ds.bbox, &city, ctx)?;
-        Ok(counts(&[
-            ("nodes", c.nodes),
-            ("ways", c.ways),
-            ("relations", c.relations),
-        ]))
+    stages.push(crop.execute(&v.records, args.force, || {
+        let opts = CropOptions {
+            input: region.to_owned(),
+            bbox: ds.bbox,
+            output: city.clone(),
+        };
+        super::crop::execute(&opts, ctx)
     })?);
 
-    let graph_dir = vdir.join(format!("graph-{}", ds.profile));
+    let graph_dir = v.dir.join(format!("graph-{}", ds.profile.name));
     let graph = StagePlan {
         name: "graph",
         output: graph_dir.clone(),
         key: key(&[
             ("city_sha256", input_file(&city)?.sha256),
-            ("profile", ds.profile.clone()),
+            ("profile", ds.profile.name.to_owned()),
         ]),
     };
-    stages.push(graph.execute(&records, args.force, || {
-        let g = super::graph::build(&city, &ds.profile, &graph_dir, ctx)?;
-        Ok(counts(&[
-            ("nodes", g.nodes),
-            ("edges", g.edges),
-            ("main_nodes", g.main_nodes),
-        ]))
+    stages.push(graph.execute(&v.records, args.force, || {
+        let opts = GraphOptions {
+            input: city.clone(),
+            profile: ds.profile,
+            output_dir: graph_dir.clone(),
+        };
+        super::graph::execute(&opts, ctx)
     })?);
 
-    let matrix_dir = vdir.join("matrix");
     let matrix = StagePlan {
         name: "matrix",
-        output: matrix_dir.clone(),
+        output: v.dir.join("matrix"),
         key: key(&[
             (
                 "graph_ch_sha256",
-                input_file(&graph_dir.join("graph.ch"))?.sha256,
+                input_file(&graph_dir.join(CH_FILE))?.sha256,
             ),
             ("bbox", ds.bbox.to_string()),
-            ("resolution", ds.resolution.to_string()),
-            ("max_duration_s", max_duration),
+            ("resolution", u8::from(ds.resolution).to_string()),
+            ("max_duration_s", v.max_duration.clone()),
         ]),
     };
-    stages.push(matrix.execute(&records, args.force, || {
-        let m = super::matrix::build(
-            MatrixOptions {
-                graph_dir: graph_dir.clone(),
-                bbox: ds.bbox,
-                resolution: ds.resolution,
-                output_dir: matrix_dir.clone(),
-                max_duration_s: ds.max_duration_s,
-                snap_radius_m: None,
-                origin_block_size: None,
-            },
-            args.max_cells,
-            ctx,
-        )?;
-        Ok(counts(&[
-            ("cells_ok", m.cells.ok),
-            ("cells_no_road", m.cells.no_road),
-            ("cells_unroutable", m.cells.unroutable),
-            ("pairs", m.pairs),
-            ("unreachable_pairs", m.unreachable_pairs),
-        ]))
+    stages.push(matrix.execute(&v.records, args.force, || {
+        let opts = MatrixOptions {
+            graph_dir: graph_dir.clone(),
+            bbox: ds.bbox,
+            resolution: ds.resolution,
+            output_dir: v.dir.join("matrix"),
+            max_duration_s: ds.max_duration_s,
+            snap_radius_m: None,
+            origin_block_size: None,
+        };
+        super::matrix::execute(&opts, args.max_cells, ctx)
     })?);
+    Ok(())
+}
 
-    let mut manifest = RunManifest {
-        dataset: ds.name.clone(),
-        version: version.clone(),
-        tool_version: TOOL_VERSION.to_owned(),
-        inputs: vec![region_input],
-        parameters: params,
-        stages,
-        elapsed_s: started.elapsed().as_secs_f64(),
-        finished_unix: 0,
-    };
-    // The report reads the stage table from the manifest, so it is written once before the
-    // report and again, complete, at the end.
-    let manifest_path = vdir.join(RUN_MANIFEST_FILE);
-    write_run_manifest(&manifest, &manifest_path)?;
-    let report_dir = vdir.join("report");
+/// The report of the version's matrix, with the stage table of `manifest_path`.
+fn report(
+    args: &RunArgs,
+    v: &Version,
+    manifest_path: &Path,
+    ctx: &Context,
+) -> anyhow::Result<StageRecord> {
+    let matrix_dir = v.dir.join("matrix");
+    let report_dir = v.dir.join("report");
     let report = StagePlan {
         name: "report",
         output: report_dir.join(hexmatrix_report::REPORT_FILE),
@@ -282,63 +342,51 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
             input_file(&matrix_dir.join(hexmatrix_contract::MANIFEST_FILE))?.sha256,
         )]),
     };
-    manifest
-        .stages
-        .push(report.execute(&records, args.force, || {
-            let r = super::report::execute(&matrix_dir, Some(&manifest_path), &report_dir, ctx)?;
-            Ok(counts(&[
-                ("suspicious_pairs", r.suspicious_pairs),
-                ("warnings", r.warnings.len() as u64),
-            ]))
-        })?);
-    if let Some(redis) = &args.redis {
-        // Last, once every output is complete: a failure before here leaves the pointer
-        // alone. warm has its own completion check in Redis (a finished load of this
-        // version is a no-op), so it is always called; the pointer moves only after
-        // verification.
-        let pointer = hexmatrix_warm::keys::dataset_pointer_key(&ds.name);
-        let warm_started = Instant::now();
-        crate::memory::reset_peak();
-        // The `warm` command's defaults (WarmOptions::new) but for what a dataset sets.
-        let mut opts = WarmOptions::new(
+    report.execute(&v.records, args.force, || {
+        let opts = ReportOptions::new(
             matrix_dir.clone(),
-            Sink::Redis(Target::Single(redis.clone())),
-            version.clone(),
+            Some(manifest_path.to_owned()),
+            report_dir.clone(),
         );
-        opts.pointer_key.clone_from(&pointer);
-        opts.layout = ds.cache_layout;
-        opts.force = args.force;
-        let w = super::warm::execute(&opts, warm_started, ctx).context("stage warm failed")?;
-        manifest.stages.push(StageRecord {
-            stage: "warm".into(),
-            status: StageStatus::Ran,
-            note: format!("{:?}; pointer {pointer} -> {version}", w.status),
-            key: key(&[
-                ("version", version.clone()),
-                ("redis", hexmatrix_warm::redact_url(redis)),
-            ]),
-            counts: counts(&[
-                ("keys_written", w.keys_written),
-                ("keys_total", w.keys_total),
-                ("no_route_keys", w.no_route_keys),
-            ]),
-            elapsed_s: warm_started.elapsed().as_secs_f64(),
-            peak_rss_bytes: crate::memory::peak_rss_bytes(),
-        });
-    }
-    manifest.elapsed_s = started.elapsed().as_secs_f64();
-    manifest.finished_unix = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    write_run_manifest(&manifest, &manifest_path)?;
-    outs.set_current(&version).with_context(|| {
-        format!(
-            "cannot point {}/current at {version}",
-            outs.root().display()
-        )
-    })?;
-    print_table(&manifest, &vdir);
-    Ok(())
+        super::report::execute(&opts, ctx)
+    })
+}
+
+/// Loads the version into `redis` and moves the dataset's pointer to it. warm has
+/// its own completion check in Redis (a finished load of this version is a no-op),
+/// so it is always called; the pointer moves only after verification.
+fn warm(
+    args: &RunArgs,
+    ds: &Dataset,
+    v: &Version,
+    redis: &str,
+    ctx: &Context,
+) -> anyhow::Result<StageRecord> {
+    let pointer = hexmatrix_warm::dataset_pointer_key(&ds.name);
+    let warm_started = Instant::now();
+    crate::memory::reset_peak();
+    // The `warm` command's defaults (WarmOptions::new) but for what a dataset sets.
+    let mut opts = WarmOptions::new(
+        v.dir.join("matrix"),
+        Sink::Redis(Target::Single(redis.to_owned())),
+        v.name.clone(),
+    );
+    opts.pointer_key.clone_from(&pointer);
+    opts.layout = ds.cache_layout;
+    opts.force = args.force;
+    let w = super::warm::execute(&opts, warm_started, ctx).context("stage warm failed")?;
+    Ok(StageRecord {
+        stage: "warm".into(),
+        status: StageStatus::Ran,
+        note: format!("{:?}; pointer {pointer} -> {}", w.status, v.name),
+        key: key(&[
+            ("version", v.name.clone()),
+            ("redis", hexmatrix_warm::redact_url(redis)),
+        ]),
+        counts: w.counts(),
+        elapsed_s: warm_started.elapsed().as_secs_f64(),
+        peak_rss_bytes: crate::memory::peak_rss_bytes(),
+    })
 }
 
 fn print_table(manifest: &RunManifest, vdir: &Path) {

@@ -5,14 +5,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
-use hexmatrix_warm::matrix::MatrixDir;
+use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use hexmatrix_warm::{
-    Counters, KeyTemplate, Layout, Sink, Target, TtlPolicy, ValueFormat, WarmOptions, WarmStatus,
-    WarmSummary, parse_duration, warm,
+    KeyTemplate, Layout, MatrixDir, Sink, Target, TtlPolicy, ValueFormat, WarmOptions, WarmStatus,
+    WarmSummary, parse_duration,
 };
 
 use crate::memory;
-use crate::progress::{Context, Counter, Unit};
+use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix warm`.
 #[derive(Debug, clap::Args)]
@@ -41,24 +41,26 @@ pub struct WarmArgs {
     /// Key template with {version}, {origin}, {dest}; or a preset: `default`
     /// (route:{version}:{origin}:{dest}) or `cluster` (route:{version}:{{origin}}:{dest},
     /// the origin as hash tag so a matrix row is one Cluster slot).
-    #[arg(long, default_value = "default")]
-    pub key_template: String,
+    #[arg(long, default_value = "default", value_parser = KeyTemplate::parse)]
+    pub key_template: KeyTemplate,
     /// Layout: `pairs` (a key per ordered pair, the value in --value-format) or `rows`
     /// (one binary row of 8 bytes a destination per origin, ~20x less memory; see CONTRACT.md).
-    #[arg(long, default_value = "pairs", value_parser = ["pairs", "rows"])]
-    pub layout: String,
+    #[arg(long, default_value = "pairs", value_parser = PossibleValuesParser::new(["pairs", "rows"])
+        .try_map(|s| s.parse::<Layout>()))]
+    pub layout: Layout,
     /// Value format of the pairs layout: `json` ({"dist":1234.5,"dur":321.4}) or `text` (1235,321.4).
-    #[arg(long, default_value = "json", value_parser = ["json", "text"])]
-    pub value_format: String,
+    #[arg(long, default_value = "json", value_parser = PossibleValuesParser::new(["json", "text"])
+        .try_map(|s| s.parse::<ValueFormat>()))]
+    pub value_format: ValueFormat,
     /// TTL of route keys: seconds or 90s, 30m, 12h, 7d (at most 10 years, 3650d).
-    #[arg(long, default_value = "7d")]
-    pub ttl: String,
+    #[arg(long, default_value = "7d", value_name = "TTL", value_parser = parse_duration)]
+    pub ttl: u64,
     /// Random extra TTL per key, as a fraction of its base TTL (0 to 1).
     #[arg(long, default_value_t = 0.1)]
     pub ttl_jitter: f64,
     /// TTL of "no route" keys ({"dist":-1,"dur":-1}), at most 10 years.
-    #[arg(long, default_value = "1d")]
-    pub no_route_ttl: String,
+    #[arg(long, default_value = "1d", value_name = "NO_ROUTE_TTL", value_parser = parse_duration)]
+    pub no_route_ttl: u64,
     /// Do not store pairs slower than this many seconds.
     #[arg(long)]
     pub max_duration: Option<f64>,
@@ -88,9 +90,9 @@ pub struct WarmArgs {
 }
 
 impl WarmArgs {
-    /// The typed options these arguments give: the one conversion from the command
-    /// line's strings (`run` starts from [`WarmOptions::new`], whose defaults are the
-    /// command line's, see the test below).
+    /// The stage's options from these arguments (already typed by their value
+    /// parsers); `run` starts from [`WarmOptions::new`], whose defaults are the
+    /// command line's (see the test below).
     fn options(&self) -> anyhow::Result<WarmOptions> {
         let sink = if let Some(path) = &self.resp_out {
             Sink::RespFile(path.clone())
@@ -105,12 +107,12 @@ impl WarmArgs {
             MatrixDir::open(&self.matrix)?.fingerprint[..12].to_owned()
         };
         let mut opts = WarmOptions::new(self.matrix.clone(), sink, version);
-        opts.key_template = KeyTemplate::parse(&self.key_template)?;
-        opts.layout = self.layout.parse::<Layout>()?;
-        opts.value_format = self.value_format.parse::<ValueFormat>()?;
+        opts.key_template = self.key_template.clone();
+        opts.layout = self.layout;
+        opts.value_format = self.value_format;
         opts.ttl = TtlPolicy {
-            ttl_s: parse_duration(&self.ttl)?,
-            no_route_ttl_s: parse_duration(&self.no_route_ttl)?,
+            ttl_s: self.ttl,
+            no_route_ttl_s: self.no_route_ttl,
             jitter: self.ttl_jitter,
         };
         opts.max_duration_s = self.max_duration;
@@ -133,8 +135,9 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
     execute(&args.options()?, started, ctx).map(drop)
 }
 
-/// Loads, verifies and makes current, with progress on `ctx`; logs and returns the
-/// summary, with the time elapsed since `started`. Used by `warm` and `run`.
+/// Runs the warm stage on `opts` (load, verify, make current; it shows its
+/// progress on `ctx`), then logs the summary with the time elapsed since
+/// `started`. Used by `warm` and `run`.
 ///
 /// # Errors
 /// Bad options, an incomplete matrix, or any Redis failure (the pointer is then unchanged).
@@ -143,8 +146,6 @@ pub fn execute(opts: &WarmOptions, started: Instant, ctx: &Context) -> anyhow::R
         Sink::Redis(t) => t.display(),
         Sink::RespFile(p) => format!("RESP file {}", p.display()),
     };
-    // Open the matrix first: a missing or incomplete matrix fails before Redis is touched.
-    let pairs = MatrixDir::open(&opts.matrix_dir)?.manifest.pairs;
     tracing::info!(
         target: "warm",
         "[warm] {} -> {destination}, version {}, layout {}, keys {}, values {}, ttl {} s (+{:.0}%), no-route ttl {} s, pointer {}",
@@ -158,19 +159,7 @@ pub fn execute(opts: &WarmOptions, started: Instant, ctx: &Context) -> anyhow::R
         opts.ttl.no_route_ttl_s,
         opts.pointer_key,
     );
-    let counters = Counters::default();
-    let tracker = ctx.track(
-        "warm",
-        Some(pairs),
-        Counter::new(Unit::Items("pairs"), counters.rows.clone()),
-        vec![
-            Counter::new(Unit::Items("keys"), counters.keys.clone()),
-            Counter::new(Unit::Bytes, counters.bytes.clone()),
-        ],
-    );
-    let result = warm(opts, &counters);
-    tracker.finish();
-    let summary = result.with_context(|| {
+    let summary = hexmatrix_warm::run(opts, ctx).with_context(|| {
         format!(
             "warm of {} into {destination} (version {}): pointer {} unchanged",
             opts.matrix_dir.display(),

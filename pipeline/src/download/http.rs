@@ -16,8 +16,8 @@ use super::error::{Error, Result, io};
 use super::local::kept_note;
 use super::sidecar::{Files, Sidecar};
 use super::{Fetched, Options, Outcome, backoff};
-use crate::progress::{Context, Counter, Unit};
-use hexmatrix_warm::redact::{redact_in, redact_url};
+use hexmatrix_contract::{Context, Counter, Unit};
+use hexmatrix_warm::{redact_in, redact_url};
 
 /// Largest `.md5` file we read: one line is ~70 bytes.
 const MD5_FILE_LIMIT: u64 = 4096;
@@ -67,7 +67,7 @@ pub fn fetch(url: &str, output: &Path, opts: &Options, ctx: &Context) -> Result<
         );
     }
     let bytes = Arc::new(AtomicU64::new(resumed_from));
-    let tracker = ctx.track(
+    let tracker = ctx.show(
         "fetch",
         version.size,
         Counter::new(Unit::Bytes, Arc::clone(&bytes)),
@@ -393,8 +393,55 @@ fn attempt(
             .get("accept-ranges")
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("bytes"));
-    let status = resp.status().as_u16();
-    let append = match status {
+    let append = match start(&resp, url, files, offset, version)? {
+        Start::Write { append } => append,
+        Start::Retry(reason) => return Ok(Some(reason)),
+    };
+    if let Some(total) = version.size.filter(|&t| t > opts.max_bytes) {
+        files.discard_part()?;
+        return Err(Error::TooLarge {
+            url: redact_url(url),
+            what: format!("announces {total} bytes"),
+            max: opts.max_bytes,
+        });
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(append)
+        .truncate(!append)
+        .open(&files.part)
+        .map_err(io(&files.part))?;
+    let pos = if append { offset } else { 0 };
+    let pos = match copy_body(resp, file, pos, url, files, version, opts, bytes, resumable)? {
+        Ok(pos) => pos,
+        Err(reason) => return Ok(Some(reason)),
+    };
+    match version.size {
+        Some(total) if pos < total => {
+            Ok(Some(format!("connection closed at byte {pos} of {total}")))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// How a response starts the transfer: appending to the part (a 206 at `offset`),
+/// writing it anew (a 200), or not at all (worth another try).
+enum Start {
+    Write { append: bool },
+    Retry(String),
+}
+
+/// Reads the status of `resp` to a request from `offset`, taking the file's
+/// version (`ETag`, `Last-Modified`, size) from its headers.
+fn start(
+    resp: &Response<ureq::Body>,
+    url: &str,
+    files: &Files,
+    offset: u64,
+    version: &mut Sidecar,
+) -> Result<Start> {
+    let append = match resp.status().as_u16() {
         200 => {
             if offset > 0 {
                 tracing::info!(
@@ -402,7 +449,7 @@ fn attempt(
                     redact_url(url)
                 );
             }
-            let fresh = version_of(url, &resp);
+            let fresh = version_of(url, resp);
             version.etag = fresh.etag.or(version.etag.take());
             version.last_modified = fresh.last_modified.or(version.last_modified.take());
             version.size = fresh.size.or(version.size);
@@ -431,14 +478,16 @@ fn attempt(
         }
         416 => {
             truncate(&files.part)?;
-            return Ok(Some(format!("range from byte {offset} refused (HTTP 416)")));
+            return Ok(Start::Retry(format!(
+                "range from byte {offset} refused (HTTP 416)"
+            )));
         }
         404 => {
             return Err(Error::NotFound {
                 url: redact_url(url),
             });
         }
-        s if retryable(s) => return Ok(Some(format!("HTTP {s}"))),
+        s if retryable(s) => return Ok(Start::Retry(format!("HTTP {s}"))),
         s => {
             return Err(Error::Status {
                 url: redact_url(url),
@@ -446,22 +495,26 @@ fn attempt(
             });
         }
     };
-    if let Some(total) = version.size.filter(|&t| t > opts.max_bytes) {
-        files.discard_part()?;
-        return Err(Error::TooLarge {
-            url: redact_url(url),
-            what: format!("announces {total} bytes"),
-            max: opts.max_bytes,
-        });
-    }
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .append(append)
-        .truncate(!append)
-        .open(&files.part)
-        .map_err(io(&files.part))?;
-    let mut pos = if append { offset } else { 0 };
+    Ok(Start::Write { append })
+}
+
+/// Copies the body of `resp` into the part `file` from byte `pos`, within the
+/// limits; the position reached, or why the transfer was cut (worth another try).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one transfer's state, threaded through from `attempt`"
+)]
+fn copy_body(
+    resp: Response<ureq::Body>,
+    mut file: std::fs::File,
+    mut pos: u64,
+    url: &str,
+    files: &Files,
+    version: &Sidecar,
+    opts: &Options,
+    bytes: &AtomicU64,
+    resumable: bool,
+) -> Result<std::result::Result<u64, String>> {
     bytes.store(pos, Ordering::Relaxed);
     let mut body = resp.into_body().into_reader();
     let mut buf = vec![0u8; 64 * 1024];
@@ -475,7 +528,7 @@ fn attempt(
                 } else {
                     redact_in(&e.to_string(), url)
                 };
-                return Ok(Some(format!("transfer cut at byte {pos}: {why}")));
+                return Ok(Err(format!("transfer cut at byte {pos}: {why}")));
             }
         };
         let end = pos + n as u64;
@@ -505,12 +558,7 @@ fn attempt(
         pos = end;
         bytes.store(pos, Ordering::Relaxed);
     }
-    match version.size {
-        Some(total) if pos < total => {
-            Ok(Some(format!("connection closed at byte {pos} of {total}")))
-        }
-        _ => Ok(None),
-    }
+    Ok(Ok(pos))
 }
 
 /// The error of a failed write to the partial download. When the server takes

@@ -14,7 +14,7 @@ use super::checksum::{hex, parse_md5};
 use super::error::{Error, Result, io};
 use super::sidecar::{Files, Sidecar, with_suffix};
 use super::{Fetched, Options, Outcome};
-use crate::progress::{Context, Counter, Unit};
+use hexmatrix_contract::{Context, Counter, Unit};
 
 /// Copies `src` to `output` unless it is unchanged or already there.
 pub fn fetch(src: &Path, output: &Path, opts: &Options, ctx: &Context) -> Result<Fetched> {
@@ -77,7 +77,7 @@ pub fn fetch(src: &Path, output: &Path, opts: &Options, ctx: &Context) -> Result
         });
     }
     let bytes = Arc::new(AtomicU64::new(0));
-    let tracker = ctx.track(
+    let tracker = ctx.show(
         "fetch",
         Some(size),
         Counter::new(Unit::Bytes, Arc::clone(&bytes)),

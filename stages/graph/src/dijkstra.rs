@@ -9,7 +9,10 @@ use std::path::Path;
 
 use arrow_array::{BooleanArray, Float64Array, UInt32Array};
 
-use crate::parquet::{EDGES_FILE, RESTRICTIONS_FILE, column, read_batches};
+use hexmatrix_contract::columns::{edges, restrictions};
+use hexmatrix_contract::graph_dir::{EDGES_FILE, NODES_FILE, RESTRICTIONS_FILE};
+
+use crate::parquet::{column, read_batches};
 use crate::{Error, Result, weight};
 
 /// The uncontracted road graph with its turn rules.
@@ -35,10 +38,10 @@ impl OracleGraph {
         let path = graph_dir.join(EDGES_FILE);
         let (mut from, mut to, mut weight, mut distance_m) = (vec![], vec![], vec![], vec![]);
         for b in read_batches(&path)? {
-            let f = column::<UInt32Array>(&path, &b, "from", "UInt32")?;
-            let t = column::<UInt32Array>(&path, &b, "to", "UInt32")?;
-            let d = column::<Float64Array>(&path, &b, "distance_m", "Float64")?;
-            let s = column::<Float64Array>(&path, &b, "duration_s", "Float64")?;
+            let f = column::<UInt32Array>(&path, &b, edges::FROM, "UInt32")?;
+            let t = column::<UInt32Array>(&path, &b, edges::TO, "UInt32")?;
+            let d = column::<Float64Array>(&path, &b, edges::DISTANCE_M, "Float64")?;
+            let s = column::<Float64Array>(&path, &b, edges::DURATION_S, "Float64")?;
             for i in 0..b.num_rows() {
                 from.push(f.value(i));
                 to.push(t.value(i));
@@ -46,7 +49,7 @@ impl OracleGraph {
                 distance_m.push(d.value(i));
             }
         }
-        let nodes_path = graph_dir.join(crate::parquet::NODES_FILE);
+        let nodes_path = graph_dir.join(NODES_FILE);
         let nodes = crate::read_nodes(graph_dir)?.osm_id.len();
         if let Some(bad) = from.iter().chain(&to).find(|&&v| v as usize >= nodes) {
             return Err(Error::BadValue {
@@ -70,9 +73,9 @@ impl OracleGraph {
         let path = graph_dir.join(RESTRICTIONS_FILE);
         let mut rules: HashMap<u32, (Vec<u32>, Vec<u32>)> = HashMap::new();
         for b in read_batches(&path)? {
-            let only = column::<BooleanArray>(&path, &b, "only", "Boolean")?;
-            let fe = column::<UInt32Array>(&path, &b, "from_edge", "UInt32")?;
-            let te = column::<UInt32Array>(&path, &b, "to_edge", "UInt32")?;
+            let only = column::<BooleanArray>(&path, &b, restrictions::ONLY, "Boolean")?;
+            let fe = column::<UInt32Array>(&path, &b, restrictions::FROM_EDGE, "UInt32")?;
+            let te = column::<UInt32Array>(&path, &b, restrictions::TO_EDGE, "UInt32")?;
             for i in 0..b.num_rows() {
                 let (f, t) = (fe.value(i), te.value(i));
                 if f as usize >= from.len() || t as usize >= from.len() {

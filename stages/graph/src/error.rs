@@ -91,6 +91,9 @@ pub enum Error {
         /// The expected Arrow type.
         expected: &'static str,
     },
+    /// The build was cancelled through its context.
+    #[error("{0}")]
+    Cancelled(#[from] hexmatrix_contract::Cancelled),
     /// A Parquet file holds a value that breaks the graph contract.
     #[error("{path}: {reason}")]
     BadValue {
@@ -109,6 +112,7 @@ impl Error {
         !matches!(
             self,
             Self::Io { .. }
+                | Self::Cancelled(_)
                 | Self::Osm(hexmatrix_osm::Error::Io { .. } | hexmatrix_osm::Error::Write { .. })
         )
     }

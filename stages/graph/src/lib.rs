@@ -16,47 +16,56 @@
 //! - `restrictions.parquet`: one row per applied turn rule (`relation_id`,
 //!   `restriction`, `only`, `from_edge`, `to_edge` = rows of edges.parquet,
 //!   `from_way`, `via_osm_id`, `to_way`, `from_node`, `via_node`, `to_node`);
-//! - `graph.ch`: the CH (format in [`chfile`]).
+//! - `graph.ch`: the CH (magic, format version, tool version, profile, input
+//!   SHA-256, counts, checksum; refused when corrupt, truncated or of another
+//!   format version).
 //!
-//! Entry point: [`build_graph`]. Turn restrictions are compiled into the graph
-//! by node splitting ([`turns`]), so a CH node is a graph node or a copy of one.
+//! File and column names are the graph-directory contract of `hexmatrix-contract`
+//! (`graph_dir`, `columns::{nodes, edges, restrictions}`).
+//!
+//! Entry point: [`run`] with [`GraphOptions`] and a [`hexmatrix_contract::Context`]
+//! (progress, cancellation, the atomic output helper); the directory appears
+//! complete or not at all. The input must be sorted by type then id, as for the
+//! crop: unsorted input is refused with `hexmatrix_osm::Error::Unsorted`. Turn
+//! restrictions are compiled into the graph by node splitting, so a CH node is a
+//! graph node or a copy of one.
 //!
 //! ```no_run
-//! use hexmatrix_graph::{ContractionHierarchy, Counters, Profile, build_graph};
+//! use hexmatrix_contract::Context;
+//! use hexmatrix_graph::{ContractionHierarchy, GraphOptions, Profile, run};
 //! # fn main() -> hexmatrix_graph::Result<()> {
-//! let dir = std::path::Path::new("out/graph-car");
-//! let summary = build_graph(
-//!     "city.osm.pbf".as_ref(), Profile::by_name("car")?, dir, "0.1.0", &Counters::default(),
-//! )?;
-//! let ch = ContractionHierarchy::load(&dir.join("graph.ch"))?;
+//! let opts = GraphOptions {
+//!     input: "city.osm.pbf".into(),
+//!     profile: Profile::by_name("car")?,
+//!     output_dir: "out/graph-car".into(),
+//! };
+//! let summary = run(&opts, &Context::silent())?;
+//! let ch = ContractionHierarchy::load(&opts.output_dir.join("graph.ch"))?;
 //! assert_eq!(ch.graph_node_count() as u64, summary.nodes);
 //! # Ok(()) }
 //! ```
 
-pub mod ch;
-pub mod chfile;
+mod ch;
+mod chfile;
 mod component;
 #[cfg(any(test, feature = "oracle"))]
 pub mod dijkstra;
-pub mod error;
+mod error;
 mod extract;
-pub mod maxspeed;
+mod maxspeed;
 mod parquet;
 pub mod profile;
 mod read;
-pub mod restriction;
+mod restriction;
 mod stage;
-pub mod tags;
-pub mod turns;
-pub mod weight;
+mod tags;
+mod turns;
+mod weight;
 
 pub use ch::{ChEdge, ChHeader, ChQuery, ContractionHierarchy};
 pub use error::{Error, Result};
 pub use extract::haversine_m;
-pub use parquet::{
-    EDGES_FILE, GraphNodes, MAIN_COMPONENT, NODES_FILE, OTHER_COMPONENT, RESTRICTIONS_FILE,
-    read_nodes,
-};
+pub use parquet::{GraphNodes, read_nodes};
 pub use profile::Profile;
 pub use restriction::RestrictionCounts;
-pub use stage::{CH_FILE, Counters, GraphSummary, build_graph, phase};
+pub use stage::{GraphOptions, GraphSummary, run};

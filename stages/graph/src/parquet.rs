@@ -19,16 +19,8 @@ use crate::extract::RoadGraph;
 use crate::restriction::TurnRule;
 use crate::{Error, Result};
 
-/// File name of the node table.
-pub const NODES_FILE: &str = "nodes.parquet";
-/// File name of the edge table.
-pub const EDGES_FILE: &str = "edges.parquet";
-/// File name of the applied turn rules.
-pub const RESTRICTIONS_FILE: &str = "restrictions.parquet";
-/// `component` value of nodes in the routable component.
-pub const MAIN_COMPONENT: &str = "main";
-/// `component` value of every other node.
-pub const OTHER_COMPONENT: &str = "other";
+use hexmatrix_contract::columns::{edges, nodes, restrictions};
+use hexmatrix_contract::graph_dir::{MAIN_COMPONENT, NODES_FILE, OTHER_COMPONENT};
 
 fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
     let fields: Vec<Field> = columns
@@ -87,11 +79,11 @@ pub(crate) fn write_nodes(path: &Path, g: &RoadGraph, main: &[bool]) -> Result<(
     write(
         path,
         vec![
-            ("node", Arc::new(UInt32Array::from_iter_values(0..n))),
-            ("osm_id", Arc::new(Int64Array::from(g.osm_id.clone()))),
-            ("lat", Arc::new(Float64Array::from(g.lat.clone()))),
-            ("lon", Arc::new(Float64Array::from(g.lon.clone()))),
-            ("component", Arc::new(component)),
+            (nodes::NODE, Arc::new(UInt32Array::from_iter_values(0..n))),
+            (nodes::OSM_ID, Arc::new(Int64Array::from(g.osm_id.clone()))),
+            (nodes::LAT, Arc::new(Float64Array::from(g.lat.clone()))),
+            (nodes::LON, Arc::new(Float64Array::from(g.lon.clone()))),
+            (nodes::COMPONENT, Arc::new(component)),
         ],
     )
 }
@@ -107,26 +99,26 @@ pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
         path,
         vec![
             (
-                "from",
+                edges::FROM,
                 Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.from))),
             ),
             (
-                "to",
+                edges::TO,
                 Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.to))),
             ),
             (
-                "way_id",
+                edges::WAY_ID,
                 Arc::new(Int64Array::from_iter_values(e.iter().map(|x| x.way_id))),
             ),
-            ("highway", Arc::new(highway)),
+            (edges::HIGHWAY, Arc::new(highway)),
             (
-                "distance_m",
+                edges::DISTANCE_M,
                 Arc::new(Float64Array::from_iter_values(
                     e.iter().map(|x| x.distance_m),
                 )),
             ),
             (
-                "duration_s",
+                edges::DURATION_S,
                 Arc::new(Float64Array::from_iter_values(
                     e.iter().map(|x| x.duration_s),
                 )),
@@ -150,23 +142,23 @@ pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule])
     write(
         path,
         vec![
-            ("relation_id", i64s(&|r| r.relation_id)),
-            ("restriction", Arc::new(value)),
+            (restrictions::RELATION_ID, i64s(&|r| r.relation_id)),
+            (restrictions::RESTRICTION, Arc::new(value)),
             (
-                "only",
+                restrictions::ONLY,
                 Arc::new(rules.iter().map(|r| Some(r.only)).collect::<BooleanArray>()),
             ),
-            ("from_edge", u32s(&|r| r.from_edge)),
-            ("to_edge", u32s(&|r| r.to_edge)),
-            ("from_way", i64s(&|r| edge(r.from_edge).way_id)),
+            (restrictions::FROM_EDGE, u32s(&|r| r.from_edge)),
+            (restrictions::TO_EDGE, u32s(&|r| r.to_edge)),
+            (restrictions::FROM_WAY, i64s(&|r| edge(r.from_edge).way_id)),
             (
-                "via_osm_id",
+                restrictions::VIA_OSM_ID,
                 i64s(&|r| g.osm_id[edge(r.from_edge).to as usize]),
             ),
-            ("to_way", i64s(&|r| edge(r.to_edge).way_id)),
-            ("from_node", u32s(&|r| edge(r.from_edge).from)),
-            ("via_node", u32s(&|r| edge(r.from_edge).to)),
-            ("to_node", u32s(&|r| edge(r.to_edge).to)),
+            (restrictions::TO_WAY, i64s(&|r| edge(r.to_edge).way_id)),
+            (restrictions::FROM_NODE, u32s(&|r| edge(r.from_edge).from)),
+            (restrictions::VIA_NODE, u32s(&|r| edge(r.from_edge).to)),
+            (restrictions::TO_NODE, u32s(&|r| edge(r.to_edge).to)),
         ],
     )
 }
@@ -229,11 +221,11 @@ pub fn read_nodes(graph_dir: &Path) -> Result<GraphNodes> {
     let path = graph_dir.join(NODES_FILE);
     let mut out = GraphNodes::default();
     for batch in read_batches(&path)? {
-        let node = column::<UInt32Array>(&path, &batch, "node", "UInt32")?;
-        let osm = column::<Int64Array>(&path, &batch, "osm_id", "Int64")?;
-        let lat = column::<Float64Array>(&path, &batch, "lat", "Float64")?;
-        let lon = column::<Float64Array>(&path, &batch, "lon", "Float64")?;
-        let comp = column::<StringArray>(&path, &batch, "component", "Utf8")?;
+        let node = column::<UInt32Array>(&path, &batch, nodes::NODE, "UInt32")?;
+        let osm = column::<Int64Array>(&path, &batch, nodes::OSM_ID, "Int64")?;
+        let lat = column::<Float64Array>(&path, &batch, nodes::LAT, "Float64")?;
+        let lon = column::<Float64Array>(&path, &batch, nodes::LON, "Float64")?;
+        let comp = column::<StringArray>(&path, &batch, nodes::COMPONENT, "Utf8")?;
         for i in 0..batch.num_rows() {
             if node.value(i) as usize != out.osm_id.len() {
                 return Err(Error::BadValue {

@@ -2,14 +2,16 @@
 //! routable ways (already judged by the profile) and restriction relations.
 //! Blobs decode in parallel and are merged back in file order, so the result
 //! does not depend on thread timing. Every block passes the osm crate's check
-//! ([`hexmatrix_osm::check`]) before osmpbf decodes it.
+//! (`hexmatrix_osm::CheckedBlock`) before osmpbf decodes it, and the file must be
+//! sorted by type then id, under the osm crate's one policy
+//! ([`hexmatrix_osm::OrderCheck`]): unsorted input is refused with
+//! [`hexmatrix_osm::Error::Unsorted`], as the crop refuses it.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use hexmatrix_osm::PbfReader;
-use hexmatrix_osm::reader::CheckedBlock;
+use hexmatrix_osm::{CheckedBlock, MemberType, OrderCheck, PbfReader};
 use osmpbf::{Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
 
@@ -70,9 +72,12 @@ pub(crate) struct OsmData {
     pub counts: ReadCounts,
 }
 
+/// One decoded block: its data and the (type, id) of its first and last entity.
 #[derive(Default)]
 struct Block {
     data: OsmData,
+    first: Option<(MemberType, i64)>,
+    last: Option<(MemberType, i64)>,
 }
 
 /// Reads `path` for `profile`, adding consumed bytes to `bytes_read`.
@@ -84,7 +89,9 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     let progress = Arc::new(AtomicU64::new(0));
     let mut reader = PbfReader::open(path, Arc::clone(&progress))?;
     let mut out = OsmData::default();
-    let mut sorted = true;
+    // Within a block the order is checked where it is decoded (in parallel); across
+    // blocks, here, from each block's first and last entity.
+    let mut order = OrderCheck::new(path);
     loop {
         let batch = reader.next_batch()?;
         bytes_read.fetch_max(progress.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -103,15 +110,19 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
                 let block = CheckedBlock::new(blob.decompress(path)?)
                     .and_then(|b| b.decode())
                     .map_err(corrupt)?;
-                Ok(decode(&block, profile))
+                decode(&block, profile, &mut OrderCheck::new(path), blob.number)
             })
             .collect();
-        for block in blocks {
-            merge(&mut out, block?.data, &mut sorted);
+        for (blob, block) in batch.iter().zip(blocks) {
+            let block = block?;
+            if let (Some(first), Some(last)) = (block.first, block.last) {
+                order.check(blob.number, first.0, first.1)?;
+                if last != first {
+                    order.check(blob.number, last.0, last.1)?;
+                }
+            }
+            merge(&mut out, block.data);
         }
-    }
-    if !sorted || !out.node_ids.windows(2).all(|w| w[0] < w[1]) {
-        sort_nodes(&mut out);
     }
     out.blocking.sort_unstable();
     out.blocking.dedup();
@@ -120,11 +131,8 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     Ok(out)
 }
 
-/// Appends one block's data to `out`, noting whether node ids still increase.
-fn merge(out: &mut OsmData, block: OsmData, sorted: &mut bool) {
-    if let (Some(last), Some(first)) = (out.node_ids.last(), block.node_ids.first()) {
-        *sorted &= last < first;
-    }
+/// Appends one block's data to `out` (the order was checked before).
+fn merge(out: &mut OsmData, block: OsmData) {
     out.node_ids.extend_from_slice(&block.node_ids);
     out.node_lat.extend_from_slice(&block.node_lat);
     out.node_lon.extend_from_slice(&block.node_lon);
@@ -147,17 +155,6 @@ fn merge(out: &mut OsmData, block: OsmData, sorted: &mut bool) {
     a.restrictions_conditional += b.restrictions_conditional;
 }
 
-/// Unsorted input (allowed by the format, rare in practice): sort nodes by id,
-/// keeping the first copy of a duplicated id.
-fn sort_nodes(d: &mut OsmData) {
-    let mut order: Vec<usize> = (0..d.node_ids.len()).collect();
-    order.sort_by_key(|&i| d.node_ids[i]);
-    order.dedup_by_key(|i| d.node_ids[*i]);
-    d.node_lat = order.iter().map(|&i| d.node_lat[i]).collect();
-    d.node_lon = order.iter().map(|&i| d.node_lon[i]).collect();
-    d.node_ids = order.iter().map(|&i| d.node_ids[i]).collect();
-}
-
 /// Records one node (dense or not: osmpbf gives them different types) and whether
 /// its tags block the profile's vehicles.
 fn push_node<'a>(
@@ -178,12 +175,32 @@ fn push_node<'a>(
     }
 }
 
-/// Reads what the graph needs from one decoded block.
-fn decode(block: &PrimitiveBlock, profile: &Profile) -> Block {
+/// The (type, id) of an element, for the order check.
+fn key(element: &Element<'_>) -> (MemberType, i64) {
+    match element {
+        Element::DenseNode(n) => (MemberType::Node, n.id()),
+        Element::Node(n) => (MemberType::Node, n.id()),
+        Element::Way(w) => (MemberType::Way, w.id()),
+        Element::Relation(r) => (MemberType::Relation, r.id()),
+    }
+}
+
+/// Reads what the graph needs from one decoded block (blob number `blob`), checking
+/// with `order` that its entities are sorted by type then id.
+fn decode(
+    block: &PrimitiveBlock,
+    profile: &Profile,
+    order: &mut OrderCheck,
+    blob: u64,
+) -> Result<Block> {
     let mut b = Block::default();
     let d = &mut b.data;
     let mut tag_buf: Vec<(&str, &str)> = Vec::new();
     for element in block.elements() {
+        let k = key(&element);
+        order.check(blob, k.0, k.1)?;
+        b.first.get_or_insert(k);
+        b.last = Some(k);
         match element {
             Element::DenseNode(n) => push_node(
                 d,
@@ -266,5 +283,5 @@ fn decode(block: &PrimitiveBlock, profile: &Profile) -> Block {
             }
         }
     }
-    b
+    Ok(b)
 }

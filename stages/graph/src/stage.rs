@@ -1,47 +1,21 @@
-//! `build_graph`: the stage as a script: read, extract, resolve restrictions,
-//! find the main component, split nodes for turns, contract, write.
+//! The graph stage's entry point [`run`], as a script: read, extract, resolve
+//! restrictions, find the main component, split nodes for turns, contract, write.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use sha2::{Digest, Sha256};
+use hexmatrix_contract::graph_dir::{CH_FILE, EDGES_FILE, NODES_FILE, RESTRICTIONS_FILE};
+use hexmatrix_contract::{Context, Counter, Unit, hex, sha256_file_digest};
 
 use crate::ch::{self, ChHeader};
 use crate::profile::Profile;
 use crate::restriction::RestrictionCounts;
 use crate::{Error, Result, component, extract, parquet, read, restriction, turns};
 
-/// File name of the contraction hierarchy.
-pub const CH_FILE: &str = "graph.ch";
-
-/// Live counters for a progress display.
-#[derive(Debug, Clone, Default)]
-pub struct Counters {
-    /// Bytes of the PBF decoded so far.
-    pub bytes_read: Arc<AtomicU64>,
-    /// Current phase: 0 read, 1 graph, 2 contract, 3 write, 4 done.
-    pub phase: Arc<AtomicU64>,
-    /// Nodes to contract (known when phase 2 starts).
-    pub ch_nodes: Arc<AtomicU64>,
-    /// Nodes contracted so far.
-    pub contracted: Arc<AtomicU64>,
-}
-
-/// Phase numbers of [`Counters::phase`].
-pub mod phase {
-    /// Reading the PBF.
-    pub const READ: u64 = 0;
-    /// Building edges, restrictions and components.
-    pub const GRAPH: u64 = 1;
-    /// Contracting.
-    pub const CONTRACT: u64 = 2;
-    /// Writing files.
-    pub const WRITE: u64 = 3;
-    /// Finished.
-    pub const DONE: u64 = 4;
-}
+/// The stage's name in progress lines and cancellation errors.
+const STAGE: &str = "graph";
 
 /// What a build did: counts, anomalies and timings.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -104,55 +78,89 @@ impl GraphSummary {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
+/// What to build and where: the validated options of [`run`].
+#[derive(Debug, Clone)]
+pub struct GraphOptions {
+    /// The city `.osm.pbf`, sorted by type then id.
+    pub input: PathBuf,
+    /// The vehicle profile.
+    pub profile: &'static Profile,
+    /// The graph directory, replaced only once the new one is complete.
+    pub output_dir: PathBuf,
 }
 
-fn sha256_file(path: &Path) -> Result<[u8; 32]> {
-    use std::io::Read;
-    let input_error = |source| Error::Input {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = std::fs::File::open(path).map_err(input_error)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(input_error)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().into())
-}
-
-/// Builds the graph of `input` for `profile` into `output_dir` (created if
-/// needed): nodes.parquet, edges.parquet, restrictions.parquet and graph.ch.
-/// `tool_version` is recorded in graph.ch.
+/// Builds the graph of `opts.input` for `opts.profile` into `opts.output_dir`:
+/// nodes.parquet, edges.parquet, restrictions.parquet and graph.ch (recording
+/// [`Context::tool_version`]), written into a temporary directory beside it that
+/// replaces it when complete. Shows the bytes read, then the nodes contracted.
 ///
 /// # Errors
 /// I/O and decoding errors, [`Error::NoRoutableRoads`] when the profile finds
-/// nothing to drive on, [`Error::TooLarge`] past 2^32 nodes or edges.
-pub fn build_graph(
-    input: &Path,
-    profile: &Profile,
+/// nothing to drive on, [`Error::TooLarge`] past 2^32 nodes or edges,
+/// [`Error::Cancelled`]; the previous output is then as it was.
+pub fn run(opts: &GraphOptions, ctx: &Context) -> Result<GraphSummary> {
+    let input = &opts.input;
+    let input_len = std::fs::metadata(input)
+        .map_err(|source| Error::Input {
+            path: input.clone(),
+            source,
+        })?
+        .len();
+    let output = &opts.output_dir;
+    if output.file_name().is_none() {
+        return Err(Error::io(
+            output,
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the output must name a directory",
+            ),
+        ));
+    }
+    let tmp = ctx.output().temp_for(output);
+    if let Some(parent) = tmp.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = build_into(opts, input_len, &tmp, ctx);
+    if result.is_err() {
+        // Leave nothing half-written behind; the error is the one to report.
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    let summary = result?;
+    ctx.output()
+        .replace_dir(&tmp, output)
+        .map_err(|e| Error::io(output, e))?;
+    Ok(summary)
+}
+
+/// The build of [`run`] into `output_dir` (the temporary directory), phase by phase.
+fn build_into(
+    opts: &GraphOptions,
+    input_len: u64,
     output_dir: &Path,
-    tool_version: &str,
-    counters: &Counters,
+    ctx: &Context,
 ) -> Result<GraphSummary> {
+    let (input, profile) = (opts.input.as_path(), opts.profile);
     let t = Instant::now();
-    counters.phase.store(phase::READ, Ordering::Relaxed);
-    let (sha, data) = rayon::join(
-        || sha256_file(input),
-        || read::read(input, profile, &counters.bytes_read),
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let shown = ctx.show(
+        STAGE,
+        Some(input_len),
+        Counter::new(Unit::Bytes, Arc::clone(&bytes_read)),
+        Vec::new(),
     );
+    let (sha, data) = rayon::join(
+        || {
+            sha256_file_digest(input).map_err(|e| match e {
+                hexmatrix_contract::Error::Io { path, source } => Error::Input { path, source },
+                other => Error::io(input, std::io::Error::other(other)),
+            })
+        },
+        || read::read(input, profile, &bytes_read),
+    );
+    shown.finish();
     let (sha, data) = (sha?, data?);
+    ctx.check(STAGE)?;
     let mut s = GraphSummary {
         profile: profile.name.to_string(),
         input_sha256: hex(&sha),
@@ -166,7 +174,6 @@ pub fn build_graph(
         ..GraphSummary::default()
     };
     let t = Instant::now();
-    counters.phase.store(phase::GRAPH, Ordering::Relaxed);
     let (g, ec) = extract::extract(&data);
     s.missing_node_refs = ec.missing_refs;
     s.ways_with_missing_nodes = ec.ways_with_missing;
@@ -198,33 +205,37 @@ pub fn build_graph(
     s.components = u64::from(comps.count);
     let tg = turns::build(&g, &rules);
     s.graph_s = t.elapsed().as_secs_f64();
+    ctx.check(STAGE)?;
 
     let t = Instant::now();
-    counters
-        .ch_nodes
-        .store(tg.node_count() as u64, Ordering::Relaxed);
-    counters.phase.store(phase::CONTRACT, Ordering::Relaxed);
+    let contracted = Arc::new(AtomicU64::new(0));
+    let shown = ctx.show(
+        STAGE,
+        Some(tg.node_count() as u64),
+        Counter::new(Unit::Items("nodes contracted"), Arc::clone(&contracted)),
+        Vec::new(),
+    );
     let header = ChHeader {
-        tool_version: tool_version.to_string(),
+        tool_version: ctx.tool_version().to_string(),
         profile: profile.name.to_string(),
         input_sha256: sha,
         graph_nodes: g.osm_id.len() as u32,
     };
-    let hierarchy = ch::contract(&tg, header, &counters.contracted);
+    let hierarchy = ch::contract(&tg, header, &contracted);
+    shown.finish();
     drop(tg);
     s.ch_nodes = hierarchy.node_count() as u64;
     s.ch_edges = hierarchy.edge_count() as u64;
     s.contract_s = t.elapsed().as_secs_f64();
+    ctx.check(STAGE)?;
 
     let t = Instant::now();
-    counters.phase.store(phase::WRITE, Ordering::Relaxed);
     std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
     hierarchy.save(&output_dir.join(CH_FILE))?;
     drop(hierarchy);
-    parquet::write_nodes(&output_dir.join(parquet::NODES_FILE), &g, &comps.main)?;
-    parquet::write_edges(&output_dir.join(parquet::EDGES_FILE), &g)?;
-    parquet::write_restrictions(&output_dir.join(parquet::RESTRICTIONS_FILE), &g, &rules)?;
+    parquet::write_nodes(&output_dir.join(NODES_FILE), &g, &comps.main)?;
+    parquet::write_edges(&output_dir.join(EDGES_FILE), &g)?;
+    parquet::write_restrictions(&output_dir.join(RESTRICTIONS_FILE), &g, &rules)?;
     s.write_s = t.elapsed().as_secs_f64();
-    counters.phase.store(phase::DONE, Ordering::Relaxed);
     Ok(s)
 }

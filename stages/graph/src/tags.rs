@@ -6,7 +6,7 @@ use crate::maxspeed::{self, MaxSpeed};
 use crate::profile::Profile;
 
 /// The `highway` value written for ferry edges.
-pub const FERRY_CLASS: &str = "ferry";
+pub const FERRY_CLASS: &str = hexmatrix_contract::graph_dir::FERRY;
 
 /// Access values that let the vehicle through.
 const ALLOWED: &[&str] = &[

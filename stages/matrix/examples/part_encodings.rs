@@ -82,7 +82,7 @@ fn candidates() -> Vec<Candidate> {
         },
         Candidate {
             name: "now (matrix_properties): delta ids, no measure stats, zstd -1",
-            props: hexmatrix_matrix::schema::matrix_properties(),
+            props: hexmatrix_matrix::matrix_properties(),
         },
         Candidate {
             name: "delta ids, no measure stats, zstd 1",

@@ -44,8 +44,6 @@ pub struct Endpoints<'a> {
 /// The computed rows of one block: `duration[k * n + j]` (ms, `u32::MAX` = no route
 /// within the limit) and `distance[k * n + j]` from origin `first + k` to cell `j`.
 pub struct BlockRows {
-    /// Block number (part file number).
-    pub block: usize,
     /// Index of the block's first origin.
     pub first: usize,
     /// Number of origins.
@@ -95,7 +93,6 @@ pub fn compute<H: Hierarchy>(
         }
     });
     BlockRows {
-        block,
         first,
         origins,
         duration,

@@ -106,12 +106,14 @@ impl Buckets {
     }
 
     /// Whether there are no entries at all.
+    #[cfg(test)]
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
     /// Number of targets the buckets were built for.
+    #[cfg(test)]
     #[must_use]
     pub fn targets(&self) -> usize {
         self.targets
@@ -119,7 +121,7 @@ impl Buckets {
 
     /// Fastest durations (ms) and their distances from CH node `source` to every
     /// target, written into `duration` (`u32::MAX` = not reached within `limit_ms`)
-    /// and `distance`, both of length [`Self::targets`].
+    /// and `distance`, both with one slot per target the buckets were built for.
     pub fn one_to_many<H: Hierarchy>(
         &self,
         h: &H,
@@ -129,6 +131,7 @@ impl Buckets {
         duration: &mut [u32],
         distance: &mut [f32],
     ) {
+        debug_assert_eq!(duration.len(), self.targets);
         duration.fill(u32::MAX);
         distance.fill(0.0);
         state.upward(h, &[source], Direction::Forward, limit_ms, |node, d, m| {

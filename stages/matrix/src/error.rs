@@ -122,6 +122,9 @@ pub enum Error {
         /// The graph crate's error.
         source: hexmatrix_graph::Error,
     },
+    /// The run was cancelled through its context.
+    #[error("{0}")]
+    Cancelled(#[from] hexmatrix_contract::Cancelled),
     /// Writing the manifest failed.
     #[error("writing manifest {path}: {source}")]
     Manifest {

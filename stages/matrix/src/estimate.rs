@@ -42,11 +42,8 @@ impl SizeEstimate {
     /// edge `e` adds `P·6e / (2π)` of area along a perimeter `P`). Within ±2% of the
     /// real cover for city bboxes (measured: within 1%); a country, where cell
     /// sizes vary more, within tens of percent: exact enough to refuse it.
-    ///
-    /// # Errors
-    /// [`Error::Resolution`] outside 6..=11.
-    pub fn of(bbox: &Bbox, res: u8) -> Result<Self> {
-        let res: Resolution = cells::resolution(res)?;
+    #[must_use]
+    pub fn of(bbox: &Bbox, res: Resolution) -> Self {
         let (lat0, lat1) = (bbox.min_lat().to_radians(), bbox.max_lat().to_radians());
         let dlon = (bbox.max_lon() - bbox.min_lon()).to_radians();
         let area_m2 = EARTH_RADIUS_M * EARTH_RADIUS_M * dlon * (lat1.sin() - lat0.sin());
@@ -67,24 +64,24 @@ impl SizeEstimate {
         // Saturating float-to-int casts: an absurd bbox stays a (huge) number.
         let cells = cells as u64;
         let pairs = cells.saturating_mul(cells);
-        Ok(Self {
+        Self {
             cells,
             pairs,
             parquet_bytes: (pairs as f64 * PARQUET_BYTES_PER_PAIR) as u64,
-        })
+        }
     }
 
     /// Refuses an estimate above `max_cells`.
     ///
     /// # Errors
     /// [`Error::TooManyCells`] naming the bbox, the resolution and both numbers.
-    pub fn check(&self, bbox: &Bbox, res: u8, max_cells: u64) -> Result<()> {
+    pub fn check(&self, bbox: &Bbox, res: Resolution, max_cells: u64) -> Result<()> {
         if self.cells <= max_cells {
             return Ok(());
         }
         Err(Error::TooManyCells {
             bbox: cells::bbox_string(bbox),
-            resolution: res,
+            resolution: u8::from(res),
             cells: self.cells,
             pairs: self.pairs,
             parquet_gib: self.parquet_bytes as f64 / f64::from(1_u32 << 30),
@@ -97,10 +94,12 @@ impl SizeEstimate {
 mod tests {
     use super::*;
 
+    fn r(res: u8) -> Resolution {
+        cells::resolution(res).unwrap()
+    }
+
     fn cover(bbox: &Bbox, res: u8) -> u64 {
-        cells::cover_bbox(bbox, cells::resolution(res).unwrap())
-            .unwrap()
-            .len() as u64
+        cells::cover_bbox(bbox, r(res)).unwrap().len() as u64
     }
 
     #[test]
@@ -117,7 +116,7 @@ mod tests {
             (&helsinki, 10),
         ] {
             let real = cover(bbox, res) as f64;
-            let est = SizeEstimate::of(bbox, res).unwrap();
+            let est = SizeEstimate::of(bbox, r(res));
             let ratio = est.cells as f64 / real;
             assert!(
                 (0.98..=1.02).contains(&ratio),
@@ -129,29 +128,29 @@ mod tests {
         }
         // A point still has its cell.
         let point = Bbox::new(14.5, 35.9, 14.5, 35.9).unwrap();
-        assert!(SizeEstimate::of(&point, 9).unwrap().cells >= 1);
+        assert!(SizeEstimate::of(&point, r(9)).cells >= 1);
     }
 
     #[test]
     fn issue_11_a_country_is_refused_by_arithmetic() {
         // Vietnam's bbox at resolution 10: ≈8·10⁷ cells (1.3 M km² over ≈0.015 km²).
         let vietnam = Bbox::new(102.14, 8.18, 109.46, 23.39).unwrap();
-        let est = SizeEstimate::of(&vietnam, 10).unwrap();
+        let est = SizeEstimate::of(&vietnam, r(10));
         assert!((60_000_000..120_000_000).contains(&est.cells), "{est:?}");
-        let err = est.check(&vietnam, 10, DEFAULT_MAX_CELLS).unwrap_err();
+        let err = est.check(&vietnam, r(10), DEFAULT_MAX_CELLS).unwrap_err();
         assert!(err.is_bad_input());
         let text = err.to_string();
         assert!(text.contains("--max-cells 50000"), "{text}");
         assert!(text.contains("102.14,8.18,109.46,23.39"), "{text}");
         // The whole globe at the finest resolution does not overflow.
         let world = Bbox::new(-180.0, -90.0, 180.0, 90.0).unwrap();
-        let est = SizeEstimate::of(&world, 11).unwrap();
+        let est = SizeEstimate::of(&world, r(11));
         assert!(est.cells > 1_000_000_000);
         assert_eq!(est.pairs, u64::MAX);
         // Ho Chi Minh City at resolution 9 passes the default.
         let hcmc = Bbox::new(106.50, 10.60, 106.90, 10.90).unwrap();
-        let est = SizeEstimate::of(&hcmc, 9).unwrap();
+        let est = SizeEstimate::of(&hcmc, r(9));
         assert!((11_000..16_000).contains(&est.cells), "{est:?}");
-        est.check(&hcmc, 9, DEFAULT_MAX_CELLS).unwrap();
+        est.check(&hcmc, r(9), DEFAULT_MAX_CELLS).unwrap();
     }
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use h3o::LatLng;
+use h3o::{LatLng, Resolution};
+use hexmatrix_contract::Context;
 use hexmatrix_osm::Bbox;
 use rayon::prelude::*;
 
@@ -28,15 +29,16 @@ pub struct MatrixOptions {
     pub graph_dir: PathBuf,
     /// The area whose cells are covered.
     pub bbox: Bbox,
-    /// H3 resolution, 6..=11.
-    pub resolution: u8,
+    /// H3 resolution, 6..=11 (checked where it is parsed: [`crate::resolution`]).
+    pub resolution: Resolution,
     /// The output directory (replaced when the run completes).
     pub output_dir: PathBuf,
     /// Leave out pairs slower than this many seconds (and stop searches there).
     pub max_duration_s: Option<f64>,
     /// Snap radius in metres; default: the resolution's mean cell edge length.
     pub snap_radius_m: Option<f64>,
-    /// Origins per part file; default: [`block::default_block_size`].
+    /// Origins per part file; default: about 2 million rows per part, and at least
+    /// 8 parts (from the cell count only, so part numbers do not depend on the machine).
     pub origin_block_size: Option<usize>,
 }
 
@@ -101,7 +103,7 @@ impl<G: RoutingGraph> Prepared<G> {
         profile: Option<String>,
     ) -> Result<Self> {
         let started = Instant::now();
-        let res = cells::resolution(opts.resolution)?;
+        let res = opts.resolution;
         let radius_m = opts.snap_radius_m.unwrap_or_else(|| res.edge_length_m());
         if !(radius_m.is_finite() && radius_m >= 0.0) {
             return Err(bad(
@@ -196,31 +198,54 @@ impl<G: RoutingGraph> Prepared<G> {
     }
 
     /// Computes and writes the matrix; the output directory is replaced only once
-    /// every file, the manifest last, is written.
+    /// every file, the manifest last, is written. `counters.pairs` counts the pairs
+    /// computed; `ctx` is checked for cancellation between blocks.
     ///
     /// # Errors
-    /// [`Error::Io`] on the directories, or any writer error.
-    pub fn run(self, counters: &MatrixCounters) -> Result<MatrixSummary> {
+    /// [`Error::Io`] on the directories, any writer error, [`Error::Cancelled`].
+    pub fn run(self, counters: &MatrixCounters, ctx: &Context) -> Result<MatrixSummary> {
         let out = &self.opts.output_dir;
-        let tmp = temp_dir_for(out);
+        let tmp = ctx.output().temp_for(out);
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(Error::io(&tmp))?;
         }
         std::fs::create_dir_all(tmp.join(hexmatrix_contract::PARTS_DIR))
             .map_err(Error::io(&tmp))?;
-        let result = self.write_all(&tmp, counters);
+        let result = self.write_all(&tmp, counters, ctx);
         if result.is_err() {
             // Leave nothing half-written behind; the error is the one to report.
             let _ = std::fs::remove_dir_all(&tmp);
         }
         let summary = result?;
-        replace_dir(&tmp, out)?;
+        if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
+        }
+        ctx.output()
+            .replace_dir(&tmp, out)
+            .map_err(Error::io(out))?;
         Ok(summary)
     }
 
-    fn write_all(&self, dir: &Path, counters: &MatrixCounters) -> Result<MatrixSummary> {
+    /// Writes `cells.parquet`, the parts and the manifest (last) into `dir`.
+    fn write_all(
+        &self,
+        dir: &Path,
+        counters: &MatrixCounters,
+        ctx: &Context,
+    ) -> Result<MatrixSummary> {
         let cells_sha256 = write_cells(&dir.join(hexmatrix_contract::CELLS_FILE), &self.rows)?;
         let search_started = Instant::now();
+        let parts = self.search_and_write(dir, counters, ctx)?;
+        let matrix_s = search_started.elapsed().as_secs_f64();
+        let summary = self.summary(&parts, matrix_s);
+        let manifest = self.manifest(&summary, &parts, cells_sha256);
+        manifest::write(&manifest, &dir.join(hexmatrix_contract::MANIFEST_FILE))?;
+        Ok(summary)
+    }
+
+    /// The `ok` cells as the search sees them: their cells, nodes, CH sources and
+    /// the cells that share a node.
+    fn endpoints(&self) -> OkCells {
         let ok: Vec<&CellRow> = self
             .rows
             .iter()
@@ -228,23 +253,47 @@ impl<G: RoutingGraph> Prepared<G> {
             .collect();
         let cells: Vec<u64> = ok.iter().map(|r| u64::from(r.cell)).collect();
         let nodes: Vec<u32> = ok.iter().filter_map(|r| r.snap.node).collect();
-        let g = &self.graph;
-        let sources: Vec<u32> = nodes.iter().map(|&n| g.source_of(n)).collect();
-        let targets: Vec<Vec<u32>> = nodes.iter().map(|&n| g.targets_of(n).to_vec()).collect();
+        let sources: Vec<u32> = nodes.iter().map(|&n| self.graph.source_of(n)).collect();
         let mut by_node: HashMap<u32, Vec<u32>> = HashMap::new();
         for (i, &n) in nodes.iter().enumerate() {
             by_node.entry(n).or_default().push(i as u32);
         }
         by_node.retain(|_, v| v.len() > 1);
+        (cells, nodes, sources, by_node)
+    }
+
+    /// The duration limit of the searches in milliseconds (`u32::MAX`: none).
+    fn limit_ms(&self) -> u32 {
+        self.opts.max_duration_s.map_or(u32::MAX, |s| {
+            (s * 1000.0).round().min(f64::from(u32::MAX - 1)) as u32
+        })
+    }
+
+    /// Origins per part file.
+    fn block_size(&self, origins: usize) -> usize {
+        self.opts
+            .origin_block_size
+            .unwrap_or_else(|| block::default_block_size(origins))
+    }
+
+    /// Builds the buckets, then searches and writes every origin block in parallel;
+    /// the parts in block order.
+    fn search_and_write(
+        &self,
+        dir: &Path,
+        counters: &MatrixCounters,
+        ctx: &Context,
+    ) -> Result<Parts> {
+        let (cells, nodes, sources, same_node) = self.endpoints();
+        let g = &self.graph;
+        let targets: Vec<Vec<u32>> = nodes.iter().map(|&n| g.targets_of(n).to_vec()).collect();
         let ends = Endpoints {
             cells: &cells,
             sources: &sources,
-            same_node: by_node,
+            same_node,
             nodes: &nodes,
         };
-        let limit_ms = self.opts.max_duration_s.map_or(u32::MAX, |s| {
-            (s * 1000.0).round().min(f64::from(u32::MAX - 1)) as u32
-        });
+        let limit_ms = self.limit_ms();
         let limited = self.opts.max_duration_s.is_some();
         let pool = StatePool::new(g.node_count());
         let bucket_started = Instant::now();
@@ -252,16 +301,14 @@ impl<G: RoutingGraph> Prepared<G> {
         let bucket_s = bucket_started.elapsed().as_secs_f64();
         drop(targets);
         let n = cells.len();
-        let size = self
-            .opts
-            .origin_block_size
-            .unwrap_or_else(|| block::default_block_size(n));
+        let size = self.block_size(n);
         let blocks = n.div_ceil(size);
         // Blocks are the unit of parallelism: each rayon task searches one block and
         // writes its part, so at most one block per worker thread is in memory.
         let mut parts = (0..blocks)
             .into_par_iter()
-            .map(|b| -> Result<(PartEntry, PartCounts, [f64; 2])> {
+            .map(|b| -> Result<PartDone> {
+                ctx.check(STAGE)?;
                 let t = Instant::now();
                 let rows = block::compute(
                     g,
@@ -289,56 +336,93 @@ impl<G: RoutingGraph> Prepared<G> {
             })
             .collect::<Result<Vec<_>>>()?;
         parts.sort_by_key(|(e, _, _)| e.block);
-        let search_cpu_s: f64 = parts.iter().map(|p| p.2[0]).sum();
-        let write_cpu_s: f64 = parts.iter().map(|p| p.2[1]).sum();
-        let matrix_s = search_started.elapsed().as_secs_f64();
-        let sum = |f: fn(&PartCounts) -> u64| parts.iter().map(|p| f(&p.1)).sum::<u64>();
-        let summary = MatrixSummary {
+        Ok(Parts {
+            done: parts,
+            bucket_entries: buckets.len() as u64,
+            bucket_s,
+            origins: n,
+            block_size: size,
+        })
+    }
+
+    /// The summary of a run whose search and writes took `matrix_s`.
+    fn summary(&self, p: &Parts, matrix_s: f64) -> MatrixSummary {
+        let sum = |f: fn(&PartCounts) -> u64| p.done.iter().map(|p| f(&p.1)).sum::<u64>();
+        let n = p.origins;
+        MatrixSummary {
             cells: self.cell_counts(),
             pairs: sum(|c| c.rows),
             unreachable_pairs: sum(|c| c.unreachable),
             beyond_limit_pairs: sum(|c| c.beyond_limit),
-            parts: parts.len(),
-            bucket_entries: buckets.len() as u64,
+            parts: p.done.len(),
+            bucket_entries: p.bucket_entries,
             matrix_s,
-            bucket_s,
-            search_cpu_s,
-            write_cpu_s,
+            bucket_s: p.bucket_s,
+            search_cpu_s: p.done.iter().map(|p| p.2[0]).sum(),
+            write_cpu_s: p.done.iter().map(|p| p.2[1]).sum(),
             pairs_per_s: (n * n) as f64 / matrix_s.max(1e-9),
             elapsed_s: self.started.elapsed().as_secs_f64(),
             output_dir: self.opts.output_dir.clone(),
-        };
+        }
+    }
+
+    /// The matrix manifest of a run that found `summary` and wrote `parts`.
+    fn manifest(
+        &self,
+        summary: &MatrixSummary,
+        parts: &Parts,
+        cells_sha256: String,
+    ) -> MatrixManifest {
         let b = &self.opts.bbox;
-        let manifest = MatrixManifest {
+        MatrixManifest {
             stage: hexmatrix_contract::STAGE.to_owned(),
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-            resolution: self.opts.resolution,
+            resolution: u8::from(self.opts.resolution),
             bbox: [b.min_lon(), b.min_lat(), b.max_lon(), b.max_lat()],
             max_duration_s: self.opts.max_duration_s,
             snap_radius_m: self.radius_m,
-            origin_block_size: size as u64,
+            origin_block_size: parts.block_size as u64,
             cells: summary.cells,
             cells_sha256: Some(cells_sha256),
             pairs: summary.pairs,
             unreachable_pairs: summary.unreachable_pairs,
             beyond_limit_pairs: summary.beyond_limit_pairs,
             bucket_entries: summary.bucket_entries,
-            parts: parts.into_iter().map(|p| p.0).collect(),
+            parts: parts.done.iter().map(|p| p.0.clone()).collect(),
             graph: GraphRef {
                 dir: self.opts.graph_dir.display().to_string(),
                 profile: self.profile.clone(),
             },
-            matrix_s,
-            bucket_s,
-            search_cpu_s,
-            write_cpu_s,
+            matrix_s: summary.matrix_s,
+            bucket_s: summary.bucket_s,
+            search_cpu_s: summary.search_cpu_s,
+            write_cpu_s: summary.write_cpu_s,
             threads: rayon::current_num_threads() as u64,
             elapsed_s: self.started.elapsed().as_secs_f64(),
             peak_rss_bytes: peak_rss_bytes(),
-        };
-        manifest::write(&manifest, &dir.join(hexmatrix_contract::MANIFEST_FILE))?;
-        Ok(summary)
+        }
     }
+}
+
+/// The stage's name in progress lines and cancellation errors.
+pub(crate) const STAGE: &str = "matrix";
+
+/// The `ok` cells for the search: cells, graph nodes, CH sources, and the cells
+/// (positions) of each node that more than one cell snapped to.
+type OkCells = (Vec<u64>, Vec<u32>, Vec<u32>, HashMap<u32, Vec<u32>>);
+
+/// One written part: its manifest entry, its counts, and its search and write seconds.
+type PartDone = (PartEntry, PartCounts, [f64; 2]);
+
+/// What the search and write of every block gave.
+struct Parts {
+    /// Per part, in block order.
+    done: Vec<PartDone>,
+    bucket_entries: u64,
+    bucket_s: f64,
+    /// `ok` cells (origins and destinations).
+    origins: usize,
+    block_size: usize,
 }
 
 fn bad(name: &'static str, value: &dyn ToString, message: &'static str) -> Error {
@@ -347,21 +431,6 @@ fn bad(name: &'static str, value: &dyn ToString, message: &'static str) -> Error
         value: value.to_string(),
         message,
     }
-}
-
-/// `PARENT/.NAME.tmp-PID` beside `out`: same file system, so the final rename is atomic.
-fn temp_dir_for(out: &Path) -> PathBuf {
-    hexmatrix_contract::atomic::sibling(out, "tmp")
-}
-
-/// Moves the complete `tmp` to `out` durably (synced, the previous `out` moved aside
-/// under a name of this process and removed after): see
-/// [`hexmatrix_contract::atomic::replace_dir`].
-fn replace_dir(tmp: &Path, out: &Path) -> Result<()> {
-    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(Error::io(parent))?;
-    }
-    hexmatrix_contract::atomic::replace_dir(tmp, out).map_err(Error::io(out))
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ fn options(out: &Path) -> MatrixOptions {
     MatrixOptions {
         graph_dir: PathBuf::from("test-graph"),
         bbox: Bbox::new(14.46, 35.86, 14.515, 35.92).unwrap(),
-        resolution: 9,
+        resolution: h3o::Resolution::Nine,
         output_dir: out.to_owned(),
         max_duration_s: None,
         snap_radius_m: Some(300.0),
@@ -175,7 +175,7 @@ fn matrix_matches_dijkstra_and_the_contract() {
     assert_eq!(counts.total, counts.ok + counts.no_road + counts.unroutable);
     let counters = MatrixCounters::default();
     let g = TestGraph::random(n, 10, 5);
-    let summary = prepared.run(&counters).unwrap();
+    let summary = prepared.run(&counters, &Context::silent()).unwrap();
     assert_eq!(
         counters.pairs.load(std::sync::atomic::Ordering::Relaxed),
         counts.ok * counts.ok
@@ -250,7 +250,7 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
     let g = TestGraph::random(n, 0, 9);
     let summary = Prepared::new(opts, g, roads(&lat, &lon, &in_main, &segs), None)
         .unwrap()
-        .run(&MatrixCounters::default())
+        .run(&MatrixCounters::default(), &Context::silent())
         .unwrap();
     assert!(!out.join("stale").exists());
     let g = TestGraph::random(n, 0, 9);
@@ -296,12 +296,6 @@ fn bad_options_are_refused() {
     let g = || TestGraph::random(4, 0, 1);
     let out = PathBuf::from("unused");
     let mut o = options(&out);
-    o.resolution = 12;
-    assert!(matches!(
-        Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
-        Err(Error::Resolution(12))
-    ));
-    let mut o = options(&out);
     o.snap_radius_m = Some(-1.0);
     assert!(matches!(
         Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
@@ -333,7 +327,7 @@ fn issue_11_same_inputs_give_byte_identical_files_with_their_checksums() {
             None,
         )
         .unwrap()
-        .run(&MatrixCounters::default())
+        .run(&MatrixCounters::default(), &Context::silent())
         .unwrap();
     }
     let sha = |path: &Path| {

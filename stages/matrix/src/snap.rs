@@ -9,6 +9,10 @@ use crate::cells::{CellStatus, METRES_PER_DEGREE};
 
 /// Where a cell centre snapped to.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "`snap_m` is the column of cells.parquet it fills"
+)]
 pub struct Snap {
     /// `ok` when a main-component road is within the radius.
     pub status: CellStatus,
@@ -107,15 +111,10 @@ impl<'a> Snapper<'a> {
     }
 
     /// Every node as a lone segment: snapping to the nearest node.
+    #[cfg(test)]
     #[must_use]
     pub fn node_segments(count: usize) -> Vec<(u32, u32)> {
         (0..count as u32).map(|i| (i, i)).collect()
-    }
-
-    /// The snap radius in metres.
-    #[must_use]
-    pub fn radius_m(&self) -> f64 {
-        self.radius_m
     }
 
     /// Snaps the point (`lat`, `lon`): the nearest main-component segment within

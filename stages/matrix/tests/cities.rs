@@ -19,10 +19,10 @@ use arrow_array::cast::AsArray as _;
 use arrow_array::types::{Float32Type, UInt32Type, UInt64Type};
 use h3o::LatLng;
 use hexmatrix_contract::CellStatus;
+use hexmatrix_contract::Context;
 use hexmatrix_graph::dijkstra::OracleGraph;
-use hexmatrix_graph::{Counters, Profile, build_graph};
-use hexmatrix_matrix::graph::prepare;
-use hexmatrix_matrix::job::{MatrixCounters, MatrixOptions};
+use hexmatrix_graph::{GraphOptions, Profile};
+use hexmatrix_matrix::{MatrixCounters, MatrixOptions, prepare, resolution};
 use hexmatrix_osm::Bbox;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rand::rngs::StdRng;
@@ -36,14 +36,12 @@ fn graph(dataset: &str, crop: Option<&str>, dir: &Path) -> Option<PathBuf> {
         Some(bbox) => hexmatrix_osm::fixture::osmium_crop(dataset, bbox, dir)?,
     };
     let g = dir.join("graph");
-    build_graph(
-        &input,
-        Profile::by_name("car").unwrap(),
-        &g,
-        "test",
-        &Counters::default(),
-    )
-    .unwrap();
+    let opts = GraphOptions {
+        input,
+        profile: Profile::by_name("car").unwrap(),
+        output_dir: g.clone(),
+    };
+    hexmatrix_graph::run(&opts, &Context::silent()).unwrap();
     Some(g)
 }
 
@@ -77,6 +75,10 @@ fn read_cells(dir: &Path) -> Cells {
 }
 
 /// Runs the matrix of `bbox` at `res` on the graph in `g`, then checks it.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one check per property of the matrix, in the order of the files, reads best as one list"
+)]
 fn check_city(g: &Path, bbox: &str, res: u8, origins: usize, seed: u64) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("matrix");
@@ -84,7 +86,7 @@ fn check_city(g: &Path, bbox: &str, res: u8, origins: usize, seed: u64) {
     let opts = MatrixOptions {
         graph_dir: g.to_owned(),
         bbox,
-        resolution: res,
+        resolution: resolution(res).unwrap(),
         output_dir: out.clone(),
         max_duration_s: None,
         snap_radius_m: None,
@@ -93,7 +95,9 @@ fn check_city(g: &Path, bbox: &str, res: u8, origins: usize, seed: u64) {
     let prepared = prepare(opts).unwrap();
     let counts = prepared.cell_counts();
     assert!(counts.ok >= 20, "{counts:?}");
-    let summary = prepared.run(&MatrixCounters::default()).unwrap();
+    let summary = prepared
+        .run(&MatrixCounters::default(), &Context::silent())
+        .unwrap();
     assert_eq!(summary.pairs, counts.ok * counts.ok);
 
     let cells = read_cells(&out);

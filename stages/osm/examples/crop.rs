@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use hexmatrix_osm::Bbox;
-use hexmatrix_osm::crop::{CropCounters, crop};
+use hexmatrix_osm::{CropCounters, crop};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();

@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use hexmatrix_contract::{Context, Counter, Unit};
 use rayon::prelude::*;
 
 use crate::bbox::Bbox;
@@ -29,6 +30,45 @@ use crate::idset::IdSet;
 use crate::reader::{BATCH_RAW_BYTES, CheckedBlock, OrderCheck, PbfReader, block_elements};
 use crate::scan::{BlockScan, FixedBox, Span, scan_block};
 use crate::writer::{PbfWriter, WriterOptions};
+
+/// What to crop and where: the validated options of [`run`].
+#[derive(Debug, Clone)]
+pub struct CropOptions {
+    /// The region PBF, sorted by type then id.
+    pub input: PathBuf,
+    /// The area to keep.
+    pub bbox: Bbox,
+    /// The city PBF to write (replaced only when the crop succeeds).
+    pub output: PathBuf,
+}
+
+/// The stage's name in progress lines and cancellation errors.
+const STAGE: &str = "crop";
+
+/// Crops `opts.input` to `opts.bbox` into `opts.output` ([`crop`]), creating the
+/// output's directory, showing bytes and entities read on `ctx`.
+///
+/// # Errors
+/// As [`crop`]; [`Error::Cancelled`] when `ctx` is cancelled before the second pass.
+pub fn run(opts: &CropOptions, ctx: &Context) -> Result<CropSummary> {
+    let input_len = std::fs::metadata(&opts.input).ok().map(|m| m.len());
+    if let Some(dir) = opts.output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::write(dir, e))?;
+    }
+    let counters = CropCounters::default();
+    let shown = ctx.show(
+        STAGE,
+        input_len,
+        Counter::new(Unit::Bytes, Arc::clone(&counters.bytes_read)),
+        vec![Counter::new(
+            Unit::Items("entities"),
+            Arc::clone(&counters.entities),
+        )],
+    );
+    let result = crop_with(&opts.input, &opts.bbox, &opts.output, &counters, ctx);
+    shown.finish();
+    result
+}
 
 /// Live counters a caller can display while the crop runs.
 #[derive(Debug, Clone, Default)]
@@ -95,6 +135,18 @@ pub fn crop(
     output: &Path,
     counters: &CropCounters,
 ) -> Result<CropSummary> {
+    crop_with(input, bbox, output, counters, &Context::silent())
+}
+
+/// [`crop`] under `ctx`: cancellation between the passes, the output written
+/// through [`Context::output`].
+fn crop_with(
+    input: &Path,
+    bbox: &Bbox,
+    output: &Path,
+    counters: &CropCounters,
+    ctx: &Context,
+) -> Result<CropSummary> {
     let input_bytes = std::fs::metadata(input)
         .map_err(|e| Error::io(input, e))?
         .len();
@@ -119,13 +171,14 @@ pub fn crop(
             ),
         });
     }
+    ctx.check(STAGE)?;
     add_relation_parents(&mut sel);
     let options = WriterOptions {
         bbox: Some(*bbox),
         historical: header.historical,
         ..WriterOptions::default()
     };
-    let temp = TempOutput::new(output)?;
+    let temp = TempOutput::new(output, ctx)?;
     let mut writer = PbfWriter::create(&temp.path, &options)?;
     let (counts, decoded) = second_pass(input, &sel, &mut writer)?;
     let (_, output_bytes) = writer.finish()?;
@@ -415,10 +468,11 @@ struct TempOutput {
     path: PathBuf,
     target: PathBuf,
     committed: bool,
+    output: hexmatrix_contract::Output,
 }
 
 impl TempOutput {
-    fn new(target: &Path) -> Result<Self> {
+    fn new(target: &Path, ctx: &Context) -> Result<Self> {
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
             _ => PathBuf::from("."),
@@ -433,15 +487,17 @@ impl TempOutput {
             ));
         }
         Ok(Self {
-            path: hexmatrix_contract::atomic::sibling(target, "tmp"),
+            path: ctx.output().temp_for(target),
             target: target.to_owned(),
             committed: false,
+            output: ctx.output(),
         })
     }
 
     /// Syncs the written file, renames it over the target and syncs the directory.
     fn commit(mut self) -> Result<()> {
-        hexmatrix_contract::atomic::commit_file(&self.path, &self.target)
+        self.output
+            .commit_file(&self.path, &self.target)
             .map_err(|e| Error::write(&self.target, e))?;
         self.committed = true;
         Ok(())

@@ -103,6 +103,9 @@ pub enum Error {
         /// Where the input's nodes are, `min_lon,min_lat,max_lon,max_lat`, or "nothing".
         data_bbox: String,
     },
+    /// The crop was cancelled through its context.
+    #[error("{0}")]
+    Cancelled(#[from] hexmatrix_contract::Cancelled),
 }
 
 impl Error {
@@ -126,6 +129,6 @@ impl Error {
     /// unreadable PBF) rather than the machine (an output that cannot be written).
     #[must_use]
     pub fn is_bad_input(&self) -> bool {
-        !matches!(self, Self::Write { .. })
+        !matches!(self, Self::Write { .. } | Self::Cancelled(_))
     }
 }

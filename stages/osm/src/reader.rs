@@ -71,9 +71,8 @@ impl PbfReader {
         &self.path
     }
 
-    /// The next data blobs, about [`BATCH_BYTES`] of them compressed and at most
-    /// [`BATCH_RAW_BYTES`] decompressed (or one blob, whatever its size); empty
-    /// at the end.
+    /// The next data blobs, about 8 MiB of them compressed and at most 64 MiB
+    /// decompressed (or one blob, whatever its size); empty at the end.
     ///
     /// # Errors
     /// Truncation or framing damage, naming the blob.
@@ -211,7 +210,8 @@ fn corrupt(path: &Path, blob: &RawBlob, reason: String) -> Error {
     }
 }
 
-/// A decompressed `PrimitiveBlock` that passed [`check_block`]: the only form in
+/// A decompressed `PrimitiveBlock` that passed the crate's bounds check (string
+/// indices, UTF-8, member types, delta arithmetic, decoded size): the only form in
 /// which hexmatrix hands a block to osmpbf.
 #[derive(Debug, Clone)]
 pub struct CheckedBlock {
@@ -264,6 +264,7 @@ impl CheckedBlock {
 ///
 /// # Errors
 /// The check's reason or osmpbf's error, as text.
+#[cfg(test)]
 pub fn decode_block(raw: &[u8]) -> Result<PrimitiveBlock, String> {
     CheckedBlock::new(raw.to_vec())?.decode()
 }

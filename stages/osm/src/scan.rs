@@ -83,8 +83,8 @@ fn malformed(what: &str) -> impl Fn(crate::proto::Malformed) -> String + '_ {
 
 /// Scans a decompressed `PrimitiveBlock`.
 ///
-/// The block is read as osmpbf will read it in the second pass (see
-/// [`crate::check`]): repeated fields packed or not and in any number of
+/// The block is read as osmpbf will read it in the second pass (as the crate's
+/// block check does): repeated fields packed or not and in any number of
 /// occurrences, the last `dense` of a group, granularity as an `int32`, checked
 /// coordinate and id arithmetic. So the two passes see the same entities.
 ///

@@ -66,12 +66,6 @@ impl<'a> StringTable<'a> {
         self.strings.len()
     }
 
-    /// Whether only the reserved empty string is present.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.strings.len() == 1
-    }
-
     /// Appends the encoded `StringTable` message (repeated bytes `s = 1`).
     pub fn encode(&self, buf: &mut Vec<u8>) {
         for s in &self.strings {

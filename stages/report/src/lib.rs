@@ -1,6 +1,6 @@
 //! Report on a hexmatrix travel matrix: the one crate that uses Polars.
 //!
-//! [`report`] reads a matrix directory one file at a time and writes `report.md` and `map.svg`
+//! [`run`] reads a matrix directory one file at a time and writes `report.md` and `map.svg`
 //! so that an analyst or an on-call engineer sees at a glance whether a run is sane:
 //! cells by status, pairs and the unreachable share, duration, distance and detour
 //! factor quantiles, the most suspicious pairs (a route much longer than the
@@ -25,12 +25,14 @@
 //! per-cell medians of the map. Memory is bounded by the largest part.
 //!
 //! ```no_run
-//! use std::path::Path;
-//! let s = hexmatrix_report::report(
-//!     Path::new("outputs/valletta/current/matrix"),
-//!     Some(Path::new("outputs/valletta/current/manifest.json")),
-//!     Path::new("outputs/valletta/current/report"),
-//! )?;
+//! use hexmatrix_contract::Context;
+//! use hexmatrix_report::ReportOptions;
+//! let opts = ReportOptions::new(
+//!     "outputs/valletta/current/matrix".into(),
+//!     Some("outputs/valletta/current/manifest.json".into()),
+//!     "outputs/valletta/current/report".into(),
+//! );
+//! let s = hexmatrix_report::run(&opts, &Context::silent())?;
 //! for line in &s.summary_lines {
 //!     println!("[report] {line}");
 //! }
@@ -56,7 +58,7 @@ pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
 pub use suspicious::SuspiciousPair;
 
-use hexmatrix_contract::{CELLS_FILE, MatrixManifest, atomic};
+use hexmatrix_contract::{CELLS_FILE, Context, MatrixManifest};
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
@@ -112,32 +114,29 @@ pub struct ReportSummary {
     pub elapsed_s: f64,
 }
 
-/// Writes `report.md` and `map.svg` for the matrix in `matrix_dir` into `output_dir`,
-/// with per-stage time and memory from `run_manifest` when given; lists the
-/// [`DEFAULT_TOP`] worst suspicious pairs. See [`report_with`].
-///
-/// # Errors
-/// As [`report_with`].
-pub fn report(
-    matrix_dir: &Path,
-    run_manifest: Option<&Path>,
-    output_dir: &Path,
-) -> Result<ReportSummary> {
-    report_with(&ReportOptions {
-        matrix_dir: matrix_dir.to_owned(),
-        run_manifest: run_manifest.map(Path::to_owned),
-        output_dir: output_dir.to_owned(),
-        top: DEFAULT_TOP,
-    })
+impl ReportOptions {
+    /// Options for the matrix in `matrix_dir`, written into `output_dir`, with
+    /// per-stage time and memory from `run_manifest` when given, listing the
+    /// [`DEFAULT_TOP`] worst suspicious pairs.
+    #[must_use]
+    pub fn new(matrix_dir: PathBuf, run_manifest: Option<PathBuf>, output_dir: PathBuf) -> Self {
+        Self {
+            matrix_dir,
+            run_manifest,
+            output_dir,
+            top: DEFAULT_TOP,
+        }
+    }
 }
 
-/// Computes the report of `opts.matrix_dir` and writes it into `opts.output_dir`.
+/// Computes the report of `opts.matrix_dir` and writes it into `opts.output_dir`
+/// through `ctx`'s output helper (each file complete or absent).
 ///
 /// # Errors
 /// [`Error::Manifest`] when the matrix manifest is missing (incomplete matrix) or a
 /// manifest is malformed; [`Error::Query`] when a Parquet file cannot be read or
 /// lacks a column; [`Error::Io`] when the output cannot be written.
-pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
+pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
     let started = Instant::now();
     let matrix = read_matrix_manifest(&opts.matrix_dir)?;
     let run = opts
@@ -183,6 +182,7 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         |r| format!("{} {}", r.dataset, r.version),
     );
     write_atomic(
+        ctx,
         &summary.map_path,
         map::render_svg(&cell_infos, &title).as_bytes(),
     )?;
@@ -193,7 +193,7 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         &opts.matrix_dir.display().to_string(),
         MAP_FILE,
     );
-    write_atomic(&summary.report_path, md.as_bytes())?;
+    write_atomic(ctx, &summary.report_path, md.as_bytes())?;
     summary.elapsed_s = started.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -234,10 +234,12 @@ fn check_against_manifest(
     w
 }
 
-/// Writes `bytes` to `path` with [`atomic::write_file`], so a reader never sees a
+/// Writes `bytes` to `path` through `ctx`'s output helper, so a reader never sees a
 /// half-written report, even after a power loss; the error names the failing path.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    atomic::write_file(path, bytes).map_err(|e| Error::io(e.path)(e.source))
+fn write_atomic(ctx: &Context, path: &Path, bytes: &[u8]) -> Result<()> {
+    ctx.output()
+        .write_file(path, bytes)
+        .map_err(|e| Error::io(e.path)(e.source))
 }
 
 #[cfg(test)]

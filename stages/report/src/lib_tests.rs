@@ -9,7 +9,13 @@ use hexmatrix_contract::columns::{cells as cell_col, pairs as pair_col};
 use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE, part_name};
 use polars::prelude::*;
 
-use crate::{Error, report};
+use crate::{Error, ReportOptions, ReportSummary, Result};
+
+/// The report of `dir` into `out` through the stage's entry point.
+fn report(dir: &Path, run: Option<&Path>, out: &Path) -> Result<ReportSummary> {
+    let opts = ReportOptions::new(dir.to_owned(), run.map(Path::to_owned), out.to_owned());
+    crate::run(&opts, &hexmatrix_contract::Context::silent())
+}
 
 /// Haversine in plain Rust, the oracle of the Polars expression.
 fn haversine(a: (f64, f64), b: (f64, f64)) -> f64 {

@@ -107,6 +107,9 @@ pub enum Error {
         /// Keys acknowledged before the refusal.
         written: u64,
     },
+    /// The load was cancelled through its context (the pointer is unchanged).
+    #[error("{0}")]
+    Cancelled(#[from] hexmatrix_contract::Cancelled),
     /// The loaded version failed verification; the pointer was not moved.
     #[error(
         "verification of version {version} failed: {message}; the pointer was not moved (rerun with --force to reload every key)"

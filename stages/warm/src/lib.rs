@@ -2,9 +2,9 @@
 //! server or a Cluster) under a new version, verifies it, then moves the pointer
 //! key that gateways read; and the gateway-side lookup.
 //!
-//! Principal types: [`WarmOptions`] → [`warm()`] → [`WarmSummary`];
-//! [`Target`] (where Redis is), [`KeyTemplate`], [`ValueFormat`], [`TtlPolicy`];
-//! [`lookup::current`] and [`lookup::Current`] for reading like a gateway.
+//! Principal types: [`WarmOptions`] → [`run`] → [`WarmSummary`];
+//! [`Target`] (where Redis is), [`KeyTemplate`], [`ValueFormat`], [`TtlPolicy`],
+//! [`Layout`]; [`lookup::current`] and [`lookup::Current`] for reading like a gateway.
 //!
 //! **Inputs**: a matrix directory as the matrix stage writes it: `manifest.json`
 //! (resolution, bbox, parts, pair count), `cells.parquet` (`cell`, `status`),
@@ -16,7 +16,7 @@
 //!   configurable; the `cluster` preset hash-tags the origin), value
 //!   `{"dist":1234.5,"dur":321.4}` (or the `text` form `1235,321.4`), "no route"
 //!   `{"dist":-1,"dur":-1}` with its own shorter TTL, every key with a jittered TTL;
-//! - or, in the [`Layout::Rows`] layout for big cities ([`rows`]), one binary
+//! - or, in the [`Layout::Rows`] layout for big cities, one binary
 //!   string per origin `route:{version}:row:{origin_hex}` of 8 bytes a destination
 //!   (duration in 0.1 s, distance in m, u32 LE) in the order of the cell index
 //!   `route:{version}:index`: ≈10 bytes a pair in Redis instead of ≈216;
@@ -28,42 +28,55 @@
 //!
 //! A load that would not fit in the server's `maxmemory`, or that an evicting
 //! memory policy could turn into the loss of the live version, is refused before
-//! anything is written ([`capacity`]).
+//! anything is written ([`MemoryEstimate`]).
 //!
 //! ```no_run
-//! use hexmatrix_warm::{Counters, Sink, Target, WarmOptions, warm};
+//! use hexmatrix_contract::Context;
+//! use hexmatrix_warm::{Sink, Target, WarmOptions, run};
 //! let sink = Sink::Redis(Target::Single("redis://127.0.0.1:6379/0".into()));
 //! let opts = WarmOptions::new("outputs/valletta/matrix".into(), sink, "v1".into());
-//! let summary = warm(&opts, &Counters::default())?;
+//! let summary = run(&opts, &Context::silent())?;
 //! println!("{} keys", summary.keys_total);
 //! # Ok::<(), hexmatrix_warm::Error>(())
 //! ```
 
-pub mod capacity;
-pub mod checkpoint;
-pub mod connect;
-pub mod error;
+mod capacity;
+mod checkpoint;
+mod connect;
+mod error;
 #[cfg(feature = "fixture")]
 pub mod fixture;
-pub mod keys;
-pub mod load;
+mod keys;
+mod load;
 pub mod lookup;
-pub mod matrix;
-pub mod redact;
-pub mod rows;
-pub mod server;
-pub mod ttl;
-pub mod value;
-pub mod verify;
-pub mod version;
-pub mod warm;
+mod matrix;
+mod redact;
+mod rows;
+mod server;
+mod ttl;
+mod value;
+mod verify;
+mod version;
+mod warm;
 
-pub use connect::{Conn, Target};
+pub use capacity::Estimate as MemoryEstimate;
+pub use connect::{CA_PARAM, Conn, Target};
 pub use error::{Error, Result};
-pub use keys::KeyTemplate;
-pub use load::{Counters, Sink};
-pub use redact::redact_url;
+pub use keys::{CLUSTER_TEMPLATE, DEFAULT_TEMPLATE, KeyTemplate, dataset_pointer_key};
+pub use load::Sink;
+pub use matrix::MatrixDir;
+pub use redact::{redact_in, redact_url};
 pub use rows::Layout;
-pub use ttl::{TtlPolicy, parse_duration};
+pub use server::ServerStats;
+pub use ttl::{MAX_TTL_S, TtlPolicy, parse_duration};
 pub use value::ValueFormat;
-pub use warm::{DEFAULT_POINTER_KEY, WarmOptions, WarmStatus, WarmSummary, warm};
+pub use version::VersionManifest;
+pub use warm::{DEFAULT_POINTER_KEY, WarmOptions, WarmStatus, WarmSummary, run};
+
+/// Redis-side internals for the integration tests: the binary row entries and the
+/// version keys written and read directly. Not an API.
+#[doc(hidden)]
+pub mod raw {
+    pub use crate::rows::{Entry, decode, parse_index};
+    pub use crate::version::{move_pointer, read_manifest, read_pointer, write_manifest};
+}

@@ -9,9 +9,9 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, UInt64Type};
 use arrow_array::{Array, Float32Array, RecordBatch, UInt64Array};
 use arrow_schema::DataType;
+pub use hexmatrix_contract::MatrixManifest;
 use hexmatrix_contract::columns::{cells, pairs};
 use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE};
-pub use hexmatrix_contract::{CellCounts, MatrixManifest, PartEntry};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 

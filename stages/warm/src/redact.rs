@@ -25,7 +25,7 @@ const MASK: &str = "***";
 /// parameters replaced by `***`; anything that is not a URL comes back unchanged.
 ///
 /// ```
-/// use hexmatrix_warm::redact::redact_url;
+/// use hexmatrix_warm::redact_url;
 /// assert_eq!(redact_url("redis://bob:s3cret@h:6379/0"), "redis://bob:***@h:6379/0");
 /// assert_eq!(redact_url("redis+unix:///r.sock?db=1&pass=s3cret"), "redis+unix:///r.sock?db=1&pass=***");
 /// ```

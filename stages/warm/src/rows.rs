@@ -238,10 +238,11 @@ impl<'a> RowBuilder<'a> {
     ///
     /// # Errors
     /// `dest` is not in the index, or not after the previous destination.
-    pub fn push(&mut self, dest: u64, entry: &[u8; ENTRY_BYTES]) -> Result<(), RowError> {
+    #[cfg(test)]
+    pub fn push(&mut self, dest: u64, entry: [u8; ENTRY_BYTES]) -> Result<(), RowError> {
         // Destinations arrive ascending: the next one is almost always the next column.
         if self.index.get(self.next) == Some(&dest) {
-            self.row.extend_from_slice(entry);
+            self.row.extend_from_slice(&entry);
             self.next += 1;
             return Ok(());
         }
@@ -372,15 +373,15 @@ mod tests {
         let e = encode(Some((1.0, 1.0)), None);
         let mut row = RowBuilder::new(&index, 10);
         for d in index {
-            row.push(d, &e).unwrap();
+            row.push(d, e).unwrap();
         }
         assert_eq!(row.finish().unwrap().len(), 24);
 
         let mut row = RowBuilder::new(&index, 10);
-        row.push(10, &e).unwrap();
-        assert_eq!(row.push(10, &e), Err(RowError::OutOfOrder(10)));
-        assert_eq!(row.push(25, &e), Err(RowError::UnknownDest(25)));
-        assert_eq!(row.push(30, &e), Err(RowError::Missing(20)));
+        row.push(10, e).unwrap();
+        assert_eq!(row.push(10, e), Err(RowError::OutOfOrder(10)));
+        assert_eq!(row.push(25, e), Err(RowError::UnknownDest(25)));
+        assert_eq!(row.push(30, e), Err(RowError::Missing(20)));
         assert!(RowBuilder::new(&index, 10).finish().is_err());
         assert_eq!("rows".parse::<Layout>().unwrap(), Layout::Rows);
         assert!("columns".parse::<Layout>().is_err());
@@ -437,7 +438,7 @@ mod tests {
             } else {
                 encode(route, Some(600.0))
             };
-            by_pair.push(*d, &entry).unwrap();
+            by_pair.push(*d, entry).unwrap();
         }
         let row = by_run.finish().unwrap();
         assert_eq!(row, by_pair.finish().unwrap());

@@ -8,13 +8,141 @@
 //! The rows layout is checked completely, not sampled: the index, and every row
 //! key with its exact length (`8 × N` bytes), then a sampled read-back of entries.
 
+use std::collections::HashSet;
+
+use hexmatrix_contract::PartEntry;
 use redis::Cmd;
 
+use crate::checkpoint::{self, part_field};
 use crate::connect::Conn;
 use crate::error::{Error, Result};
 use crate::keys::KeyRenderer;
-use crate::load::Sample;
-use crate::rows;
+use crate::load::{LoadOutcome, Sample};
+use crate::rows::{self, Layout};
+use crate::server::ServerStats;
+
+/// What a load did and what the servers say after it: the facts [`check_load`]
+/// holds against each other.
+pub(crate) struct LoadFacts<'a> {
+    /// The version loaded.
+    pub version: &'a str,
+    /// The layout it was loaded in.
+    pub layout: Layout,
+    /// The parts of the matrix manifest, in manifest order.
+    pub parts: &'a [PartEntry],
+    /// What this run loaded.
+    pub outcome: &'a LoadOutcome,
+    /// The checkpoints an earlier, interrupted run left.
+    pub progress: &'a checkpoint::Progress,
+    /// Parts (manifest positions) that earlier run completed, skipped by this one.
+    pub done: &'a HashSet<usize>,
+    /// A fresh load: no checkpoint, no earlier version.
+    pub fresh: bool,
+    /// The servers before and after the load.
+    pub before: &'a ServerStats,
+    /// See `before`.
+    pub after: &'a ServerStats,
+    /// The `ok` cells of `cells.parquet`, and those the cell set holds in Redis.
+    pub cells: (u64, u64),
+    /// The cell set's key, for the message.
+    pub cells_key: &'a str,
+}
+
+/// What [`check_load`] established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LoadCheck {
+    /// Data keys of the version, this run's and the earlier runs' together.
+    pub keys_total: u64,
+    /// Whether the DBSIZE delta was checked (a fresh load into an empty database).
+    pub dbsize_checked: bool,
+}
+
+/// The exact checks of a load, before any read-back: every part read completely
+/// (the rows the manifest lists), every key sent acknowledged, no restart and no
+/// eviction during the load, the whole cell set stored, and, for a fresh load into
+/// an empty database, DBSIZE grown by exactly the keys written.
+///
+/// # Errors
+/// [`Error::Verify`] naming the first check that fails.
+pub(crate) fn check_load(f: &LoadFacts<'_>) -> Result<LoadCheck> {
+    let fail = |message: String| Error::Verify {
+        version: f.version.to_owned(),
+        message,
+    };
+    let outcome = f.outcome;
+    let mut written_total = outcome.written;
+    for (i, part) in f.parts.iter().enumerate() {
+        let (rows, written) = if f.done.contains(&i) {
+            f.progress.parts[part_field(&part.file)]
+        } else {
+            outcome
+                .parts
+                .iter()
+                .find(|(p, _, _)| *p == i)
+                .map(|&(_, r, w)| (r, w))
+                .unwrap_or_default()
+        };
+        if rows != part.rows {
+            return Err(fail(format!(
+                "{} has {rows} rows but the matrix manifest lists {}",
+                part.file, part.rows
+            )));
+        }
+        if f.done.contains(&i) {
+            written_total += written;
+        }
+    }
+    if outcome.written != outcome.keys_sent {
+        return Err(fail(format!(
+            "{} keys were acknowledged but {} were sent",
+            outcome.written, outcome.keys_sent
+        )));
+    }
+    let restarted = f.after.restarted_since(f.before);
+    if !restarted.is_empty() {
+        return Err(fail(format!(
+            "redis restarted during the load ({}): keys written before the restart may be lost; rerun",
+            restarted.join(", ")
+        )));
+    }
+    let evicted = f
+        .after
+        .evicted_keys()
+        .saturating_sub(f.before.evicted_keys());
+    if evicted > 0 {
+        return Err(fail(format!(
+            "redis evicted {evicted} keys during the load (maxmemory-policy {}): the cache is incomplete",
+            f.before
+                .memory_limit()
+                .map_or_else(|| "?".to_owned(), |l| l.1)
+        )));
+    }
+    let (cells, cell_count) = f.cells;
+    if cell_count != cells {
+        return Err(fail(format!(
+            "{} holds {cell_count} cells, cells.parquet has {cells} ok cells",
+            f.cells_key
+        )));
+    }
+    let mut dbsize_checked = false;
+    if f.fresh && f.before.dbsize() == 0 {
+        // Empty before, fresh load: the only keys are ours (data, progress hash,
+        // cell set, and the index in the rows layout).
+        let extra = if f.layout == Layout::Rows { 3 } else { 2 };
+        let expected = written_total + extra;
+        dbsize_checked = true;
+        if f.after.dbsize() != expected {
+            return Err(fail(format!(
+                "DBSIZE is {} after loading {written_total} keys into an empty database (expected {expected})",
+                f.after.dbsize()
+            )));
+        }
+    }
+    Ok(LoadCheck {
+        keys_total: written_total,
+        dbsize_checked,
+    })
+}
 
 /// Keys per read-back MGET.
 const READ_CHUNK: usize = 500;

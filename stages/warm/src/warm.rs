@@ -1,4 +1,4 @@
-//! The `warm` entry point: plan, load, verify, publish.
+//! The warm stage's entry point [`run`]: plan, load, verify, publish.
 //!
 //! 1. Open the matrix (its content fingerprint identifies it) and the servers;
 //!    read INFO/DBSIZE of every master and the pointer.
@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use hexmatrix_contract::{Context, Counter, Unit};
 use serde::Serialize;
 
 use crate::capacity::{self, Estimate};
@@ -72,8 +73,6 @@ pub struct WarmOptions {
     pub force: bool,
     /// Load even when the server's memory policy could evict the live version.
     pub allow_eviction: bool,
-    /// Written into the version manifest.
-    pub tool_version: String,
 }
 
 impl WarmOptions {
@@ -97,7 +96,6 @@ impl WarmOptions {
             verify_sample: 1000,
             force: false,
             allow_eviction: false,
-            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         }
     }
 }
@@ -174,69 +172,91 @@ pub struct WarmSummary {
     pub cells: u64,
 }
 
-/// Loads the matrix into Redis under `version`, verifies it and moves the pointer.
-/// `counters` are updated live for progress display.
+/// Loads the matrix into Redis under `opts.version`, verifies it and moves the
+/// pointer. Plan: open the matrix, its `ok` cells and the keys of the version;
+/// unless the version is already complete in Redis, load (the parts the
+/// checkpoints do not list, refused beforehand if it would not fit), verify (exact
+/// counts, no restart or eviction, a sampled read-back), publish (the version
+/// manifest, then the pointer by compare-and-set).
+/// The pairs read, keys written and bytes sent are shown on `ctx`.
 ///
 /// # Errors
 /// Unreadable matrix, Redis unreachable or refusing (memory limit, credentials,
-/// an evicting policy), a version conflict, a failed verification, or a pointer
-/// moved by another load; the pointer is then unchanged.
-pub fn warm(opts: &WarmOptions, counters: &Counters) -> Result<WarmSummary> {
-    validate_version(&opts.version)?;
-    opts.ttl.validate()?;
-    let matrix = MatrixDir::open(&opts.matrix_dir)?;
-    let cells: Arc<[u64]> = matrix.ok_cells()?.into();
-    if cells.len() as u64 != matrix.manifest.cells.ok {
-        return Err(Error::Manifest {
-            path: matrix.dir().join(hexmatrix_contract::MANIFEST_FILE),
-            message: format!(
-                "lists {} ok cells but {} has {}",
-                matrix.manifest.cells.ok,
-                hexmatrix_contract::CELLS_FILE,
-                cells.len()
-            ),
-        });
-    }
-    let mut job = Job::new(opts, &matrix, cells);
-    match &opts.sink {
-        Sink::RespFile(_) => {
-            let started = Instant::now();
-            let outcome = load::load(&matrix, &job.plan, &opts.sink, None, counters)?;
-            job.fill_load(&outcome, started);
-            job.summary.status = WarmStatus::RespFile;
-            job.summary.keys_total = outcome.written;
-            Ok(job.summary)
+/// an evicting policy), a version conflict, a failed verification, a pointer
+/// moved by another load, or [`Error::Cancelled`]; the pointer is then unchanged.
+pub fn run(opts: &WarmOptions, ctx: &Context) -> Result<WarmSummary> {
+    let matrix = Job::open(opts)?;
+    let counters = Counters::default();
+    let shown = ctx.show(
+        STAGE,
+        Some(matrix.manifest.pairs),
+        Counter::new(Unit::Items("pairs"), Arc::clone(&counters.rows)),
+        vec![
+            Counter::new(Unit::Items("keys"), Arc::clone(&counters.keys)),
+            Counter::new(Unit::Bytes, Arc::clone(&counters.bytes)),
+        ],
+    );
+    let result = warm(opts, &matrix, &counters, ctx);
+    shown.finish();
+    result
+}
+
+/// [`run`] with its counters: the stage's steps in order.
+fn warm(
+    opts: &WarmOptions,
+    matrix: &MatrixDir,
+    counters: &Counters,
+    ctx: &Context,
+) -> Result<WarmSummary> {
+    let mut job = Job::plan(opts, matrix, ctx.tool_version())?;
+    let target = match &opts.sink {
+        Sink::RespFile(_) => return job.write_resp(counters),
+        Sink::Redis(target) => target,
+    };
+    let mut conn = target.connect()?;
+    let before = ServerStats::read(target)?;
+    job.summary.used_memory_before = before.used_memory();
+    job.summary.dbsize_before = before.dbsize();
+    let pointer_at_start = version::read_pointer(&mut conn, &opts.pointer_key)?;
+    job.summary.previous_version.clone_from(&pointer_at_start);
+    let mode = match job.existing(&mut conn, pointer_at_start.as_deref())? {
+        Existing::Done(status) => {
+            job.summary.status = status;
+            job.summary.used_memory_after = job.summary.used_memory_before;
+            job.summary.dbsize_after = job.summary.dbsize_before;
+            return Ok(job.summary);
         }
-        Sink::Redis(target) => {
-            let mut conn = target.connect()?;
-            let before = ServerStats::read(target)?;
-            job.summary.used_memory_before = before.used_memory();
-            job.summary.dbsize_before = before.dbsize();
-            let pointer_at_start = version::read_pointer(&mut conn, &opts.pointer_key)?;
-            job.summary.previous_version.clone_from(&pointer_at_start);
-            let mode = match job.existing(&mut conn, pointer_at_start.as_deref())? {
-                Existing::Done(status) => {
-                    job.summary.status = status;
-                    job.summary.used_memory_after = job.summary.used_memory_before;
-                    job.summary.dbsize_after = job.summary.dbsize_before;
-                    return Ok(job.summary);
-                }
-                Existing::Load(mode) => mode,
-            };
-            job.load_verify_publish(
-                &mut conn,
-                target,
-                &before,
-                mode,
-                pointer_at_start.as_deref(),
-                counters,
-            )?;
-            let after = ServerStats::read(target)?;
-            job.summary.used_memory_after = after.used_memory();
-            job.summary.dbsize_after = after.dbsize();
-            Ok(job.summary)
+        Existing::Load(mode) => mode,
+    };
+    ctx.check(STAGE)?;
+    let loaded = job.load(&mut conn, &before, mode, counters)?;
+    if let Err(e) = job.verify(&mut conn, target, &before, &loaded) {
+        // A rerun must not trust the checkpoints of a load that failed verification.
+        if matches!(e, Error::Verify { .. }) {
+            checkpoint::clear(&mut conn, &job.keys.progress)?;
         }
+        return Err(e);
     }
+    ctx.check(STAGE)?;
+    job.publish(&mut conn, pointer_at_start.as_deref(), &loaded.outcome)?;
+    let after = ServerStats::read(target)?;
+    job.summary.used_memory_after = after.used_memory();
+    job.summary.dbsize_after = after.dbsize();
+    Ok(job.summary)
+}
+
+/// The stage's name in progress lines and cancellation errors.
+const STAGE: &str = "warm";
+
+/// What [`Job::load`] did, for [`Job::verify`] and [`Job::publish`].
+struct Loaded {
+    outcome: LoadOutcome,
+    /// The checkpoints found when the load began.
+    progress: checkpoint::Progress,
+    /// Parts completed by an earlier, interrupted run, skipped by this one.
+    done: HashSet<usize>,
+    /// No checkpoint and no complete version before: a fresh load.
+    fresh: bool,
 }
 
 /// What the version already in Redis means for this run.
@@ -276,9 +296,38 @@ struct Job<'a> {
     keys: VersionKeys,
     plan: LoadPlan,
     summary: WarmSummary,
+    /// Recorded in the version manifest.
+    tool_version: String,
 }
 
 impl<'a> Job<'a> {
+    /// Opens the matrix directory (its manifest and fingerprint).
+    fn open(opts: &WarmOptions) -> Result<MatrixDir> {
+        validate_version(&opts.version)?;
+        opts.ttl.validate()?;
+        MatrixDir::open(&opts.matrix_dir)
+    }
+
+    /// The plan: the `ok` cells (which must match the manifest), the per-version
+    /// keys, the encoding and every part to load.
+    fn plan(opts: &'a WarmOptions, matrix: &'a MatrixDir, tool_version: &str) -> Result<Self> {
+        let cells: Arc<[u64]> = matrix.ok_cells()?.into();
+        if cells.len() as u64 != matrix.manifest.cells.ok {
+            return Err(Error::Manifest {
+                path: matrix.dir().join(hexmatrix_contract::MANIFEST_FILE),
+                message: format!(
+                    "lists {} ok cells but {} has {}",
+                    matrix.manifest.cells.ok,
+                    hexmatrix_contract::CELLS_FILE,
+                    cells.len()
+                ),
+            });
+        }
+        let mut job = Self::new(opts, matrix, cells);
+        tool_version.clone_into(&mut job.tool_version);
+        Ok(job)
+    }
+
     fn new(opts: &'a WarmOptions, matrix: &'a MatrixDir, cells: Arc<[u64]>) -> Self {
         let t = &opts.key_template;
         let v = &opts.version;
@@ -345,13 +394,7 @@ impl<'a> Job<'a> {
             keys,
             plan,
             summary,
-        }
-    }
-
-    fn fail(&self, message: String) -> Error {
-        Error::Verify {
-            version: self.opts.version.clone(),
-            message,
+            tool_version: String::new(),
         }
     }
 
@@ -368,6 +411,16 @@ impl<'a> Job<'a> {
         } else {
             0.0
         };
+    }
+
+    /// The RESP-file sink: every part written as commands, Redis untouched.
+    fn write_resp(mut self, counters: &Counters) -> Result<WarmSummary> {
+        let started = Instant::now();
+        let outcome = load::load(self.matrix, &self.plan, &self.opts.sink, None, counters)?;
+        self.fill_load(&outcome, started);
+        self.summary.status = WarmStatus::RespFile;
+        self.summary.keys_total = outcome.written;
+        Ok(self.summary)
     }
 
     /// Decides from the version manifest in Redis whether anything must be loaded.
@@ -445,16 +498,16 @@ impl<'a> Job<'a> {
         Ok(())
     }
 
-    /// Loads what is missing, verifies, writes the manifest and moves the pointer.
-    fn load_verify_publish(
+    /// Loads what is missing: reads the checkpoints (or clears them to rewrite a
+    /// complete version), skips the parts they list, refuses a load that would not
+    /// fit, writes the cell index (rows layout), streams the parts, writes the cell set.
+    fn load(
         &mut self,
         conn: &mut Conn,
-        target: &crate::Target,
         before: &ServerStats,
         mode: LoadMode,
-        pointer_at_start: Option<&str>,
         counters: &Counters,
-    ) -> Result<()> {
+    ) -> Result<Loaded> {
         let opts = self.opts;
         let meta_ttl = opts.ttl.meta_ttl_s();
         let mut progress = checkpoint::read(conn, &self.keys.progress)?;
@@ -517,18 +570,70 @@ impl<'a> Job<'a> {
         )?;
         self.fill_load(&outcome, started);
         version::write_cells(conn, &self.keys.cells, &self.cells, meta_ttl)?;
+        Ok(Loaded {
+            outcome,
+            progress,
+            done,
+            fresh,
+        })
+    }
 
-        if let Err(e) = self.verify(conn, target, before, &outcome, &progress, &done, fresh) {
-            // A rerun must not trust the checkpoints of a load that failed verification.
-            if matches!(e, Error::Verify { .. }) {
-                checkpoint::clear(conn, &self.keys.progress)?;
-            }
-            return Err(e);
+    /// Verifies the load ([`verify::check_load`]: exact counts, the servers'
+    /// health, the DBSIZE delta), then the data itself, read back.
+    fn verify(
+        &mut self,
+        conn: &mut Conn,
+        target: &crate::Target,
+        before: &ServerStats,
+        loaded: &Loaded,
+    ) -> Result<()> {
+        let after = ServerStats::read(target)?;
+        let cell_count = version::count_cells(conn, &self.keys.cells)?;
+        let check = verify::check_load(&verify::LoadFacts {
+            version: &self.opts.version,
+            layout: self.opts.layout,
+            parts: &self.matrix.manifest.parts,
+            outcome: &loaded.outcome,
+            progress: &loaded.progress,
+            done: &loaded.done,
+            fresh: loaded.fresh,
+            before,
+            after: &after,
+            cells: (self.cells.len() as u64, cell_count),
+            cells_key: &self.keys.cells,
+        })?;
+        self.summary.keys_total = check.keys_total;
+        self.summary.dbsize_checked = check.dbsize_checked;
+        let mut samples = loaded.outcome.samples.clone();
+        if !loaded.done.is_empty() {
+            let resumed: Vec<usize> = loaded.done.iter().copied().collect();
+            let earlier = self.random_parts(&resumed, 2);
+            samples.extend(load::sample_parts(self.matrix, &earlier)?);
         }
+        self.check_data(conn, &samples)
+    }
 
-        let manifest = self.version_manifest(&outcome);
-        version::write_manifest(conn, &self.keys.manifest, &manifest, meta_ttl)?;
-        version::move_pointer(conn, &opts.pointer_key, pointer_at_start, &opts.version)
+    /// Writes the version manifest, then moves the pointer by compare-and-set: only
+    /// if it still names what it named when the load began.
+    fn publish(
+        &self,
+        conn: &mut Conn,
+        pointer_at_start: Option<&str>,
+        outcome: &LoadOutcome,
+    ) -> Result<()> {
+        let manifest = self.version_manifest(outcome);
+        version::write_manifest(
+            conn,
+            &self.keys.manifest,
+            &manifest,
+            self.opts.ttl.meta_ttl_s(),
+        )?;
+        version::move_pointer(
+            conn,
+            &self.opts.pointer_key,
+            pointer_at_start,
+            &self.opts.version,
+        )
     }
 
     /// Refuses a load that would not fit or could evict the live version.
@@ -569,99 +674,6 @@ impl<'a> Job<'a> {
         )
     }
 
-    /// Exact counts, the servers' health, the DBSIZE delta, the data itself.
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "the facts of one load, checked together"
-    )]
-    fn verify(
-        &mut self,
-        conn: &mut Conn,
-        target: &crate::Target,
-        before: &ServerStats,
-        outcome: &LoadOutcome,
-        progress: &checkpoint::Progress,
-        done: &HashSet<usize>,
-        fresh: bool,
-    ) -> Result<()> {
-        let mut written_total = outcome.written;
-        for (i, part) in self.matrix.manifest.parts.iter().enumerate() {
-            let (rows, written) = if done.contains(&i) {
-                progress.parts[part_field(&part.file)]
-            } else {
-                outcome
-                    .parts
-                    .iter()
-                    .find(|(p, _, _)| *p == i)
-                    .map(|&(_, r, w)| (r, w))
-                    .unwrap_or_default()
-            };
-            if rows != part.rows {
-                return Err(self.fail(format!(
-                    "{} has {rows} rows but the matrix manifest lists {}",
-                    part.file, part.rows
-                )));
-            }
-            if done.contains(&i) {
-                written_total += written;
-            }
-        }
-        if outcome.written != outcome.keys_sent {
-            return Err(self.fail(format!(
-                "{} keys were acknowledged but {} were sent",
-                outcome.written, outcome.keys_sent
-            )));
-        }
-        self.summary.keys_total = written_total;
-        let after = ServerStats::read(target)?;
-        let restarted = after.restarted_since(before);
-        if !restarted.is_empty() {
-            return Err(self.fail(format!(
-                "redis restarted during the load ({}): keys written before the restart may be lost; rerun",
-                restarted.join(", ")
-            )));
-        }
-        let evicted = after.evicted_keys().saturating_sub(before.evicted_keys());
-        if evicted > 0 {
-            return Err(self.fail(format!(
-                "redis evicted {evicted} keys during the load (maxmemory-policy {}): the cache is incomplete",
-                before.memory_limit().map_or_else(|| "?".to_owned(), |l| l.1)
-            )));
-        }
-        let cell_count = version::count_cells(conn, &self.keys.cells)?;
-        if cell_count != self.cells.len() as u64 {
-            return Err(self.fail(format!(
-                "{} holds {cell_count} cells, cells.parquet has {} ok cells",
-                self.keys.cells,
-                self.cells.len()
-            )));
-        }
-        if fresh && before.dbsize() == 0 {
-            // Empty before, fresh load: the only keys are ours (data, progress hash,
-            // cell set, and the index in the rows layout).
-            let extra = if self.opts.layout == Layout::Rows {
-                3
-            } else {
-                2
-            };
-            let expected = written_total + extra;
-            self.summary.dbsize_checked = true;
-            if after.dbsize() != expected {
-                return Err(self.fail(format!(
-                    "DBSIZE is {} after loading {written_total} keys into an empty database (expected {expected})",
-                    after.dbsize()
-                )));
-            }
-        }
-        let mut samples = outcome.samples.clone();
-        if !done.is_empty() {
-            let resumed: Vec<usize> = done.iter().copied().collect();
-            let earlier = self.random_parts(&resumed, 2);
-            samples.extend(load::sample_parts(self.matrix, &earlier)?);
-        }
-        self.check_data(conn, &samples)
-    }
-
     fn version_manifest(&self, outcome: &LoadOutcome) -> VersionManifest {
         let opts = self.opts;
         let rows = opts.layout == Layout::Rows;
@@ -689,7 +701,7 @@ impl<'a> Job<'a> {
             ttl_jitter: opts.ttl.jitter,
             matrix_fingerprint: self.matrix.fingerprint.clone(),
             loaded_at_unix: unix_now(),
-            tool_version: opts.tool_version.clone(),
+            tool_version: self.tool_version.clone(),
             matrix: self.matrix.manifest_json.clone(),
         }
     }

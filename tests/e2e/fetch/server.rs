@@ -140,6 +140,10 @@ impl Server {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one request from start to end: parse, the scenario's faults in order, the reply"
+)]
 fn handle(stream: TcpStream, state: &Mutex<State>) -> std::io::Result<()> {
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     let mut reader = BufReader::new(stream.try_clone()?);

@@ -1,6 +1,6 @@
 //! Vehicle profiles as data tables: what a vehicle may drive on, how fast, and
-//! which tags apply to it. The rules that read these tables live in
-//! [`crate::tags`] and [`crate::maxspeed`]; `PROFILES.md` documents both.
+//! which tags apply to it. The rules that read these tables live in the crate's
+//! `tags` and `maxspeed` modules; `PROFILES.md` documents both.
 
 mod car;
 mod motorcycle;

@@ -1,8 +1,9 @@
 //! Bad input is counted or refused with a clear error, never a panic.
 
-use hexmatrix_graph::{Counters, Error, Profile, build_graph};
+use hexmatrix_graph::Error;
 
 use crate::fixture::{build, grid, grid_id as g};
+use crate::util::try_build;
 
 #[test]
 fn no_routable_roads_is_an_error_naming_the_file() {
@@ -12,8 +13,7 @@ fn no_routable_roads_is_an_error_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let pbf = tmp.path().join("paths.osm.pbf");
     f.write(&pbf).unwrap();
-    let car = Profile::by_name("car").unwrap();
-    let err = build_graph(&pbf, car, &tmp.path().join("g"), "t", &Counters::default()).unwrap_err();
+    let err = try_build(&pbf, "car", &tmp.path().join("g")).unwrap_err();
     assert!(
         matches!(err, Error::NoRoutableRoads { ways: 2, .. }),
         "{err}"
@@ -51,18 +51,10 @@ fn garbage_file_and_missing_file_are_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let junk = tmp.path().join("junk.osm.pbf");
     std::fs::write(&junk, b"\x00\x00\x00\x0bthis is not a pbf at all").unwrap();
-    let car = Profile::by_name("car").unwrap();
     let out = tmp.path().join("g");
-    let err = build_graph(&junk, car, &out, "t", &Counters::default()).unwrap_err();
+    let err = try_build(&junk, "car", &out).unwrap_err();
     assert!(err.to_string().contains("junk.osm.pbf"), "{err}");
-    let err = build_graph(
-        &tmp.path().join("nope.pbf"),
-        car,
-        &out,
-        "t",
-        &Counters::default(),
-    )
-    .unwrap_err();
+    let err = try_build(&tmp.path().join("nope.pbf"), "car", &out).unwrap_err();
     assert!(err.to_string().contains("nope.pbf"), "{err}");
 }
 
@@ -75,9 +67,8 @@ fn truncated_pbf_is_an_error_not_a_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let cut = tmp.path().join("cut.osm.pbf");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
-    let car = Profile::by_name("car").unwrap();
     // Either refused, or (cut on a blob boundary) built from what is there.
-    if let Err(err) = build_graph(&cut, car, &tmp.path().join("g"), "t", &Counters::default()) {
+    if let Err(err) = try_build(&cut, "car", &tmp.path().join("g")) {
         assert!(err.to_string().contains("cut.osm.pbf"), "{err}");
     }
 }
@@ -87,7 +78,7 @@ fn group_of(kind: u32, fields: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let mut msg = Vec::new();
     fields(&mut msg);
     let mut group = Vec::new();
-    hexmatrix_osm::proto::put_bytes_field(&mut group, kind, &msg);
+    hexmatrix_osm::raw::put_bytes_field(&mut group, kind, &msg);
     group
 }
 
@@ -97,7 +88,7 @@ fn group_of(kind: u32, fields: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
 #[test]
 fn issue_11_an_unknown_member_type_in_a_restriction_is_an_error() {
     use hexmatrix_osm::fixture::{RawBlock, dense_group, write_raw_blocks};
-    use hexmatrix_osm::proto::{put_packed_delta, put_packed_uint, put_uint_field};
+    use hexmatrix_osm::raw::{put_packed_delta, put_packed_uint, put_uint_field};
     let nodes = RawBlock::new()
         .group(&dense_group(&[
             (1, 359_000_000, 145_000_000),
@@ -131,8 +122,7 @@ fn issue_11_an_unknown_member_type_in_a_restriction_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let pbf = tmp.path().join("odd-member.osm.pbf");
     write_raw_blocks(&pbf, &[nodes, ways.encode(), rels.encode()]).unwrap();
-    let car = Profile::by_name("car").unwrap();
-    let err = build_graph(&pbf, car, &tmp.path().join("g"), "t", &Counters::default()).unwrap_err();
+    let err = try_build(&pbf, "car", &tmp.path().join("g")).unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("odd-member.osm.pbf: blob 3 at byte")
@@ -164,4 +154,57 @@ fn issue_11_a_route_past_2_pow_32_ms_is_no_route_instead_of_a_wrap() {
     assert!(b.route(g(0, 0), g(1, 6)).is_none());
     assert!(b.route(g(1, 6), g(0, 0)).is_none());
     assert!(b.route(g(0, 6), g(1, 6)).is_some());
+}
+
+/// Issue 12: the graph read unsorted input (sorting the nodes itself) while the
+/// crop refused it. Both now read under the osm crate's one order policy: a file
+/// out of type-then-id order, across blocks or inside one, is refused by both with
+/// `Error::Unsorted`, naming the file, the blob and the entities.
+#[test]
+fn issue_12_unsorted_input_is_refused_as_the_crop_refuses_it() {
+    use hexmatrix_osm::fixture::{RawBlock, dense_group, write_raw_blocks};
+    let block = |nodes: &[(i64, i64, i64)]| RawBlock::new().group(&dense_group(nodes)).encode();
+    let tmp = tempfile::tempdir().unwrap();
+    let across = tmp.path().join("across.osm.pbf");
+    let (a, b) = (359_000_000, 145_000_000);
+    write_raw_blocks(
+        &across,
+        &[
+            block(&[(5, a, b), (6, a, b)]),
+            block(&[(1, a, b), (2, a, b)]),
+        ],
+    )
+    .unwrap();
+    let inside = tmp.path().join("inside.osm.pbf");
+    write_raw_blocks(&inside, &[block(&[(1, a, b), (3, a, b), (2, a, b)])]).unwrap();
+    for (file, detail, blob) in [
+        (&across, "node 1 comes after node 6", "blob 2"),
+        (&inside, "node 2 comes after node 3", "blob 1"),
+    ] {
+        let err = try_build(file, "car", &tmp.path().join("g")).unwrap_err();
+        assert!(
+            matches!(&err, Error::Osm(hexmatrix_osm::Error::Unsorted { .. })),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains("is not sorted by type then id")
+                && text.contains(detail)
+                && text.contains(blob),
+            "{text}"
+        );
+        assert!(err.is_bad_input());
+        assert!(!tmp.path().join("g").exists(), "no graph left behind");
+        let crop = hexmatrix_osm::crop(
+            file,
+            &"14,35,15,36".parse().unwrap(),
+            &tmp.path().join("city.osm.pbf"),
+            &hexmatrix_osm::CropCounters::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(crop, hexmatrix_osm::Error::Unsorted { .. }),
+            "{crop:?}"
+        );
+    }
 }

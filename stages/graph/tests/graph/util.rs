@@ -2,18 +2,27 @@
 
 use std::path::{Path, PathBuf};
 
-use hexmatrix_graph::{Counters, GraphSummary, Profile, build_graph};
+use hexmatrix_contract::{Context, Silent};
+use hexmatrix_graph::{GraphOptions, GraphSummary, Profile, Result};
+
+/// A context that shows nothing and records the tool version `test`.
+pub fn context() -> Context {
+    Context::new(std::sync::Arc::new(Silent), "test")
+}
+
+/// Runs the graph stage on `input` for `profile` into `dir`.
+pub fn try_build(input: &Path, profile: &str, dir: &Path) -> Result<GraphSummary> {
+    let opts = GraphOptions {
+        input: input.to_owned(),
+        profile: Profile::by_name(profile)?,
+        output_dir: dir.to_owned(),
+    };
+    hexmatrix_graph::run(&opts, &context())
+}
 
 /// Builds `input` for `profile` into `dir`.
 pub fn build(input: &Path, profile: &str, dir: &Path) -> GraphSummary {
-    build_graph(
-        input,
-        Profile::by_name(profile).unwrap(),
-        dir,
-        "test",
-        &Counters::default(),
-    )
-    .unwrap()
+    try_build(input, profile, dir).unwrap()
 }
 
 /// Crops a shared dataset to `bbox` with osmium into `dir`; `None` if the dataset is missing.

@@ -1,13 +1,13 @@
 //! A three-master Redis Cluster: every key lands, and with the `cluster` preset a
 //! gateway reads a whole matrix row with one MGET.
 
+use hexmatrix_warm::KeyTemplate;
+use hexmatrix_warm::ServerStats;
 use hexmatrix_warm::fixture::RedisCluster;
-use hexmatrix_warm::keys::KeyTemplate;
 use hexmatrix_warm::lookup::{self, Answer};
-use hexmatrix_warm::server::ServerStats;
-use hexmatrix_warm::{Counters, Error, Target, WarmStatus, warm};
+use hexmatrix_warm::{Error, Target, WarmStatus};
 
-use crate::support::{options, small_matrix};
+use crate::support::{Watch, options, small_matrix, warm};
 
 #[test]
 fn cluster_load_lands_every_key_and_rows_mget() {
@@ -17,7 +17,7 @@ fn cluster_load_lands_every_key_and_rows_mget() {
     let target = Target::Cluster(cluster.urls());
     let mut opts = options(&m, target.clone(), "c1");
     opts.key_template = KeyTemplate::parse("cluster").unwrap();
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.keys_total, m.pairs);
     assert!(s.dbsize_checked);
@@ -69,9 +69,9 @@ fn cluster_load_lands_every_key_and_rows_mget() {
 
 #[test]
 fn a_cluster_master_lost_mid_load_keeps_the_pointer_and_the_rerun_completes() {
+    use hexmatrix_warm::Layout;
     use hexmatrix_warm::fixture::{MatrixSpec, write_matrix};
-    use hexmatrix_warm::{Layout, version};
-    use std::sync::atomic::Ordering;
+    use hexmatrix_warm::raw as version;
 
     let tmp = tempfile::tempdir().unwrap();
     let m = write_matrix(
@@ -85,14 +85,14 @@ fn a_cluster_master_lost_mid_load_keeps_the_pointer_and_the_rerun_completes() {
     let target = Target::Cluster(cluster.urls());
     let mut old = options(&m, target.clone(), "v0");
     old.layout = Layout::Rows;
-    warm(&old, &Counters::default()).unwrap();
+    warm(&old).unwrap();
 
     // A master dies (without persistence) a few thousand keys into the next load.
-    let counters = Counters::default();
-    let keys = counters.keys.clone();
+    let counters = Watch::default();
+    let keys = counters.clone();
     let port = cluster.nodes[1].port().to_string();
     let killer = std::thread::spawn(move || {
-        while keys.load(Ordering::Relaxed) < 3000 {
+        while keys.items("keys") < 3000 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         let _ = std::process::Command::new("redis-cli")
@@ -100,7 +100,7 @@ fn a_cluster_master_lost_mid_load_keeps_the_pointer_and_the_rerun_completes() {
             .output();
     });
     let opts = options(&m, target.clone(), "v1");
-    let err = warm(&opts, &counters).unwrap_err();
+    let err = counters.warm(&opts).unwrap_err();
     killer.join().unwrap();
     assert!(!err.is_bad_input(), "a redis failure (exit 4): {err:?}");
     // `route:current` hashes to slot 11800, on the third master: the lost one (slots
@@ -118,9 +118,9 @@ fn a_cluster_master_lost_mid_load_keeps_the_pointer_and_the_rerun_completes() {
 
     // The rerun completes and publishes; whatever the restarted node lost is reloaded
     // or caught by verification (a failed one forgets the checkpoints, then reloads).
-    let s = match warm(&opts, &Counters::default()) {
+    let s = match warm(&opts) {
         Ok(s) => s,
-        Err(Error::Verify { .. }) => warm(&opts, &Counters::default()).unwrap(),
+        Err(Error::Verify { .. }) => warm(&opts).unwrap(),
         Err(e) => panic!("{e:?}"),
     };
     assert_eq!(s.keys_total, m.pairs);

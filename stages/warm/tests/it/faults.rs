@@ -1,13 +1,12 @@
 //! Faults with real servers: unreachable, wrong password, killed mid-load,
 //! out of memory. The pointer never moves on a failed load.
 
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use hexmatrix_warm::fixture::{MatrixSpec, RedisServer, write_matrix};
-use hexmatrix_warm::{Counters, Error, Target, WarmStatus, warm};
+use hexmatrix_warm::{Error, Target, WarmStatus};
 
-use crate::support::{options, small_matrix};
+use crate::support::{Watch, options, small_matrix, warm};
 
 #[test]
 fn unreachable_server_is_a_clear_error() {
@@ -16,11 +15,7 @@ fn unreachable_server_is_a_clear_error() {
     let mut server = RedisServer::start();
     let url = server.url();
     server.kill();
-    let err = warm(
-        &options(&m, Target::Single(url.clone()), "v1"),
-        &Counters::default(),
-    )
-    .unwrap_err();
+    let err = warm(&options(&m, Target::Single(url.clone()), "v1")).unwrap_err();
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert!(
         err.to_string()
@@ -39,18 +34,14 @@ fn wrong_password_is_a_clear_error_and_right_one_works() {
         format!("redis://:wrong@127.0.0.1:{port}/0"),
         format!("redis://127.0.0.1:{port}/0"),
     ] {
-        let err = warm(
-            &options(&m, Target::Single(url), "v1"),
-            &Counters::default(),
-        )
-        .unwrap_err();
+        let err = warm(&options(&m, Target::Single(url), "v1")).unwrap_err();
         assert!(matches!(err, Error::Auth { .. }), "{err:?}");
         let text = err.to_string();
         assert!(text.contains("refused the credentials"), "{text}");
         assert!(!text.contains("wrong"), "password leaked: {text}");
     }
     let ok = format!("redis://:s3cret@127.0.0.1:{port}/0");
-    let s = warm(&options(&m, Target::Single(ok), "v1"), &Counters::default()).unwrap();
+    let s = warm(&options(&m, Target::Single(ok), "v1")).unwrap();
     assert_eq!(s.keys_total, m.pairs);
 }
 
@@ -71,15 +62,15 @@ fn killed_mid_load_keeps_the_pointer_and_the_rerun_resumes() {
     // AOF with fsync always: what Redis acknowledged survives the kill, as in production.
     let mut server = RedisServer::start_with(&["--appendonly", "yes", "--appendfsync", "always"]);
     let target = Target::Single(server.url());
-    warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
+    warm(&options(&old, target.clone(), "v1")).unwrap();
 
-    let counters = Counters::default();
+    let counters = Watch::default();
     let mut opts = options(&big, target.clone(), "v2");
     opts.connections = 1;
     opts.in_flight = 1;
     let handle = {
         let (opts, counters) = (opts.clone(), counters.clone());
-        std::thread::spawn(move || warm(&opts, &counters))
+        std::thread::spawn(move || counters.warm(&opts))
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while server
@@ -97,7 +88,7 @@ fn killed_mid_load_keeps_the_pointer_and_the_rerun_resumes() {
         matches!(err, Error::Redis { .. } | Error::Connect { .. }),
         "{err:?}"
     );
-    assert!(counters.keys.load(Ordering::Relaxed) < big.pairs);
+    assert!(counters.items("keys") < big.pairs);
 
     server.restart();
     assert_eq!(
@@ -107,7 +98,7 @@ fn killed_mid_load_keeps_the_pointer_and_the_rerun_resumes() {
     );
     let done_before: u64 = server.cli(&["hlen", "route:v2:progress"]).parse().unwrap();
     assert!(done_before >= 3, "checkpoints survived: {done_before}");
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert!(s.parts_resumed >= 2, "{s:?}");
     assert!(
@@ -139,12 +130,12 @@ fn out_of_memory_names_the_limit_and_keeps_the_pointer() {
     let server =
         RedisServer::start_with(&["--maxmemory", "18mb", "--maxmemory-policy", "noeviction"]);
     let target = Target::Single(server.url());
-    warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
-    let counters = Counters::default();
-    let keys = counters.keys.clone();
+    warm(&options(&old, target.clone(), "v1")).unwrap();
+    let counters = Watch::default();
+    let keys = counters.clone();
     let url = server.url();
     let squeeze = std::thread::spawn(move || {
-        while keys.load(std::sync::atomic::Ordering::Relaxed) < 2000 {
+        while keys.items("keys") < 2000 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         let mut con = redis::Client::open(url).unwrap().get_connection().unwrap();
@@ -163,7 +154,7 @@ fn out_of_memory_names_the_limit_and_keeps_the_pointer() {
             .query(&mut con)
             .unwrap();
     });
-    let err = warm(&options(&big, target, "v2"), &counters).unwrap_err();
+    let err = counters.warm(&options(&big, target, "v2")).unwrap_err();
     squeeze.join().unwrap();
     assert!(matches!(err, Error::OutOfMemory { .. }), "{err:?}");
     let text = err.to_string();

@@ -1,12 +1,12 @@
 //! Loading into one server: keys, values, TTLs, cell set, manifest, pointer,
 //! re-runs and `--force`.
 
+use hexmatrix_warm::KeyTemplate;
 use hexmatrix_warm::fixture::{MatrixSpec, RedisServer, write_matrix};
-use hexmatrix_warm::keys::KeyTemplate;
 use hexmatrix_warm::lookup::{self, Answer};
-use hexmatrix_warm::{Counters, Error, Sink, Target, ValueFormat, WarmStatus, warm};
+use hexmatrix_warm::{Error, Sink, Target, ValueFormat, WarmStatus};
 
-use crate::support::{get, options, small_matrix};
+use crate::support::{Watch, get, options, small_matrix, warm};
 
 #[test]
 fn load_writes_every_pair_and_moves_the_pointer() {
@@ -14,17 +14,14 @@ fn load_writes_every_pair_and_moves_the_pointer() {
     let m = small_matrix(tmp.path());
     let server = RedisServer::start();
     let target = Target::Single(server.url());
-    let counters = Counters::default();
-    let s = warm(&options(&m, target.clone(), "v1"), &counters).unwrap();
+    let counters = Watch::default();
+    let s = counters.warm(&options(&m, target.clone(), "v1")).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.keys_total, m.pairs);
     assert_eq!(s.keys_written, m.pairs);
     assert_eq!(s.no_route_keys, m.unreachable);
     assert!(m.unreachable > 0);
-    assert_eq!(
-        counters.keys.load(std::sync::atomic::Ordering::Relaxed),
-        m.pairs
-    );
+    assert_eq!(counters.items("keys"), m.pairs);
     assert!(s.dbsize_checked);
     assert_eq!(s.pairs_read_back, 200);
     assert!(s.used_memory_after > s.used_memory_before);
@@ -121,16 +118,16 @@ fn rerun_is_a_no_op_and_force_reloads() {
     let server = RedisServer::start();
     let target = Target::Single(server.url());
     let opts = options(&m, target.clone(), "v1");
-    warm(&opts, &Counters::default()).unwrap();
-    let again = warm(&opts, &Counters::default()).unwrap();
+    warm(&opts).unwrap();
+    let again = warm(&opts).unwrap();
     assert_eq!(again.status, WarmStatus::AlreadyCurrent);
     assert_eq!(again.keys_written, 0);
     assert_eq!(again.keys_total, m.pairs);
 
     // Another version becomes current; warming v1 again only moves the pointer back.
-    let v2 = warm(&options(&m, target.clone(), "v2"), &Counters::default()).unwrap();
+    let v2 = warm(&options(&m, target.clone(), "v2")).unwrap();
     assert_eq!(v2.previous_version.as_deref(), Some("v1"));
-    let back = warm(&opts, &Counters::default()).unwrap();
+    let back = warm(&opts).unwrap();
     assert_eq!(back.status, WarmStatus::Repointed);
     assert_eq!(back.keys_written, 0);
     assert!(back.pairs_read_back > 0);
@@ -141,7 +138,7 @@ fn rerun_is_a_no_op_and_force_reloads() {
     assert_eq!(server.cli(&["expire", &key, "50"]), "1");
     let mut forced = opts.clone();
     forced.force = true;
-    let f = warm(&forced, &Counters::default()).unwrap();
+    let f = warm(&forced).unwrap();
     assert_eq!(f.status, WarmStatus::Loaded);
     assert_eq!(f.keys_written, m.pairs);
     let ttl: i64 = server.cli(&["ttl", &key]).parse().unwrap();
@@ -161,8 +158,8 @@ fn another_matrix_under_the_same_version_is_refused() {
     );
     let server = RedisServer::start();
     let target = Target::Single(server.url());
-    warm(&options(&a, target.clone(), "v1"), &Counters::default()).unwrap();
-    let err = warm(&options(&b, target, "v1"), &Counters::default()).unwrap_err();
+    warm(&options(&a, target.clone(), "v1")).unwrap();
+    let err = warm(&options(&b, target, "v1")).unwrap_err();
     assert!(matches!(err, Error::VersionConflict { .. }), "{err}");
     assert!(err.to_string().contains("--force"), "{err}");
 }
@@ -180,7 +177,7 @@ fn max_duration_text_format_and_custom_pointer() {
     opts.ttl.ttl_s = 1000;
     opts.ttl.no_route_ttl_s = 100;
     opts.ttl.jitter = 0.0;
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     let mut con = redis::Client::open(server.url())
         .unwrap()
         .get_connection()
@@ -236,7 +233,7 @@ fn resp_file_holds_the_same_commands() {
     let resp = tmp.path().join("load.resp");
     let mut opts = options(&m, Target::Single(String::new()), "r1");
     opts.sink = Sink::RespFile(resp.clone());
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::RespFile);
     assert_eq!(s.keys_written, m.pairs);
     let bytes = std::fs::read(&resp).unwrap();

@@ -1,13 +1,14 @@
 //! The rows layout, memory-pressure refusals, the pointer's compare-and-set,
 //! checkpoints after a failed verification and TTL refresh on unchanged nights.
 
+use hexmatrix_warm::KeyTemplate;
 use hexmatrix_warm::fixture::{MatrixSpec, RedisCluster, RedisServer, SynthMatrix, write_matrix};
-use hexmatrix_warm::keys::KeyTemplate;
 use hexmatrix_warm::lookup::{self, Answer};
-use hexmatrix_warm::rows::{self, Entry};
-use hexmatrix_warm::{Counters, Error, Layout, Target, WarmOptions, WarmStatus, version, warm};
+use hexmatrix_warm::raw as version;
+use hexmatrix_warm::raw::{self as rows, Entry};
+use hexmatrix_warm::{Error, Layout, Target, WarmOptions, WarmStatus};
 
-use crate::support::{options, small_matrix};
+use crate::support::{options, small_matrix, warm};
 
 fn rows_options(m: &SynthMatrix, target: Target, version: &str) -> WarmOptions {
     let mut o = options(m, target, version);
@@ -53,7 +54,7 @@ fn rows_layout_holds_every_pair_in_one_row_per_origin() {
     let target = Target::Single(server.url());
     let mut opts = rows_options(&m, target.clone(), "r1");
     opts.max_duration_s = Some(150.0);
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.layout, Layout::Rows);
     let cells = m.cells.len() as u64;
@@ -144,7 +145,7 @@ fn rows_layout_holds_every_pair_in_one_row_per_origin() {
     assert!(rate.routes > 0, "{rate:?}");
 
     // A second run: already current, nothing written.
-    let again = warm(&opts, &Counters::default()).unwrap();
+    let again = warm(&opts).unwrap();
     assert_eq!(again.status, WarmStatus::AlreadyCurrent);
     assert_eq!(again.keys_written, 0);
 }
@@ -155,14 +156,10 @@ fn rows_layout_on_a_cluster() {
     let m = small_matrix(tmp.path());
     let cluster = RedisCluster::start(3);
     let target = Target::Cluster(cluster.urls());
-    let s = warm(
-        &rows_options(&m, target.clone(), "c1"),
-        &Counters::default(),
-    )
-    .unwrap();
+    let s = warm(&rows_options(&m, target.clone(), "c1")).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.rows_checked, m.cells.len() as u64);
-    let stats = hexmatrix_warm::server::ServerStats::read(&target).unwrap();
+    let stats = hexmatrix_warm::ServerStats::read(&target).unwrap();
     assert!(stats.nodes.iter().all(|n| n.dbsize > 0), "{stats:?}");
     assert_eq!(stats.dbsize(), m.cells.len() as u64 + 5);
     let (mut conn, cur) = lookup::open(
@@ -200,10 +197,10 @@ fn a_load_that_does_not_fit_is_refused_before_writing() {
     let server =
         RedisServer::start_with(&["--maxmemory", "4mb", "--maxmemory-policy", "noeviction"]);
     let target = Target::Single(server.url());
-    warm(&options(&old, target.clone(), "v1"), &Counters::default()).unwrap();
+    warm(&options(&old, target.clone(), "v1")).unwrap();
     let dbsize = server.cli(&["dbsize"]);
     // 62,500 pair keys need ~13 MiB: refused, naming both numbers, nothing written.
-    let err = warm(&options(&big, target.clone(), "v2"), &Counters::default()).unwrap_err();
+    let err = warm(&options(&big, target.clone(), "v2")).unwrap_err();
     assert!(matches!(err, Error::WontFit { .. }), "{err:?}");
     let text = err.to_string();
     assert!(
@@ -213,7 +210,7 @@ fn a_load_that_does_not_fit_is_refused_before_writing() {
     assert_eq!(server.cli(&["dbsize"]), dbsize, "nothing written");
     assert_eq!(server.cli(&["get", "route:current"]), "v1");
     // The same matrix as rows fits (250 rows of 2 kB).
-    let s = warm(&rows_options(&big, target, "v2"), &Counters::default()).unwrap();
+    let s = warm(&rows_options(&big, target, "v2")).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(server.cli(&["get", "route:current"]), "v2");
 }
@@ -225,13 +222,13 @@ fn an_evicting_policy_is_refused_unless_allowed() {
     let server =
         RedisServer::start_with(&["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"]);
     let target = Target::Single(server.url());
-    let err = warm(&options(&m, target.clone(), "v1"), &Counters::default()).unwrap_err();
+    let err = warm(&options(&m, target.clone(), "v1")).unwrap_err();
     assert!(matches!(err, Error::EvictionPolicy { .. }), "{err:?}");
     assert!(err.to_string().contains("--allow-eviction"), "{err}");
     assert_eq!(server.cli(&["dbsize"]), "0");
     let mut opts = options(&m, target, "v1");
     opts.allow_eviction = true;
-    warm(&opts, &Counters::default()).unwrap();
+    warm(&opts).unwrap();
     assert_eq!(server.cli(&["get", "route:current"]), "v1");
 }
 
@@ -263,7 +260,7 @@ fn a_failed_verification_forgets_the_checkpoints() {
         opts.layout = layout;
         opts.verify_sample = 2000;
         opts.pointer_key = "ptr".into();
-        warm(&opts, &Counters::default()).unwrap();
+        warm(&opts).unwrap();
         // Lose data and the manifest but keep the checkpoints, as a failed or
         // interrupted publication would.
         assert_eq!(server.cli(&["del", "route:v1:manifest", "ptr"]), "2");
@@ -279,7 +276,7 @@ fn a_failed_verification_forgets_the_checkpoints() {
         let mut args = vec!["del"];
         args.extend(victims.iter().map(String::as_str));
         assert_eq!(server.cli(&args), victims.len().to_string());
-        let err = warm(&opts, &Counters::default()).unwrap_err();
+        let err = warm(&opts).unwrap_err();
         assert!(matches!(err, Error::Verify { .. }), "{layout}: {err:?}");
         assert_eq!(server.cli(&["exists", "ptr"]), "0", "{layout}");
         assert_eq!(
@@ -288,7 +285,7 @@ fn a_failed_verification_forgets_the_checkpoints() {
             "{layout}"
         );
         // The rerun reloads every part instead of trusting the old checkpoints.
-        let s = warm(&opts, &Counters::default()).unwrap();
+        let s = warm(&opts).unwrap();
         assert_eq!(s.parts_resumed, 0, "{layout}");
         assert_eq!(s.parts_loaded, s.parts_total, "{layout}");
         assert_eq!(server.cli(&["get", "ptr"]), "v1", "{layout}");
@@ -307,7 +304,7 @@ fn an_unchanged_night_refreshes_ttls_past_half_life() {
     let mut opts = rows_options(&m, target.clone(), "v1");
     opts.ttl.ttl_s = 1000;
     opts.ttl.jitter = 0.0;
-    warm(&opts, &Counters::default()).unwrap();
+    warm(&opts).unwrap();
     let row = format!("route:v1:row:{:x}", m.cells[0]);
     // Four nights later in TTL terms: the keys have 300 s left and the manifest
     // says they were loaded 700 s ago.
@@ -318,14 +315,14 @@ fn an_unchanged_night_refreshes_ttls_past_half_life() {
     manifest.loaded_at_unix -= 700;
     version::write_manifest(&mut conn, "route:v1:manifest", &manifest, 5000).unwrap();
     assert_eq!(server.cli(&["expire", &row, "300"]), "1");
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Refreshed);
     assert_eq!(s.keys_written, m.cells.len() as u64);
     let ttl: i64 = server.cli(&["ttl", &row]).parse().unwrap();
     assert!(ttl > 990, "ttl {ttl}");
     assert_eq!(server.cli(&["get", "route:current"]), "v1");
     // Freshly loaded now: the next night does nothing.
-    let next = warm(&opts, &Counters::default()).unwrap();
+    let next = warm(&opts).unwrap();
     assert_eq!(next.status, WarmStatus::AlreadyCurrent);
 }
 
@@ -335,12 +332,8 @@ fn switching_layouts_reloads_the_version() {
     let m = small_matrix(tmp.path());
     let server = RedisServer::start();
     let target = Target::Single(server.url());
-    warm(&options(&m, target.clone(), "v1"), &Counters::default()).unwrap();
-    let s = warm(
-        &rows_options(&m, target.clone(), "v1"),
-        &Counters::default(),
-    )
-    .unwrap();
+    warm(&options(&m, target.clone(), "v1")).unwrap();
+    let s = warm(&rows_options(&m, target.clone(), "v1")).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.keys_written, m.cells.len() as u64);
     let (_, cur) = lookup::open(

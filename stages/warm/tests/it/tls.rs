@@ -2,13 +2,13 @@
 //! a whole load lands and reads back, a Cluster keeps TLS for every master, and a
 //! server whose certificate chains to another CA is refused by name.
 
-use hexmatrix_warm::connect::CA_PARAM;
+use hexmatrix_warm::CA_PARAM;
+use hexmatrix_warm::KeyTemplate;
+use hexmatrix_warm::ServerStats;
 use hexmatrix_warm::fixture::{RedisCluster, RedisServer, TestCa};
-use hexmatrix_warm::keys::KeyTemplate;
-use hexmatrix_warm::server::ServerStats;
-use hexmatrix_warm::{Counters, Error, Target, WarmStatus, warm};
+use hexmatrix_warm::{Error, Target, WarmStatus};
 
-use crate::support::{options, small_matrix};
+use crate::support::{options, small_matrix, warm};
 
 /// `url` trusting the CA of `ca` only.
 fn with_ca(url: &str, ca: &TestCa) -> String {
@@ -25,11 +25,7 @@ fn rediss_load_with_a_private_ca_lands_every_key() {
     let server = RedisServer::start_tls(&ca, &[]);
     let url = with_ca(&server.url(), &ca);
     assert!(url.starts_with("rediss://127.0.0.1:"), "{url}");
-    let s = warm(
-        &options(&m, Target::Single(url), "v1"),
-        &Counters::default(),
-    )
-    .unwrap();
+    let s = warm(&options(&m, Target::Single(url), "v1")).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.keys_written, m.pairs);
     assert!(s.dbsize_checked);
@@ -57,11 +53,7 @@ fn rediss_server_from_another_ca_is_refused_by_name() {
     let server = RedisServer::start_tls(&ca, &[]);
     // Trusting another CA, then the system roots: neither signed this server.
     for url in [with_ca(&server.url(), &other), server.url()] {
-        let err = warm(
-            &options(&m, Target::Single(url.clone()), "v1"),
-            &Counters::default(),
-        )
-        .unwrap_err();
+        let err = warm(&options(&m, Target::Single(url.clone()), "v1")).unwrap_err();
         assert!(matches!(err, Error::Connect { .. }), "{err:?}");
         let text = err.to_string();
         assert!(
@@ -88,7 +80,7 @@ fn rediss_cluster_keeps_tls_for_every_master() {
     let target = Target::Cluster(urls);
     let mut opts = options(&m, target.clone(), "c1");
     opts.key_template = KeyTemplate::parse("cluster").unwrap();
-    let s = warm(&opts, &Counters::default()).unwrap();
+    let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert!(s.dbsize_checked);
 

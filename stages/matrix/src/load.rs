@@ -1,18 +1,21 @@
-//! The bridge to `hexmatrix_graph`: its hierarchy seen through this crate's search
-//! traits, and loading a graph directory.
+//! Loading a graph directory (`graph.ch`, `nodes.parquet`, `edges.parquet`, names
+//! and columns from the contract's graph directory), and the bridge to
+//! `hexmatrix_graph`: its hierarchy seen through this crate's search traits.
 
 use std::fs::File;
 use std::path::Path;
 
 use arrow_array::cast::AsArray as _;
 use arrow_array::types::UInt32Type;
-use hexmatrix_graph::{CH_FILE, ChEdge, ContractionHierarchy, EDGES_FILE, read_nodes};
+use hexmatrix_contract::columns::edges;
+use hexmatrix_contract::graph_dir::{CH_FILE, EDGES_FILE, FERRY};
+use hexmatrix_graph::{ChEdge, ContractionHierarchy, read_nodes};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Error, Result};
 use crate::hierarchy::{Hierarchy, RoutingGraph, UpEdge};
-use crate::job::{MatrixCounters, MatrixOptions, MatrixSummary, Prepared};
+use crate::job::{MatrixOptions, Prepared};
 use crate::snap::Roads;
 
 impl UpEdge for ChEdge {
@@ -83,14 +86,6 @@ pub fn prepare(opts: MatrixOptions) -> Result<Prepared<ContractionHierarchy>> {
     Prepared::new(opts, ch, roads, profile)
 }
 
-/// Computes the matrix of `opts` end to end: [`prepare`] then [`Prepared::run`].
-///
-/// # Errors
-/// As [`prepare`] and [`Prepared::run`].
-pub fn build_matrix(opts: MatrixOptions, counters: &MatrixCounters) -> Result<MatrixSummary> {
-    prepare(opts)?.run(counters)
-}
-
 /// The road segments of `edges.parquet` (`from`, `to`, `highway`) as undirected
 /// node pairs, ferries left out: a cell at sea is not on a road.
 ///
@@ -104,7 +99,7 @@ pub fn read_segments(path: &Path) -> Result<Vec<(u32, u32)>> {
     };
     let file = File::open(path).map_err(Error::io(path))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-    let wanted = ["from", "to", "highway"];
+    let wanted = [edges::FROM, edges::TO, edges::HIGHWAY];
     let fields = builder.parquet_schema();
     let indices: Vec<usize> = wanted
         .iter()
@@ -137,17 +132,17 @@ pub fn read_segments(path: &Path) -> Result<Vec<(u32, u32)>> {
             path: path.to_owned(),
             column: name.to_string(),
         };
-        let from = column("from")?
+        let from = column(edges::FROM)?
             .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad("from"))?;
-        let to = column("to")?
+            .ok_or_else(|| bad(edges::FROM))?;
+        let to = column(edges::TO)?
             .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad("to"))?;
-        let highway = column("highway")?
+            .ok_or_else(|| bad(edges::TO))?;
+        let highway = column(edges::HIGHWAY)?
             .as_string_opt::<i32>()
-            .ok_or_else(|| bad("highway"))?;
+            .ok_or_else(|| bad(edges::HIGHWAY))?;
         for i in 0..batch.num_rows() {
-            if highway.value(i) != "ferry" {
+            if highway.value(i) != FERRY {
                 let (a, b) = (from.value(i), to.value(i));
                 out.push((a.min(b), a.max(b)));
             }
