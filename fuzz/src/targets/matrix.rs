@@ -169,6 +169,7 @@ impl Target for MatrixTarget {
                 run_manifest: None,
                 output_dir: self.dir.join("report"),
                 top: 5,
+                counters: hexmatrix_report::Counters::default(),
             })
             .map(|_| ())
             .map_err(|e| e.to_string()),

@@ -1,13 +1,14 @@
-//! `hexmatrix report`: summarise a matrix into `report.md` and `map.svg` (Polars,
-//! lazily) and log the summary lines.
+//! `hexmatrix report`: summarise a matrix into `report.md`, `map.svg` and
+//! `access.parquet` (Polars), with a progress bar over the parts, and log the
+//! summary lines.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use hexmatrix_report::{ReportOptions, ReportSummary};
+use hexmatrix_report::{Counters, ReportOptions, ReportSummary};
 
 use crate::memory;
-use crate::progress::Context;
+use crate::progress::{Context, Counter, Unit};
 
 /// Arguments of `hexmatrix report`.
 #[derive(Debug, clap::Args)]
@@ -35,6 +36,7 @@ pub fn run(args: &ReportArgs, ctx: &Context) -> anyhow::Result<()> {
             run_manifest: args.manifest.clone(),
             output_dir: args.output.clone(),
             top: args.top,
+            counters: Counters::default(),
         },
         ctx,
     )?;
@@ -59,12 +61,13 @@ pub fn execute(
             run_manifest: run_manifest.map(Path::to_owned),
             output_dir: output_dir.to_owned(),
             top: hexmatrix_report::DEFAULT_TOP,
+            counters: Counters::default(),
         },
         ctx,
     )
 }
 
-fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSummary> {
+fn execute_with(opts: &ReportOptions, ctx: &Context) -> anyhow::Result<ReportSummary> {
     tracing::info!(
         target: "report",
         "[report] matrix {}{} -> {}",
@@ -74,8 +77,25 @@ fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSu
             .map_or_else(String::new, |m| format!(", run manifest {}", m.display())),
         opts.output_dir.display()
     );
-    let s = hexmatrix_report::report_with(opts)
-        .with_context(|| format!("report on matrix {}", opts.matrix_dir.display()))?;
+    // Every part is read twice (see the report crate's `parts`): the bar counts
+    // both passes. An unreadable manifest leaves the total unknown here and fails
+    // with its message in the report itself.
+    let total = hexmatrix_report::manifest::read_matrix_manifest(&opts.matrix_dir)
+        .ok()
+        .map(|m| 2 * m.parts.len() as u64);
+    let c = &opts.counters;
+    let tracker = ctx.track(
+        "report",
+        total,
+        Counter::new(Unit::Items("parts"), c.parts.clone()),
+        vec![
+            Counter::new(Unit::Items("pairs"), c.rows.clone()),
+            Counter::new(Unit::Bytes, c.bytes.clone()),
+        ],
+    );
+    let s = hexmatrix_report::report_with(opts);
+    tracker.finish();
+    let s = s.with_context(|| format!("report on matrix {}", opts.matrix_dir.display()))?;
     for line in &s.summary_lines {
         if line.starts_with("warning:") {
             tracing::warn!(target: "report", "[report] {line}");
@@ -86,9 +106,10 @@ fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSu
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
     tracing::info!(
         target: "report",
-        "[report] wrote {} and {} in {:.2} s, peak RSS {peak}",
+        "[report] wrote {}, {} and {} in {:.2} s, peak RSS {peak}",
         s.report_path.display(),
         s.map_path.display(),
+        s.access_path.display(),
         s.elapsed_s
     );
     Ok(s)
