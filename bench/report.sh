@@ -56,10 +56,10 @@ import sys, duckdb
 parts = sys.argv[1] + "/matrix/*.parquet"
 con = duckdb.connect()
 routed = f"(select * from read_parquet('{parts}') where origin <> dest and duration_s is not null and distance_m is not null)"
-q = con.sql(f"""select count(*),
+q = con.execute(f"""select count(*),
     quantile_disc(duration_s, [0.5, 0.9, 0.99]), max(duration_s),
-    quantile_disc(distance_m, [0.5, 0.9, 0.99]), max(distance_m) from {routed}""").fetchone()
-m = con.sql(f"select count(*), sum(m) from (select origin, median(duration_s) as m from {routed} group by origin)").fetchone()
+    quantile_disc(distance_m, [0.5, 0.9, 0.99]), max(distance_m) from {routed}""").fetchall()[0]
+m = con.execute(f"select count(*), sum(m) from (select origin, median(duration_s) as m from {routed} group by origin)").fetchall()[0]
 d, dist = q[1] + [q[2]], q[3] + [q[4]]
 print("duration s: p50 %.1f, p90 %.1f, p99 %.1f, max %.1f" % tuple(d))
 print("distance m: p50 %.0f, p90 %.0f, p99 %.0f, max %.0f" % tuple(dist))
