@@ -20,10 +20,10 @@ test:
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
     cargo test --workspace
 
-# Benchmarks against the peer tools: `just bench crop|graph|matrix|warm|cache` (no argument: all).
+# Benchmarks against the peer tools: `just bench crop|graph|matrix|warm|cache|report` (no argument: all).
 bench stage="all":
     cargo build --release --quiet -p hexmatrix
-    if [ "{{stage}}" = all ]; then for s in crop graph matrix warm cache; do bench/$s.sh; done; else bench/{{stage}}.sh; fi
+    if [ "{{stage}}" = all ]; then for s in crop graph matrix warm cache report; do bench/$s.sh; done; else bench/{{stage}}.sh; fi
 
 # Fuzz every parser for SECONDS in all, shared by the targets: `just fuzz 600`. Dev build
 # (optimised dependencies, debug assertions and overflow checks everywhere: what `just test`

@@ -404,11 +404,11 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Our reader (warm's) is the reference.
-    let m = hexmatrix_warm::MatrixDir::open(&out).unwrap();
+    let ours = hexmatrix_warm::MatrixDir::open(&out).unwrap();
     let (mut rows, mut nulls, mut origin, mut dest, mut distance, mut duration) =
         (0_u64, 0_u64, 0_u128, 0_u128, 0.0_f64, 0.0_f64);
-    for part in 0..m.manifest.parts.len() {
-        for batch in m.read_part(part, 4096).unwrap() {
+    for part in 0..ours.manifest.parts.len() {
+        for batch in ours.read_part(part, 4096).unwrap() {
             let batch = batch.unwrap();
             for i in 0..batch.len() {
                 rows += 1;
@@ -424,7 +424,7 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
             }
         }
     }
-    assert_eq!(rows, m.manifest.pairs);
+    assert_eq!(rows, ours.manifest.pairs);
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/parts_check.py");
     let check = Command::new("python3")
@@ -440,14 +440,14 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
     );
     let found: serde_json::Value = serde_json::from_str(&stdout).expect("the check prints JSON");
     for reader in ["duckdb", "polars", "pyarrow"] {
-        let r = &found[reader];
-        assert_eq!(r["rows"], rows, "{reader}: {found}");
-        assert_eq!(r["null_durations"], nulls, "{reader}: {found}");
-        let sum = |name: &str| r[name].as_str().and_then(|s| s.parse::<u128>().ok());
+        let figures = &found[reader];
+        assert_eq!(figures["rows"], rows, "{reader}: {found}");
+        assert_eq!(figures["null_durations"], nulls, "{reader}: {found}");
+        let sum = |name: &str| figures[name].as_str().and_then(|s| s.parse::<u128>().ok());
         assert_eq!(sum("origin_sum"), Some(origin), "{reader}: {found}");
         assert_eq!(sum("dest_sum"), Some(dest), "{reader}: {found}");
         for (name, ours) in [("distance_sum", distance), ("duration_sum", duration)] {
-            let theirs = r[name].as_f64().unwrap();
+            let theirs = figures[name].as_f64().unwrap();
             assert!(
                 (theirs - ours).abs() <= 1.0,
                 "{reader} {name}: {theirs} vs {ours}"

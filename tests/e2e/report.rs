@@ -1,7 +1,9 @@
 //! `hexmatrix report` on the matrix of a real `hexmatrix run --no-warm` of the
 //! bundled Valletta dataset: report.md carries the counts of the matrix manifest,
-//! the map is a complete SVG with every cell, and bad input exits 1 or 2 with a
-//! message naming the file.
+//! the map is a complete SVG with every cell, access.parquet has a row per ok
+//! cell, and bad input exits 1 or 2 with a message naming the file.
+
+use polars::prelude::{ParquetReader, SerReader as _};
 
 use crate::util::{hexmatrix, text, valletta};
 
@@ -88,11 +90,27 @@ fn report_on_a_valletta_run_has_the_manifest_counts_and_a_map() {
     let total = c["total"].as_u64().unwrap() as usize;
     assert_eq!(
         svg.matches("<path ").count(),
-        2 * total,
-        "every cell in both panels"
+        3 * total,
+        "every cell in the three panels"
     );
     let names: Vec<_> = std::fs::read_dir(&report_dir).unwrap().collect();
-    assert_eq!(names.len(), 2, "only report.md and map.svg");
+    assert_eq!(names.len(), 3, "only report.md, map.svg and access.parquet");
+    // One accessibility row per ok cell; within 60 min a car crosses Valletta.
+    let access =
+        ParquetReader::new(std::fs::File::open(report_dir.join("access.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    assert_eq!(access.height() as u64, c["ok"].as_u64().unwrap());
+    let share: Vec<f64> = access
+        .column("share_60min")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .map(Option::unwrap)
+        .collect();
+    assert!(share.iter().all(|&s| s > 0.5 && s <= 1.0), "{share:?}");
+    assert_eq!(access.column("median_to_s").unwrap().null_count(), 0);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! `hexmatrix report`: the arguments as the report stage's options, the stage
-//! (`report.md` and `map.svg`, with Polars), then its summary lines.
+//! (`report.md`, `map.svg` and `access.parquet`, with Polars; a progress bar over the
+//! parts), then its summary lines.
 
 use std::path::PathBuf;
 
@@ -68,9 +69,10 @@ pub fn execute(opts: &ReportOptions, ctx: &Context) -> anyhow::Result<ReportSumm
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
     tracing::info!(
         target: "report",
-        "[report] wrote {} and {} in {:.2} s, peak RSS {peak}",
+        "[report] wrote {}, {} and {} in {:.2} s, peak RSS {peak}",
         s.report_path.display(),
         s.map_path.display(),
+        s.access_path.display(),
         s.elapsed_s
     );
     Ok(s)

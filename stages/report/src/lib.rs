@@ -1,11 +1,13 @@
 //! Report on a hexmatrix travel matrix: the one crate that uses Polars.
 //!
-//! [`run`] reads a matrix directory one file at a time and writes `report.md` and `map.svg`
-//! so that an analyst or an on-call engineer sees at a glance whether a run is sane:
-//! cells by status, pairs and the unreachable share, duration, distance and detour
-//! factor quantiles, the most suspicious pairs (a route much longer than the
-//! straight line: a missing bridge, a wrong oneway), time and memory per stage, and
-//! a map of the cells coloured by status and by median travel time.
+//! [`run`] reads a matrix directory one part at a time and writes `report.md`,
+//! `map.svg` and `access.parquet` so that an analyst or an on-call engineer sees at
+//! a glance whether a run is sane: cells by status, pairs and the unreachable
+//! share, exact duration and distance quantiles, detour factor quantiles, the most
+//! suspicious pairs (a route much longer than the straight line: a missing bridge,
+//! a wrong oneway), time and memory per stage, a map of the cells coloured by
+//! status, by median travel time and by the share of the city reached within 30
+//! minutes, and per ok cell its reach and median travel times ([`access`]).
 //!
 //! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
 //! presence means the matrix is complete; it lists the parts), `cells.parquet`
@@ -13,16 +15,22 @@
 //! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
 //! `manifest.json` written by `hexmatrix run` (stages, time, peak memory).
 //!
-//! **Outputs**: `OUTPUT_DIR/report.md` and `OUTPUT_DIR/map.svg`, each written to a
-//! temporary file and renamed into place; a [`ReportSummary`] with the figures and
-//! the summary lines for the caller's log.
+//! **Outputs**: `OUTPUT_DIR/report.md`, `OUTPUT_DIR/map.svg` and
+//! `OUTPUT_DIR/access.parquet`, each written through the contract's atomic writer;
+//! a [`ReportSummary`] with the figures and the summary lines for the caller's log.
+//!
+//! **How** (see [`parts`]): Polars decodes each Parquet part; the figures are
+//! computed in plain loops over the decoded buffers, in two passes over the parts
+//! (exact quantiles and medians need a second look at a few values, see
+//! [`exact`]), while a helper thread decodes the next part. Until issue 14 each
+//! part went through a dozen eager Polars operations (two hash joins to the cell
+//! centres, four group-bys, a group-by-apply for the medians), each allocating
+//! full-length columns, in Polars crates built at opt-level 1: that, not reading,
+//! was where the time went (see the README).
 //!
 //! **Memory**: the matrix can hold hundreds of millions of rows and is never
-//! loaded whole. Each part (origin block) is read once and every figure over the
-//! pairs takes its share with Polars' eager API (filters, joins to the cell centres,
-//! group-bys, a sort; see [`parts`]): histograms whose bin counts add up over the
-//! parts (see [`histogram`]), the top-k of each part's suspicious pairs, the
-//! per-cell medians of the map. Memory is bounded by the largest part.
+//! loaded whole: two parts at a time (one computed on, one being decoded), plus
+//! per-cell counters and the few values the exact medians keep.
 //!
 //! ```no_run
 //! use hexmatrix_contract::Context;
@@ -39,7 +47,10 @@
 //! # Ok::<(), hexmatrix_report::Error>(())
 //! ```
 
+pub mod access;
 pub mod error;
+pub mod exact;
+mod grid;
 pub mod histogram;
 pub mod manifest;
 pub mod map;
@@ -53,12 +64,15 @@ pub mod suspicious;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub use access::Access;
 pub use error::{Error, Result};
 pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
+pub use parts::Counters;
 pub use suspicious::SuspiciousPair;
 
-use hexmatrix_contract::{CELLS_FILE, Context, MatrixManifest};
+use hexmatrix_contract::{CELLS_FILE, Context, Counter, MatrixManifest, Unit};
+use polars::prelude::ParquetWriter;
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
@@ -67,6 +81,8 @@ use crate::scan::MatrixFiles;
 pub const REPORT_FILE: &str = "report.md";
 /// The map file, in the output directory.
 pub const MAP_FILE: &str = "map.svg";
+/// The accessibility table, in the output directory (see [`access`]).
+pub const ACCESS_FILE: &str = "access.parquet";
 /// How many suspicious pairs the report lists by default.
 pub const DEFAULT_TOP: usize = 20;
 
@@ -110,6 +126,10 @@ pub struct ReportSummary {
     pub report_path: PathBuf,
     /// The written `map.svg`.
     pub map_path: PathBuf,
+    /// The written `access.parquet`.
+    pub access_path: PathBuf,
+    /// Durations held for the exact medians to each destination (second pass).
+    pub kept_for_medians: usize,
     /// Wall time of the report in seconds.
     pub elapsed_s: f64,
 }
@@ -155,23 +175,50 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
     let parts::PartFigures {
         pairs,
         suspicious,
-        medians,
-    } = parts::scan(&files, opts.top)?;
-    let cell_infos = origins::cells_with_medians(&files, &medians)?;
+        access,
+        hex,
+        split_origin,
+        kept_for_medians,
+    } = {
+        // Every part is read twice (see `parts`): the display counts both passes.
+        let counters = Counters::default();
+        let shown = ctx.show(
+            "report",
+            Some(2 * files.parts.len() as u64),
+            Counter::new(Unit::Items("parts"), counters.parts.clone()),
+            vec![
+                Counter::new(Unit::Items("pairs"), counters.rows.clone()),
+                Counter::new(Unit::Bytes, counters.bytes.clone()),
+            ],
+        );
+        let figures = parts::scan(&files, opts.top, &counters);
+        shown.finish();
+        figures?
+    };
+    let cell_infos = origins::cells_with_medians(&files, &access)?;
+    let mut warnings = check_against_manifest(&matrix, &cells, &pairs);
+    if let Some(cell) = split_origin {
+        warnings.push(format!(
+            "the rows of origin {cell} (and maybe others) span more than one part: \
+             its median and reach cover its last part only"
+        ));
+    }
 
     let mut summary = ReportSummary {
         cells,
         pairs: pairs.pairs,
         unreachable_pairs: pairs.unreachable,
-        duration_s: pairs.duration_s.quantiles(),
-        distance_m: pairs.distance_m.quantiles(),
-        detour: pairs.detour.quantiles(),
+        duration_s: pairs.duration_s,
+        distance_m: pairs.distance_m,
+        detour: pairs.detour,
         suspicious_pairs: suspicious.count,
         top_suspicious: suspicious.top,
-        warnings: check_against_manifest(&matrix, &cells, &pairs),
+        warnings,
         summary_lines: Vec::new(),
         report_path: opts.output_dir.join(REPORT_FILE),
         map_path: opts.output_dir.join(MAP_FILE),
+        access_path: opts.output_dir.join(ACCESS_FILE),
+        kept_for_medians,
         elapsed_s: 0.0,
     };
     summary.summary_lines = markdown::summary_lines(&summary);
@@ -181,6 +228,13 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         || opts.matrix_dir.display().to_string(),
         |r| format!("{} {}", r.dataset, r.version),
     );
+    let mut table =
+        access::frame(&access, &hex).map_err(Error::query(ACCESS_FILE, &opts.output_dir))?;
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .finish(&mut table)
+        .map_err(Error::query(ACCESS_FILE, &opts.output_dir))?;
+    write_atomic(ctx, &summary.access_path, &bytes)?;
     write_atomic(
         ctx,
         &summary.map_path,
@@ -243,5 +297,9 @@ fn write_atomic(ctx: &Context, path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "exact quantiles and medians are the very stored values"
+)]
 #[path = "lib_tests.rs"]
 mod tests;

@@ -104,6 +104,12 @@ fn write_parquet(path: &Path, mut df: DataFrame) {
 
 /// Writes a matrix directory: cells.parquet, two parts (origin blocks of 2), manifest.
 fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
+    write_matrix_with(dir, cells, rows, 2, manifest_pairs);
+}
+
+/// Writes a matrix directory whose parts hold `block` origins each (`rows` sorted
+/// by origin, every ok cell an origin), its manifest saying `manifest_pairs` pairs.
+fn write_matrix_with(dir: &Path, cells: &[Spot], rows: &[Row], block: usize, manifest_pairs: u64) {
     let col_u64 = |name: &str, v: Vec<u64>| Column::new(name.into(), v);
     let df = DataFrame::new_infer_height(vec![
         col_u64(
@@ -129,9 +135,11 @@ fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
     ])
     .unwrap();
     write_parquet(&dir.join(CELLS_FILE), df);
+    let count = |s: CellStatus| cells.iter().filter(|c| c.status == s).count();
     let mut parts = Vec::new();
-    for (block, chunk) in rows.chunks(8).enumerate() {
-        let file = part_name(block as u64);
+    let ok = cells.iter().filter(|c| c.status == CellStatus::Ok).count();
+    for (n, chunk) in rows.chunks(block * ok).enumerate() {
+        let file = part_name(n as u64);
         let df = DataFrame::new_infer_height(vec![
             col_u64(pair_col::ORIGIN, chunk.iter().map(|r| r.0).collect()),
             col_u64(pair_col::DEST, chunk.iter().map(|r| r.1).collect()),
@@ -147,14 +155,16 @@ fn write_matrix(dir: &Path, cells: &[Spot], rows: &[Row], manifest_pairs: u64) {
         .unwrap();
         write_parquet(&dir.join(&file), df);
         parts.push(
-            serde_json::json!({"file": file, "block": block, "origins": 2, "rows": chunk.len()}),
+            serde_json::json!({"file": file, "block": n, "origins": block, "rows": chunk.len()}),
         );
     }
     let manifest = serde_json::json!({
         "stage": "matrix", "resolution": 9, "bbox": [14.50, 35.89, 14.54, 35.91],
-        "max_duration_s": null, "origin_block_size": 2,
-        "cells": {"total": 6, "ok": 4, "no_road": 1, "unroutable": 1},
-        "pairs": manifest_pairs, "unreachable_pairs": 1, "parts": parts,
+        "max_duration_s": null, "origin_block_size": block,
+        "cells": {"total": cells.len(), "ok": ok,
+                  "no_road": count(CellStatus::NoRoad), "unroutable": count(CellStatus::Unroutable)},
+        "pairs": manifest_pairs, "unreachable_pairs": rows.iter().filter(|r| r.3.is_none()).count(),
+        "parts": parts,
         "some_future_field": true
     });
     std::fs::write(dir.join(MANIFEST_FILE), manifest.to_string()).unwrap();
@@ -193,10 +203,10 @@ fn figures_match_a_plain_rust_oracle() {
         .iter()
         .map(|r| f64::from(r.2.unwrap()) / haversine(at(r.0), at(r.1)))
         .collect();
-    for (got, values, width) in [
-        (s.duration_s.unwrap(), &durations, 0.1),
-        (s.distance_m.unwrap(), &distances, 1.0),
-        (s.detour.unwrap(), &detours, 0.001),
+    // Duration and distance: exact, the stored value of the nearest rank.
+    for (got, values) in [
+        (s.duration_s.unwrap(), &durations),
+        (s.distance_m.unwrap(), &distances),
     ] {
         assert_eq!(got.count, 11);
         for (g, q) in [
@@ -205,12 +215,20 @@ fn figures_match_a_plain_rust_oracle() {
             (got.p99, 0.99),
             (got.max, 1.0),
         ] {
-            let want = round_to(nearest_rank(values, q), width);
-            assert!(
-                (g - want).abs() < 1e-9,
-                "q{q}: got {g}, want {want} (width {width})"
-            );
+            assert_eq!(g, nearest_rank(values, q), "q{q}");
         }
+    }
+    // The detour factor: binned, exact to half a bin of 0.001.
+    let got = s.detour.unwrap();
+    assert_eq!(got.count, 11);
+    for (g, q) in [
+        (got.p50, 0.5),
+        (got.p90, 0.9),
+        (got.p99, 0.99),
+        (got.max, 1.0),
+    ] {
+        let want = round_to(nearest_rank(&detours, q), 0.001);
+        assert!((g - want).abs() < 1e-9, "q{q}: got {g}, want {want}");
     }
     // The planted pair is the one with a detour factor of 10; the others are 1.5
     // (up to the rounding of distances to whole metres over a few hundred metres).
@@ -245,13 +263,13 @@ fn figures_match_a_plain_rust_oracle() {
     );
     assert!(!md.contains("## Stages"));
     let svg = std::fs::read_to_string(&s.map_path).unwrap();
-    assert_eq!(svg.matches("<path ").count(), 12, "6 cells in 2 panels");
+    assert_eq!(svg.matches("<path ").count(), 18, "6 cells in 3 panels");
     // no temporary files left behind
     let names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(names.len(), 3, "{names:?}");
 }
 
 #[test]
@@ -266,8 +284,10 @@ fn medians_per_origin_span_parts() {
         cells: dir.join(CELLS_FILE),
         parts: crate::manifest::part_paths(&m, &dir),
     };
-    let medians = crate::parts::scan(&files, 0).unwrap().medians;
-    let infos = crate::origins::cells_with_medians(&files, &medians).unwrap();
+    let access = crate::parts::scan(&files, 0, &crate::Counters::default())
+        .unwrap()
+        .access;
+    let infos = crate::origins::cells_with_medians(&files, &access).unwrap();
     assert_eq!(infos.len(), 6);
     for info in &infos {
         let mut d: Vec<f64> = rows
@@ -351,4 +371,164 @@ fn a_part_without_the_matrix_columns_is_a_query_error() {
     write_parquet(&dir.join(part_name(1)), df);
     let err = report(&dir, None, &tmp.path().join("r")).unwrap_err();
     assert!(matches!(err, Error::Query { .. }), "{err}");
+}
+
+/// Median with the mean of the two middle values, by sorting: the oracle.
+fn sorted_median(values: &[f64]) -> Option<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some(f64::midpoint(v[n / 2 - 1], v[n / 2])),
+    }
+}
+
+/// 37 resolution-9 cells around Valletta (two of them `no_road`) and every ordered
+/// pair of the 35 ok ones: arbitrary float durations from 0 to ~80 min (ties and
+/// a few pairs without a route included), in parts of 4 origins.
+fn big_matrix() -> (Vec<Spot>, Vec<Row>) {
+    let centre = LatLng::new(35.8990, 14.5130)
+        .unwrap()
+        .to_cell(Resolution::Nine);
+    let mut disk: Vec<CellIndex> = centre.grid_disk(3);
+    disk.sort_unstable();
+    let spots: Vec<Spot> = disk
+        .iter()
+        .enumerate()
+        .map(|(i, &cell)| {
+            let c = LatLng::from(cell);
+            Spot {
+                cell,
+                at: (c.lat(), c.lng()),
+                status: if i % 17 == 5 {
+                    CellStatus::NoRoad
+                } else {
+                    CellStatus::Ok
+                },
+            }
+        })
+        .collect();
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) as f64 / f64::from(1u32 << 31)
+    };
+    let ok: Vec<&Spot> = spots
+        .iter()
+        .filter(|s| s.status == CellStatus::Ok)
+        .collect();
+    let mut rows = Vec::new();
+    for o in &ok {
+        for d in &ok {
+            let (o_id, d_id) = (u64::from(o.cell), u64::from(d.cell));
+            let r = next();
+            let row = if o_id == d_id {
+                (Some(0.0), Some(0.0))
+            } else if r < 0.03 {
+                (None, None)
+            } else if r < 0.10 {
+                (Some(1234.0), Some(600.0)) // ties
+            } else {
+                let dist = haversine(o.at, d.at) * (1.2 + 3.0 * next());
+                (Some(dist as f32), Some((next() * 4800.0) as f32))
+            };
+            rows.push((o_id, d_id, row.0, row.1));
+        }
+    }
+    (spots, rows)
+}
+
+#[test]
+fn exact_quantiles_and_access_match_sorting_every_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, out) = (tmp.path().join("m"), tmp.path().join("r"));
+    let (spots, rows) = big_matrix();
+    write_matrix_with(&dir, &spots, &rows, 4, rows.len() as u64);
+    let s = report(&dir, None, &out).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    assert_eq!(
+        std::fs::read_dir(dir.join("matrix")).unwrap().count(),
+        9,
+        "35 origins in parts of 4"
+    );
+
+    let routed: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.0 != r.1 && r.2.is_some() && r.3.is_some())
+        .collect();
+    let durations: Vec<f64> = routed.iter().map(|r| f64::from(r.3.unwrap())).collect();
+    let distances: Vec<f64> = routed.iter().map(|r| f64::from(r.2.unwrap())).collect();
+    for (got, values) in [
+        (s.duration_s.unwrap(), &durations),
+        (s.distance_m.unwrap(), &distances),
+    ] {
+        assert_eq!(got.count, values.len() as u64);
+        let want = [0.5, 0.9, 0.99, 1.0].map(|q| nearest_rank(values, q));
+        assert_eq!([got.p50, got.p90, got.p99, got.max], want);
+    }
+    let md = std::fs::read_to_string(&s.report_path).unwrap();
+    let d = s.duration_s.unwrap();
+    let line = format!(
+        "- duration s: p50 {:.1}, p90 {:.1}, p99 {:.1}, max {:.1}",
+        d.p50, d.p90, d.p99, d.max
+    );
+    assert!(md.contains(&line), "{line}\n{md}");
+
+    // access.parquet against brute force over every row.
+    let df = ParquetReader::new(File::open(&s.access_path).unwrap())
+        .finish()
+        .unwrap();
+    let ok: Vec<u64> = spots
+        .iter()
+        .filter(|c| c.status == CellStatus::Ok)
+        .map(|c| u64::from(c.cell))
+        .collect();
+    assert_eq!(df.height(), ok.len());
+    let col_u64 = |name: &str| -> Vec<u64> {
+        let c = df.column(name).unwrap().cast(&DataType::UInt64).unwrap();
+        c.u64().unwrap().iter().map(Option::unwrap).collect()
+    };
+    let col_f64 = |name: &str| -> Vec<Option<f64>> {
+        df.column(name).unwrap().f64().unwrap().iter().collect()
+    };
+    let cells = col_u64("cell");
+    let hex: Vec<String> = df
+        .column("cell_hex")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|h| h.unwrap().to_owned())
+        .collect();
+    let (from, to) = (col_f64("median_from_s"), col_f64("median_to_s"));
+    for (i, &cell) in cells.iter().enumerate() {
+        assert!(ok.contains(&cell));
+        assert_eq!(hex[i], CellIndex::try_from(cell).unwrap().to_string());
+        let out_d: Vec<f64> = routed
+            .iter()
+            .filter(|r| r.0 == cell)
+            .map(|r| f64::from(r.3.unwrap()))
+            .collect();
+        let in_d: Vec<f64> = routed
+            .iter()
+            .filter(|r| r.1 == cell)
+            .map(|r| f64::from(r.3.unwrap()))
+            .collect();
+        assert_eq!(from[i], sorted_median(&out_d), "from {cell}");
+        assert_eq!(to[i], sorted_median(&in_d), "to {cell}");
+        for m in crate::access::THRESHOLDS_MIN {
+            let want = 1 + out_d.iter().filter(|&&v| v <= f64::from(m * 60)).count();
+            let reach = col_u64(&crate::access::reach_column(m))[i];
+            assert_eq!(reach, want as u64, "{cell} within {m} min");
+            let share = col_f64(&crate::access::share_column(m))[i].unwrap();
+            assert!((share - want as f64 / ok.len() as f64).abs() < 1e-12);
+        }
+    }
+    // The thresholds tell cells apart: some cell misses some others within 15 min.
+    let r15 = col_u64(&crate::access::reach_column(15));
+    assert!(r15.iter().any(|&r| r < ok.len() as u64));
 }

@@ -1,5 +1,6 @@
-//! `map.svg`: the cells drawn twice side by side, coloured by status and by median
-//! travel time to the other cells, each with its legend. Written by hand (no
+//! `map.svg`: the cells drawn three times side by side, coloured by status, by
+//! median travel time to the other cells and by the share of the city reached
+//! within 30 minutes, each with its legend. Written by hand (no
 //! plotting dependency): hexagon outlines come from `h3o`, projected
 //! equirectangularly with the longitude scaled by the cosine of the mid latitude,
 //! which is close enough at city scale for a broken area to stand out.
@@ -46,7 +47,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         })
         .collect();
     let proj = Projection::fit(shapes.iter().flat_map(|(_, r)| r.iter().copied()));
-    let width = 3.0 * MARGIN + 2.0 * PANEL_W;
+    let width = 4.0 * MARGIN + 3.0 * PANEL_W;
     let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
     let ranks = Ranks::of(cells);
 
@@ -64,6 +65,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
     for (panel, heading) in [
         (0, "cell status"),
         (1, "median travel time to the other cells (colour by rank)"),
+        (2, REACH_HEADING),
     ] {
         let x0 = MARGIN + f64::from(panel) * (PANEL_W + MARGIN);
         let y0 = TITLE_H + MARGIN;
@@ -74,10 +76,10 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         );
         let _ = writeln!(svg, r#"<g stroke="white" stroke-width="0.3">"#);
         for (cell, ring) in &shapes {
-            let fill = if panel == 0 {
-                status_colour(cell.status).to_owned()
-            } else {
-                time_colour(cell, &ranks)
+            let fill = match panel {
+                0 => status_colour(cell.status).to_owned(),
+                1 => time_colour(cell, &ranks),
+                _ => reach_colour(cell),
             };
             let mut d = String::new();
             for (i, &(lon, lat)) in ring.iter().enumerate() {
@@ -94,10 +96,10 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         }
         let _ = writeln!(svg, "</g>");
         let ly = y0 + proj.height + 18.0;
-        if panel == 0 {
-            status_legend(&mut svg, cells, x0, ly);
-        } else {
-            time_legend(&mut svg, x0, ly, &ranks);
+        match panel {
+            0 => status_legend(&mut svg, cells, x0, ly),
+            1 => time_legend(&mut svg, x0, ly, &ranks),
+            _ => reach_legend(&mut svg, x0, ly),
         }
     }
     svg.push_str("</svg>\n");
@@ -323,6 +325,63 @@ fn minutes(s: f64) -> String {
     format!("{}:{:02} min", s / 60, s % 60)
 }
 
+/// Heading of the third panel.
+const REACH_HEADING: &str = "share of the ok cells reached within 30 min";
+
+/// Colour of a cell in the third panel: its share of the city reached within
+/// [`crate::origins::MAP_REACH_MIN`] minutes on [`RAMP`], by value (a share is
+/// already on a 0..1 scale that reads the same in every city).
+fn reach_colour(cell: &CellInfo) -> String {
+    match (cell.status, cell.reach_share) {
+        (Some(CellStatus::Ok), Some(share)) => ramp(share.clamp(0.0, 1.0)),
+        (Some(CellStatus::Ok), None) => NO_ROUTE.to_owned(),
+        _ => NO_ROAD.to_owned(),
+    }
+}
+
+/// The legend of the third panel: the ramp from 0 % to 100 % with a tick every 25 %.
+fn reach_legend(svg: &mut String, x: f64, y: f64) {
+    let bar_w = 400.0;
+    let _ = writeln!(
+        svg,
+        r#"<defs><linearGradient id="ramp-share">{}</linearGradient></defs>"#,
+        (0..RAMP.len()).fold(String::new(), |mut stops, i| {
+            let t = i as f64 / (RAMP.len() - 1) as f64;
+            let _ = write!(stops, r#"<stop offset="{t:.2}" stop-color="{}"/>"#, ramp(t));
+            stops
+        })
+    );
+    let _ = writeln!(
+        svg,
+        r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp-share)"/>"#,
+        y - 11.0
+    );
+    for pct in [0u32, 25, 50, 75, 100] {
+        let tick_x = x + f64::from(pct) / 100.0 * bar_w;
+        // The end labels are anchored inwards so that they stay under the bar.
+        let anchor = match pct {
+            0 => "start",
+            100 => "end",
+            _ => "middle",
+        };
+        let _ = writeln!(
+            svg,
+            r#"<line x1="{tick_x:.1}" y1="{:.0}" x2="{tick_x:.1}" y2="{:.0}" stroke="black" stroke-width="1"/><text x="{tick_x:.1}" y="{:.0}" text-anchor="{anchor}">{pct} %</text>"#,
+            y + 3.0,
+            y + 7.0,
+            y + 20.0,
+        );
+    }
+    swatch(svg, x, y + 44.0, NO_ROUTE, "ok but no figure");
+    swatch(
+        svg,
+        x + 280.0,
+        y + 44.0,
+        NO_ROAD,
+        "not routed (no_road, unroutable)",
+    );
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -342,6 +401,7 @@ mod tests {
             lat: 0.0,
             lon: 0.0,
             median_s: Some(m),
+            reach_share: None,
         };
         let cells: Vec<CellInfo> = [3600.0, 60.0, 180.0, 120.0].map(cell).into();
         let r = Ranks::of(&cells);
@@ -361,6 +421,7 @@ mod tests {
             lat: 0.0,
             lon: 0.0,
             median_s: Some(m),
+            reach_share: None,
         }
     }
 
@@ -436,6 +497,7 @@ mod tests {
                 lat: 35.8989,
                 lon: 14.5146,
                 median_s: None,
+                reach_share: None,
             },
             CellInfo {
                 cell: b.into(),
@@ -443,11 +505,12 @@ mod tests {
                 lat: 35.9,
                 lon: 14.51,
                 median_s: None,
+                reach_share: None,
             },
         ];
         let svg = render_svg(&cells, "t < 1");
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<path ").count(), 4);
+        assert_eq!(svg.matches("<path ").count(), 6, "2 cells in 3 panels");
         assert!(svg.contains("t &lt; 1"));
         assert!(svg.contains(r##"fill="#4c9a2a""##) && svg.contains(r##"fill="#e377c2""##));
     }

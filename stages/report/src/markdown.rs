@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 
 use hexmatrix_contract::{CellStatus, MatrixManifest, RunManifest};
 
-use crate::ReportSummary;
 use crate::histogram::Quantiles;
 use crate::suspicious::{DETOUR_LIMIT, SuspiciousPair};
+use crate::{ACCESS_FILE, ReportSummary};
 
 /// The one-line summaries of a report, in the order the log prints them.
 #[must_use]
@@ -70,6 +70,10 @@ fn percent(part: u64, whole: u64) -> String {
 
 /// Renders `report.md`.
 #[must_use]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the report's sections in reading order, one block each"
+)]
 pub fn render(
     s: &ReportSummary,
     matrix: &MatrixManifest,
@@ -140,9 +144,10 @@ pub fn render(
 
     let _ = writeln!(
         md,
-        "\n## Quantiles\n\nOver routed pairs between different cells. Values are counted in bins of \
-         0.1 s, 1 m and 0.001 (so exact to half a bin); the detour factor is the route \
-         distance over the great-circle distance between the two cell centres.\n\n\
+        "\n## Quantiles\n\nOver routed pairs between different cells, nearest rank. Duration and \
+         distance are exact (values as stored); the detour factor, the route distance over the \
+         great-circle distance between the two cell centres, is counted in bins of 0.001 \
+         (exact to half a bin).\n\n\
          | measure | pairs | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|"
     );
     for (name, q, d) in [
@@ -175,9 +180,11 @@ pub fn render(
     }
     let _ = writeln!(
         md,
-        "\n## Map\n\nLeft: cells by status. Right: median travel time from each ok cell to the \
-         other cells it reaches; a patch of slow or pink cells is worth a look.\n\n\
-         ![cells by status and by median travel time]({map_file})"
+        "\n## Map\n\nLeft: cells by status. Middle: median travel time from each ok cell to the \
+         other cells it reaches; a patch of slow or pink cells is worth a look. Right: the share \
+         of the ok cells each ok cell reaches within 30 minutes (`{ACCESS_FILE}` has every \
+         threshold and the medians to and from each cell).\n\n\
+         ![cells by status, by median travel time and by the share reached in 30 min]({map_file})"
     );
     md
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+use hexmatrix_contract::columns::pairs;
+
 use crate::error::{Error, Result};
 
 /// Earth radius in metres of the haversine straight line (the mean radius, as `geo` uses).
@@ -71,11 +73,6 @@ pub(crate) fn count_by(df: &DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
-/// Column `name` of `df` cast to `Float64`.
-pub(crate) fn f64_column(df: &DataFrame, name: &str) -> PolarsResult<Float64Chunked> {
-    Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
-}
-
 fn check_row_groups(path: &Path) -> Result<()> {
     const WHAT: &str = "Parquet footer";
     isolated(WHAT, path, || {
@@ -136,12 +133,6 @@ pub(crate) fn f64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec
     Ok(col.f64().map_err(shape(what))?.iter().collect())
 }
 
-/// Column `name` of `df` as `i64` values (nulls kept).
-pub(crate) fn i64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Option<i64>>> {
-    let col = cast(df, name, &DataType::Int64, what)?;
-    Ok(col.i64().map_err(shape(what))?.iter().collect())
-}
-
 /// Column `name` of `df` as `u64` values (nulls kept).
 pub(crate) fn u64s(df: &DataFrame, name: &str, what: &'static str) -> Result<Vec<Option<u64>>> {
     let col = cast(df, name, &DataType::UInt64, what)?;
@@ -173,5 +164,85 @@ pub(crate) fn shape(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
     move |e| Error::Shape {
         what,
         message: e.to_string(),
+    }
+}
+
+/// The four columns of one part as plain arrays (one chunk each), for the loops of
+/// [`crate::parts`]: Polars decodes the Parquet file, the figures are computed on
+/// its buffers directly.
+pub(crate) struct PartColumns {
+    origin: UInt64Chunked,
+    dest: UInt64Chunked,
+    distance: Float32Chunked,
+    duration: Float32Chunked,
+}
+
+impl PartColumns {
+    /// The columns of `df` (a part as [`read`] gives it), cast to the contract's
+    /// types when a writer used others, each in one chunk.
+    pub(crate) fn of(df: &DataFrame) -> PolarsResult<Self> {
+        let col = |name: &str, dtype: &DataType| -> PolarsResult<Series> {
+            let c = df.column(name)?;
+            let c = if c.dtype() == dtype {
+                c.clone()
+            } else {
+                c.cast(dtype)?
+            };
+            Ok(c.as_materialized_series().rechunk())
+        };
+        Ok(Self {
+            origin: col(pairs::ORIGIN, &DataType::UInt64)?.u64()?.clone(),
+            dest: col(pairs::DEST, &DataType::UInt64)?.u64()?.clone(),
+            distance: col(pairs::DISTANCE_M, &DataType::Float32)?.f32()?.clone(),
+            duration: col(pairs::DURATION_S, &DataType::Float32)?.f32()?.clone(),
+        })
+    }
+
+    /// Calls `f(origin, dest, distance, duration)` for every row, `None` for a null.
+    #[inline]
+    pub(crate) fn for_each(
+        &self,
+        mut row: impl FnMut(Option<u64>, Option<u64>, Option<f32>, Option<f32>),
+    ) {
+        let (Some(orig), Some(dest), Some(dist), Some(dur)) = (
+            self.origin.downcast_iter().next(),
+            self.dest.downcast_iter().next(),
+            self.distance.downcast_iter().next(),
+            self.duration.downcast_iter().next(),
+        ) else {
+            return;
+        };
+        let rows = orig.len().min(dest.len()).min(dist.len()).min(dur.len());
+        let nulls = self.origin.null_count()
+            + self.dest.null_count()
+            + self.distance.null_count()
+            + self.duration.null_count();
+        let (ov, dv, mv, sv) = (orig.values(), dest.values(), dist.values(), dur.values());
+        if nulls == 0 {
+            // The common case (every pair routed): no validity to look up.
+            for i in 0..rows {
+                row(Some(ov[i]), Some(dv[i]), Some(mv[i]), Some(sv[i]));
+            }
+        } else {
+            let (ob, db, mb, sb) = (
+                orig.validity(),
+                dest.validity(),
+                dist.validity(),
+                dur.validity(),
+            );
+            for i in 0..rows {
+                row(
+                    ob.is_none_or(|b| b.get_bit(i)).then(|| ov[i]),
+                    db.is_none_or(|b| b.get_bit(i)).then(|| dv[i]),
+                    mb.is_none_or(|b| b.get_bit(i)).then(|| mv[i]),
+                    sb.is_none_or(|b| b.get_bit(i)).then(|| sv[i]),
+                );
+            }
+        }
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.origin.len()
     }
 }

@@ -4,14 +4,7 @@
 //! They are ranked by excess distance (route − straight line), so a 1 km hop that
 //! takes a 15 km route comes before a 300 m hop that takes 1.6 km around a block.
 
-use std::path::Path;
-
-use hexmatrix_contract::columns::pairs as pair;
-use polars::prelude::*;
-
-use crate::error::{Error, Result};
-use crate::scan::{f64_column, f64s, strings, u64s};
-use crate::stats::Centres;
+use crate::grid::OkCells;
 
 /// Pairs with a detour factor above this are suspicious.
 pub const DETOUR_LIMIT: f64 = 5.0;
@@ -50,77 +43,97 @@ pub struct Suspicious {
     pub top: Vec<SuspiciousPair>,
 }
 
-impl Suspicious {
-    /// Adds one part's suspicious pairs: its count, and its `top` worst to the
-    /// candidates (the overall top is the top of the parts' tops). `detours` are the
-    /// part's routed pairs between cells apart ([`crate::stats::detours`]).
-    pub(crate) fn add_part(
-        &mut self,
-        detours: &DataFrame,
-        centres: &Centres,
-        part: &Path,
-        top: usize,
-    ) -> Result<()> {
-        const TOP: &str = "suspicious pairs";
-        let (count, df) = flagged_top(detours, centres, top).map_err(Error::query(TOP, part))?;
-        let f = |name| f64s(&df, name, TOP);
-        let (origin, dest) = (u64s(&df, pair::ORIGIN, TOP)?, u64s(&df, pair::DEST, TOP)?);
-        let (o_hex, d_hex) = (strings(&df, "o_hex", TOP)?, strings(&df, "d_hex", TOP)?);
-        let (o_lat, o_lon, d_lat, d_lon) = (f("o_lat")?, f("o_lon")?, f("d_lat")?, f("d_lon")?);
-        let (straight, distance, duration, detour) = (
-            f("straight_m")?,
-            f(pair::DISTANCE_M)?,
-            f(pair::DURATION_S)?,
-            f("detour")?,
-        );
-        let v = |x: &[Option<f64>], i: usize| x[i].unwrap_or(f64::NAN);
-        self.count += count;
-        self.top.extend((0..df.height()).map(|i| SuspiciousPair {
-            origin: origin[i].unwrap_or(0),
-            origin_hex: o_hex[i].clone().unwrap_or_default(),
-            origin_at: (v(&o_lat, i), v(&o_lon, i)),
-            dest: dest[i].unwrap_or(0),
-            dest_hex: d_hex[i].clone().unwrap_or_default(),
-            dest_at: (v(&d_lat, i), v(&d_lon, i)),
-            straight_m: v(&straight, i),
-            distance_m: v(&distance, i),
-            duration_s: v(&duration, i),
-            detour: v(&detour, i),
-        }));
-        sort_worst_first(&mut self.top);
-        self.top.truncate(top);
-        Ok(())
-    }
+/// A flagged pair while the parts are read: cell indexes of [`OkCells`] and figures.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    origin: usize,
+    dest: usize,
+    distance_m: f32,
+    duration_s: f32,
+    excess: f64,
 }
 
-/// How many of `detours` have a detour factor above [`DETOUR_LIMIT`], and the `top`
-/// of them with the largest excess distance, with both cells' hex and centre.
-fn flagged_top(
-    detours: &DataFrame,
-    centres: &Centres,
+/// Counts the flagged pairs and keeps the `top` worst as the parts go by.
+#[derive(Debug)]
+pub(crate) struct TopPairs {
     top: usize,
-) -> PolarsResult<(u64, DataFrame)> {
-    let mut flagged = detours.filter(&detours.column("detour")?.f64()?.gt(DETOUR_LIMIT))?;
-    let count = flagged.height() as u64;
-    let excess = &f64_column(&flagged, pair::DISTANCE_M)? - &f64_column(&flagged, "straight_m")?;
-    flagged.with_column(excess.with_name("excess".into()).into_column())?;
-    let worst = flagged
-        .sort(
-            ["excess", pair::ORIGIN, pair::DEST],
-            SortMultipleOptions::default().with_order_descending_multi([true, false, false]),
-        )?
-        .head(Some(top));
-    let inner = || JoinArgs::new(JoinType::Inner);
-    worst
-        .join(
-            &centres.origin,
-            [pair::ORIGIN],
-            [pair::ORIGIN],
-            inner(),
-            None,
-        )?
-        .join(&centres.dest, [pair::DEST], [pair::DEST], inner(), None)
-        .map(|df| (count, df))
+    count: u64,
+    kept: Vec<Candidate>,
+}
+
+impl TopPairs {
+    /// Keeps the `top` worst.
+    pub(crate) fn new(top: usize) -> Self {
+        Self {
+            top,
+            count: 0,
+            kept: Vec::new(),
+        }
+    }
+
+    /// A pair whose detour factor is above [`DETOUR_LIMIT`]; `straight_m` between
+    /// the cell centres.
+    #[inline]
+    pub(crate) fn add(
+        &mut self,
+        origin: usize,
+        dest: usize,
+        distance_m: f32,
+        duration_s: f32,
+        straight_m: f64,
+    ) {
+        self.count += 1;
+        self.kept.push(Candidate {
+            origin,
+            dest,
+            distance_m,
+            duration_s,
+            excess: f64::from(distance_m) - straight_m,
+        });
+        if self.kept.len() >= 4 * self.top.max(256) {
+            self.end_part();
+        }
+    }
+
+    /// Drops all but the `top` worst kept so far (memory stays at a few of them).
+    pub(crate) fn end_part(&mut self) {
+        self.kept.sort_unstable_by(|a, b| {
+            b.excess
+                .total_cmp(&a.excess)
+                .then(a.origin.cmp(&b.origin))
+                .then(a.dest.cmp(&b.dest))
+        });
+        self.kept.truncate(self.top);
+    }
+
+    /// The count and the worst pairs with their cells' names and centres.
+    pub(crate) fn finish(mut self, ok: &OkCells) -> Suspicious {
+        self.end_part();
+        let mut top: Vec<SuspiciousPair> = self
+            .kept
+            .iter()
+            .map(|c| {
+                let straight_m = ok.haversine_m(c.origin, c.dest);
+                SuspiciousPair {
+                    origin: ok.ids[c.origin],
+                    origin_hex: ok.hex[c.origin].clone(),
+                    origin_at: ok.at[c.origin],
+                    dest: ok.ids[c.dest],
+                    dest_hex: ok.hex[c.dest].clone(),
+                    dest_at: ok.at[c.dest],
+                    straight_m,
+                    distance_m: f64::from(c.distance_m),
+                    duration_s: f64::from(c.duration_s),
+                    detour: f64::from(c.distance_m) / straight_m,
+                }
+            })
+            .collect();
+        sort_worst_first(&mut top);
+        Suspicious {
+            count: self.count,
+            top,
+        }
+    }
 }
 
 /// Largest excess distance first, then by origin and destination (a total order, so

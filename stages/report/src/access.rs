@@ -1,0 +1,316 @@
+//! Accessibility per ok cell (`access.parquet`): how many ok cells, and which share
+//! of them, each cell reaches within 5, 10, 15, 30 and 60 minutes, and its median
+//! travel time from and to the other cells.
+//!
+//! **From** (the cell as origin) is computed per part: a part holds whole origins,
+//! so an origin's durations are all in memory at once; its median is exact (a
+//! selection) and its reach is a count per threshold.
+//!
+//! **To** (the cell as destination) gathers every origin, so it spans every part.
+//! An exact median per destination over one pass would need every duration in
+//! memory (the matrix itself); a count per distinct value does not fit either
+//! (durations are arbitrary floats). So it takes two passes, like the quantiles
+//! of [`crate::exact`]: the first counts each destination's durations in 512
+//! bins (a sixteenth of an octave wide each: 2 KiB per cell), which tells the bin
+//! that holds its median; the second keeps only the durations that fall in that
+//! bin and selects the median among them. Memory: cells × 2 KiB, plus the
+//! durations of the median bins (a few per cent of the pairs; see the README).
+
+use hexmatrix_contract::columns::cells;
+use polars::prelude::*;
+
+use crate::exact::{key, median_of_keys, value};
+
+/// The thresholds of the reach columns, minutes.
+pub const THRESHOLDS_MIN: [u32; 5] = [5, 10, 15, 30, 60];
+
+/// Bins per destination of the first pass.
+const BINS: usize = 512;
+/// The bin of a key: its top 13 bits (sign, exponent, 4 bits of mantissa: a
+/// sixteenth of an octave) from that of 2⁻⁸ s on; smaller values go to the first
+/// bin, values past 2²⁴ s to the last (bins only narrow the search: the median
+/// is still selected among the values).
+const BIN_SHIFT: u32 = 19;
+
+pub(crate) fn bin(k: u32) -> usize {
+    let base = key(1.0 / 256.0) >> BIN_SHIFT;
+    ((k >> BIN_SHIFT).saturating_sub(base) as usize).min(BINS - 1)
+}
+
+/// One ok cell's row of `access.parquet`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    /// H3 cell index.
+    pub cell: u64,
+    /// Ok cells reached within each of [`THRESHOLDS_MIN`], the cell itself included.
+    pub reach: [u32; 5],
+    /// `reach` over the number of ok cells.
+    pub share: [f64; 5],
+    /// Median duration in seconds to the other ok cells it reaches.
+    pub median_from_s: Option<f64>,
+    /// Median duration in seconds from the other ok cells that reach it.
+    pub median_to_s: Option<f64>,
+}
+
+/// The first pass's figures per ok cell (indexes of [`crate::grid::OkCells`]).
+#[derive(Debug)]
+pub(crate) struct FromAndBins {
+    reach: Vec<[u32; 5]>,
+    median_from: Vec<Option<f64>>,
+    seen: Vec<bool>,
+    /// Per destination, allocated at its first pair (a damaged `cells.parquet`
+    /// may list many more ok cells than the parts hold).
+    to_bins: Vec<Option<Box<[u32]>>>,
+    limits: [u32; 5],
+    /// An origin whose rows are in more than one part (the contract rules it
+    /// out): its median covers its last part only.
+    pub(crate) split_origin: Option<u64>,
+}
+
+impl FromAndBins {
+    /// Empty counters for `n` ok cells.
+    pub(crate) fn new(n: usize) -> Self {
+        Self {
+            reach: vec![[1; 5]; n],
+            median_from: vec![None; n],
+            seen: vec![false; n],
+            to_bins: vec![None; n],
+            limits: THRESHOLDS_MIN.map(|m| key((m * 60) as f32)),
+            split_origin: None,
+        }
+    }
+
+    /// One part's routed pairs: `dests[i]` (cell index) and `bins[i]` ([`bin`] of
+    /// the duration key) for row `i`; the rows of each origin start at `runs`, in
+    /// ascending order of destination (the contract's row order).
+    ///
+    /// The counts are added tile by tile (64 destinations: 128 KiB of counters at
+    /// a time), each origin's rows advancing by a cursor, not row by row: row
+    /// order visits every destination's counters in turn (20 MiB on whole Malta
+    /// at resolution 10) and missed the cache on nearly every row. Rows in
+    /// another order are still each counted once, only more slowly.
+    pub(crate) fn add_to(&mut self, dests: &[u32], bins: &[u16], runs: &[usize]) {
+        const TILE: usize = 64;
+        let ends: Vec<usize> = runs.iter().skip(1).copied().chain([dests.len()]).collect();
+        let mut cursors = runs.to_vec();
+        let n = self.to_bins.len();
+        let mut hi = 0;
+        while hi < n {
+            hi = (hi + TILE).min(n);
+            for (c, &end) in cursors.iter_mut().zip(&ends) {
+                while *c < end && (dests[*c] as usize) < hi {
+                    if let Some(counts) = self.to_bins.get_mut(dests[*c] as usize) {
+                        counts.get_or_insert_with(|| vec![0; BINS].into_boxed_slice())
+                            [usize::from(bins[*c])] += 1;
+                    }
+                    *c += 1;
+                }
+            }
+        }
+    }
+
+    /// All the durations (keys) from origin `origin` to the other cells it
+    /// reaches; reorders `keys`.
+    pub(crate) fn set_from(&mut self, origin: usize, cell: u64, keys: &mut [u32]) {
+        if std::mem::replace(&mut self.seen[origin], true) {
+            self.split_origin.get_or_insert(cell);
+            self.reach[origin] = [1; 5];
+        }
+        for &k in keys.iter() {
+            for (r, &limit) in self.reach[origin].iter_mut().zip(&self.limits) {
+                *r += u32::from(k <= limit);
+            }
+        }
+        self.median_from[origin] = median_of_keys(keys);
+    }
+
+    /// What the second pass must keep per destination.
+    pub(crate) fn plan(self) -> (FromFigures, ToMedians) {
+        let mut plans = Vec::with_capacity(self.to_bins.len());
+        for bins in &self.to_bins {
+            plans.push(if let Some(bins) = bins {
+                let total: u64 = bins.iter().map(|&c| u64::from(c)).sum();
+                // The middle ranks (1-based): one when odd, two when even.
+                let (r1, r2) = (total.div_ceil(2), total / 2 + 1);
+                let find = |r: u64| {
+                    let mut seen = 0;
+                    for (b, &c) in bins.iter().enumerate() {
+                        if seen + u64::from(c) >= r {
+                            return (b, seen);
+                        }
+                        seen += u64::from(c);
+                    }
+                    (BINS - 1, seen)
+                };
+                let ((lo, below), (hi, _)) = (find(r1), find(r2.min(total)));
+                Some(ToPlan {
+                    lo,
+                    hi,
+                    r1: r1 - below,
+                    r2: r2.min(total) - below,
+                    keys: Vec::new(),
+                })
+            } else {
+                None
+            });
+        }
+        (
+            FromFigures {
+                reach: self.reach,
+                median_from: self.median_from,
+            },
+            ToMedians { plans },
+        )
+    }
+}
+
+/// The "from" figures of every ok cell.
+#[derive(Debug)]
+pub(crate) struct FromFigures {
+    reach: Vec<[u32; 5]>,
+    median_from: Vec<Option<f64>>,
+}
+
+/// Per destination: the bins that hold its middle ranks, those ranks within the
+/// kept values, and the kept values.
+#[derive(Debug)]
+struct ToPlan {
+    lo: usize,
+    hi: usize,
+    r1: u64,
+    r2: u64,
+    keys: Vec<u32>,
+}
+
+/// The second pass over the destinations.
+#[derive(Debug)]
+pub(crate) struct ToMedians {
+    plans: Vec<Option<ToPlan>>,
+}
+
+impl ToMedians {
+    /// One routed pair's duration key `k` to destination `dest`: kept if it falls
+    /// in the bins of the destination's median.
+    #[inline]
+    pub(crate) fn add(&mut self, dest: usize, k: u32) {
+        if let Some(Some(p)) = self.plans.get_mut(dest) {
+            let b = bin(k);
+            if p.lo <= b && b <= p.hi {
+                p.keys.push(k);
+            }
+        }
+    }
+
+    /// Values kept so far (for the memory figure).
+    pub(crate) fn kept(&self) -> usize {
+        self.plans.iter().flatten().map(|p| p.keys.len()).sum()
+    }
+
+    /// Every ok cell's row, given the cells' indexes `ids` and the first pass.
+    pub(crate) fn finish(self, ids: &[u64], from: FromFigures) -> Vec<Access> {
+        let n = ids.len();
+        let FromFigures { reach, median_from } = from;
+        ids.iter()
+            .zip(reach)
+            .zip(median_from)
+            .zip(self.plans)
+            .map(|(((&cell, reach), median_from_s), plan)| Access {
+                cell,
+                reach,
+                share: reach.map(|r| f64::from(r) / n as f64),
+                median_from_s,
+                median_to_s: plan.and_then(ToPlan::median),
+            })
+            .collect()
+    }
+}
+
+impl ToPlan {
+    fn median(mut self) -> Option<f64> {
+        let n = self.keys.len() as u64;
+        if n < self.r2 || self.r1 == 0 {
+            // The second pass saw fewer values than the first: the files changed.
+            return None;
+        }
+        self.keys.sort_unstable();
+        let at = |r: u64| f64::from(value(self.keys[(r - 1) as usize]));
+        Some(f64::midpoint(at(self.r1), at(self.r2)))
+    }
+}
+
+/// Column names of `access.parquet`, after `cell` and `cell_hex`.
+#[must_use]
+pub fn reach_column(minutes: u32) -> String {
+    format!("reach_{minutes}min")
+}
+
+/// Share column of `access.parquet` for `minutes`.
+#[must_use]
+pub fn share_column(minutes: u32) -> String {
+    format!("share_{minutes}min")
+}
+
+/// `access.parquet` as a data frame: `cell`, `cell_hex`, `reach_Nmin` (`UInt32`) and
+/// `share_Nmin` (`Float64`) for each threshold, `median_from_s`, `median_to_s`
+/// (Float64, null when the cell reaches, or is reached from, no other cell).
+pub(crate) fn frame(rows: &[Access], hex: &[String]) -> PolarsResult<DataFrame> {
+    let mut columns = vec![
+        Column::new(
+            cells::CELL.into(),
+            rows.iter().map(|a| a.cell).collect::<Vec<_>>(),
+        ),
+        Column::new(cells::CELL_HEX.into(), hex.to_vec()),
+    ];
+    for (i, m) in THRESHOLDS_MIN.iter().enumerate() {
+        columns.push(Column::new(
+            reach_column(*m).into(),
+            rows.iter().map(|a| a.reach[i]).collect::<Vec<_>>(),
+        ));
+    }
+    for (i, m) in THRESHOLDS_MIN.iter().enumerate() {
+        columns.push(Column::new(
+            share_column(*m).into(),
+            rows.iter().map(|a| a.share[i]).collect::<Vec<_>>(),
+        ));
+    }
+    columns.push(Column::new(
+        "median_from_s".into(),
+        rows.iter().map(|a| a.median_from_s).collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "median_to_s".into(),
+        rows.iter().map(|a| a.median_to_s).collect::<Vec<_>>(),
+    ));
+    DataFrame::new_infer_height(columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BINS, bin, key};
+
+    #[test]
+    fn bins_are_ordered_and_clamped() {
+        let mut last = 0;
+        for v in [
+            0.0f32,
+            0.001,
+            0.01,
+            1.0,
+            1.07,
+            60.0,
+            3600.0,
+            1e6,
+            1e9,
+            f32::MAX,
+        ] {
+            let b = bin(key(v));
+            assert!(b >= last && b < BINS, "{v}: {b}");
+            last = b;
+        }
+        assert_eq!(bin(key(0.0)), 0);
+        assert_eq!(bin(key(-5.0)), 0);
+        assert_eq!(bin(key(1e9)), BINS - 1);
+        assert_eq!(bin(key(1.0)), bin(key(1.06)), "a sixteenth of an octave");
+        assert_eq!(bin(key(1.0)) + 1, bin(key(1.07)));
+    }
+}
