@@ -1,5 +1,5 @@
-//! `hexmatrix report`: summarise a matrix into `report.md` and `map.svg` (Polars,
-//! lazily) and log the summary lines.
+//! `hexmatrix report`: summarise a matrix into `report.md`, `map.svg` and `map.png`
+//! (Polars) and log the summary lines.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,7 @@ pub struct ReportArgs {
     /// The run's manifest.json (written by `hexmatrix run`), for time and memory per stage.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
-    /// Output directory for report.md and map.svg (created if missing; each file is
+    /// Output directory for report.md, map.svg and map.png (created if missing; each file is
     /// written beside its final name and renamed into place).
     #[arg(long)]
     pub output: PathBuf,
@@ -84,11 +84,13 @@ fn execute_with(opts: &ReportOptions, _ctx: &Context) -> anyhow::Result<ReportSu
         }
     }
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    tracing::info!(target: "report", "[report] map: {}", s.underlay.sentence());
     tracing::info!(
         target: "report",
-        "[report] wrote {} and {} in {:.2} s, peak RSS {peak}",
+        "[report] wrote {}, {} and {} in {:.2} s, peak RSS {peak}",
         s.report_path.display(),
         s.map_path.display(),
+        s.png_path.display(),
         s.elapsed_s
     );
     Ok(s)

@@ -1,7 +1,7 @@
 //! Report on a hexmatrix travel matrix: the one crate that uses Polars.
 //!
-//! [`report`] reads a matrix directory one file at a time and writes `report.md` and `map.svg`
-//! so that an analyst or an on-call engineer sees at a glance whether a run is sane:
+//! [`report`] reads a matrix directory one file at a time and writes `report.md`,
+//! `map.svg` and `map.png` so that an analyst or an on-call engineer sees at a glance whether a run is sane:
 //! cells by status, pairs and the unreachable share, duration, distance and detour
 //! factor quantiles, the most suspicious pairs (a route much longer than the
 //! straight line: a missing bridge, a wrong oneway), time and memory per stage, and
@@ -13,9 +13,13 @@
 //! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
 //! `manifest.json` written by `hexmatrix run` (stages, time, peak memory).
 //!
-//! **Outputs**: `OUTPUT_DIR/report.md` and `OUTPUT_DIR/map.svg`, each written to a
-//! temporary file and renamed into place; a [`ReportSummary`] with the figures and
-//! the summary lines for the caller's log.
+//! The map draws the roads of the graph the matrix was computed from under the
+//! cells ([`underlay`]; the graph directory that `manifest.json` names, or
+//! `graph-PROFILE` beside the matrix), when it is there.
+//!
+//! **Outputs**: `OUTPUT_DIR/report.md`, `OUTPUT_DIR/map.svg` and `OUTPUT_DIR/map.png`,
+//! each written to a temporary file and renamed into place; a [`ReportSummary`]
+//! with the figures and the summary lines for the caller's log.
 //!
 //! **Memory**: the matrix can hold hundreds of millions of rows and is never
 //! loaded whole. Each part (origin block) is read once and every figure over the
@@ -44,9 +48,12 @@ pub mod map;
 pub mod markdown;
 pub mod origins;
 pub mod parts;
+pub mod png;
+pub mod scalebar;
 pub mod scan;
 pub mod stats;
 pub mod suspicious;
+pub mod underlay;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -60,11 +67,17 @@ use hexmatrix_contract::{CELLS_FILE, MatrixManifest, atomic};
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
+use crate::underlay::UnderlayStatus;
 
 /// The report file, in the output directory.
 pub const REPORT_FILE: &str = "report.md";
 /// The map file, in the output directory.
 pub const MAP_FILE: &str = "map.svg";
+/// The map rasterised, in the output directory.
+pub const MAP_PNG_FILE: &str = "map.png";
+/// Pixels of `map.png` per pixel of `map.svg`: twice, so that labels and thin
+/// roads stay sharp when a chat tool or an issue tracker shows it.
+pub const PNG_SCALE: f32 = 2.0;
 /// How many suspicious pairs the report lists by default.
 pub const DEFAULT_TOP: usize = 20;
 
@@ -75,7 +88,7 @@ pub struct ReportOptions {
     pub matrix_dir: PathBuf,
     /// The run's `manifest.json`, for time and memory per stage.
     pub run_manifest: Option<PathBuf>,
-    /// Where `report.md` and `map.svg` go (created if missing).
+    /// Where `report.md`, `map.svg` and `map.png` go (created if missing).
     pub output_dir: PathBuf,
     /// How many suspicious pairs to list.
     pub top: usize,
@@ -108,11 +121,15 @@ pub struct ReportSummary {
     pub report_path: PathBuf,
     /// The written `map.svg`.
     pub map_path: PathBuf,
+    /// The written `map.png`.
+    pub png_path: PathBuf,
+    /// The roads under the cells, or why there are none.
+    pub underlay: UnderlayStatus,
     /// Wall time of the report in seconds.
     pub elapsed_s: f64,
 }
 
-/// Writes `report.md` and `map.svg` for the matrix in `matrix_dir` into `output_dir`,
+/// Writes `report.md`, `map.svg` and `map.png` for the matrix in `matrix_dir` into `output_dir`,
 /// with per-stage time and memory from `run_manifest` when given; lists the
 /// [`DEFAULT_TOP`] worst suspicious pairs. See [`report_with`].
 ///
@@ -159,6 +176,7 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         medians,
     } = parts::scan(&files, opts.top)?;
     let cell_infos = origins::cells_with_medians(&files, &medians)?;
+    let (roads, underlay) = underlay::load_for(&matrix, &opts.matrix_dir);
 
     let mut summary = ReportSummary {
         cells,
@@ -173,6 +191,8 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         summary_lines: Vec::new(),
         report_path: opts.output_dir.join(REPORT_FILE),
         map_path: opts.output_dir.join(MAP_FILE),
+        png_path: opts.output_dir.join(MAP_PNG_FILE),
+        underlay,
         elapsed_s: 0.0,
     };
     summary.summary_lines = markdown::summary_lines(&summary);
@@ -182,10 +202,12 @@ pub fn report_with(opts: &ReportOptions) -> Result<ReportSummary> {
         || opts.matrix_dir.display().to_string(),
         |r| format!("{} {}", r.dataset, r.version),
     );
-    write_atomic(
-        &summary.map_path,
-        map::render_svg(&cell_infos, &title).as_bytes(),
-    )?;
+    let (svg, classes) = map::render_svg_with(&cell_infos, &title, roads.as_ref());
+    if let UnderlayStatus::Drawn { classes: drawn, .. } = &mut summary.underlay {
+        *drawn = classes;
+    }
+    write_atomic(&summary.map_path, svg.as_bytes())?;
+    write_atomic(&summary.png_path, &png::render_png(&svg, PNG_SCALE)?)?;
     let md = markdown::render(
         &summary,
         &matrix,

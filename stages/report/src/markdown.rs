@@ -176,8 +176,12 @@ pub fn render(
     let _ = writeln!(
         md,
         "\n## Map\n\nLeft: cells by status. Right: median travel time from each ok cell to the \
-         other cells it reaches; a patch of slow or pink cells is worth a look.\n\n\
-         ![cells by status and by median travel time]({map_file})"
+         other cells it reaches; a patch of slow or pink cells is worth a look. {} \
+         The bar in each panel's lower left corner gives the scale. The same map as a \
+         PNG: `{}`.\n\n\
+         ![cells by status and by median travel time]({map_file})",
+        s.underlay.sentence(),
+        crate::MAP_PNG_FILE
     );
     md
 }
