@@ -93,7 +93,7 @@ pub fn render_svg_with(cells: &[CellInfo], title: &str, roads: Option<&Roads>) -
         }
         let _ = writeln!(
             svg,
-            r#"<g{outline}{}>"#,
+            "<g{outline}{}>",
             if roads.is_some() {
                 CELLS_OVER_ROADS
             } else {

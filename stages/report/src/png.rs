@@ -6,7 +6,7 @@
 //! a few words of Latin text. Instead every `<text>` element of the map becomes a
 //! `<path>` of glyph outlines here, laid out glyph by glyph with the advances of a
 //! bundled font (no shaping, no kerning: enough for labels) before resvg sees the
-//! document. The font is DejaVu Sans, regular and bold, cut down to Latin-1 and a
+//! document. The font is `DejaVu Sans`, regular and bold, cut down to Latin-1 and a
 //! few symbols (`fonts/`, Bitstream Vera licence, which allows bundling and
 //! modified copies under another name than "Bitstream" or "Vera": see
 //! `fonts/LICENSE-DejaVu.txt`). No system font is ever looked up, so the PNG is
@@ -19,9 +19,9 @@ use resvg::usvg::{self, roxmltree};
 
 use crate::error::{Error, Result};
 
-/// DejaVu Sans, regular, subset (see the module doc).
+/// `DejaVu Sans`, regular, subset (see the module doc).
 const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-subset.ttf");
-/// DejaVu Sans, bold, subset.
+/// `DejaVu Sans`, bold, subset.
 const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-subset.ttf");
 /// Font size of text that names none (the SVG's default).
 const DEFAULT_SIZE: f64 = 16.0;
@@ -88,8 +88,7 @@ pub fn outline_text(svg: &str) -> Result<String> {
         };
         let text: String = node
             .descendants()
-            .filter(|n| n.is_text())
-            .filter_map(|n| n.text())
+            .filter_map(|n| if n.is_text() { n.text() } else { None })
             .collect();
         let glyphs = Glyphs::lay_out(face, &text, size);
         let x = number("x").unwrap_or(0.0)
@@ -110,7 +109,7 @@ pub fn outline_text(svg: &str) -> Result<String> {
 
 /// A line of text laid out: each glyph with its pen position, in pixels.
 struct Glyphs {
-    glyphs: Vec<(ttf_parser::GlyphId, f64)>,
+    pens: Vec<(ttf_parser::GlyphId, f64)>,
     scale: f64,
     width: f64,
 }
@@ -119,15 +118,15 @@ impl Glyphs {
     fn lay_out(face: &ttf_parser::Face, text: &str, size: f64) -> Self {
         let scale = size / f64::from(face.units_per_em());
         let mut pen = 0.0;
-        let mut glyphs = Vec::new();
+        let mut pens = Vec::new();
         for c in text.chars() {
             // A character outside the subset is drawn as the font's missing glyph.
             let id = face.glyph_index(c).unwrap_or(ttf_parser::GlyphId(0));
-            glyphs.push((id, pen));
+            pens.push((id, pen));
             pen += f64::from(face.glyph_hor_advance(id).unwrap_or(0)) * scale;
         }
         Self {
-            glyphs,
+            pens,
             scale,
             width: pen,
         }
@@ -135,7 +134,7 @@ impl Glyphs {
 
     /// Appends the outlines with the baseline's left end at `(x, y)`.
     fn outline(&self, face: &ttf_parser::Face, x: f64, y: f64, d: &mut String) {
-        for &(id, pen) in &self.glyphs {
+        for &(id, pen) in &self.pens {
             let mut pen_out = PathOut {
                 d,
                 x: x + pen,
