@@ -17,7 +17,7 @@ pub struct ScaleBar {
 }
 
 impl ScaleBar {
-    /// The longest round length that fits in [`MAX_SHARE`] of `panel_w` pixels at
+    /// The longest round length that fits in a quarter of `panel_w` pixels at
     /// `metres_per_px`; `None` when the scale is not a positive finite number.
     #[must_use]
     pub fn fit(metres_per_px: f64, panel_w: f64) -> Option<Self> {

@@ -76,7 +76,9 @@ pub(crate) fn f64_column(df: &DataFrame, name: &str) -> PolarsResult<Float64Chun
     Ok(df.column(name)?.cast(&DataType::Float64)?.f64()?.clone())
 }
 
-fn check_row_groups(path: &Path) -> Result<()> {
+/// Checks that every row group of the Parquet file at `path` lies inside it (see
+/// [`MatrixFiles::check`]).
+pub(crate) fn check_row_groups(path: &Path) -> Result<()> {
     const WHAT: &str = "Parquet footer";
     isolated(WHAT, path, || {
         let file = std::fs::File::open(path).map_err(Error::io(path))?;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use hexmatrix_contract::MatrixManifest;
 
 use crate::error::Result;
-use crate::scan::{f64s, read, strings, u64s};
+use crate::scan::{check_row_groups, f64s, read, strings, u64s};
 
 /// File names and columns of the graph directory (`stages/graph/src/parquet.rs`).
 const NODES_FILE: &str = "nodes.parquet";
@@ -158,6 +158,9 @@ impl Roads {
     /// A file cannot be read or lacks one of the columns.
     pub fn load(dir: &Path) -> Result<Self> {
         const WHAT: &str = "road underlay";
+        // Polars would read past the end of a file whose footer lies (see scan.rs).
+        check_row_groups(&dir.join(NODES_FILE))?;
+        check_row_groups(&dir.join(EDGES_FILE))?;
         let nodes = read(&dir.join(NODES_FILE), &["node", "lat", "lon"], WHAT)?;
         let ids = u64s(&nodes, "node", WHAT)?;
         let (lat, lon) = (f64s(&nodes, "lat", WHAT)?, f64s(&nodes, "lon", WHAT)?);
