@@ -51,7 +51,7 @@ warm dataset="valletta" redis="redis://127.0.0.1:6379/0":
     cargo build --release --quiet -p hexmatrix
     {{bin}} warm --matrix outputs/{{dataset}}/matrix --redis {{redis}}
 
-# Summarise a dataset's matrix into report.md and map.svg: `just report valletta`.
+# Summarise a dataset's matrix into report.md, map.svg and map.png: `just report valletta`.
 report dataset="valletta":
     cargo build --release --quiet -p hexmatrix
     {{bin}} report --matrix outputs/{{dataset}}/matrix --output outputs/{{dataset}}/report

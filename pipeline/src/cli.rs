@@ -56,6 +56,6 @@ pub enum Command {
     Fetch(commands::fetch::FetchArgs),
     /// Run every stage for a dataset: fetch, crop, graph, matrix, report, warm (incremental, atomic).
     Run(commands::run::RunArgs),
-    /// Summarise a matrix: report.md (counts, quantiles, suspicious pairs, stages) and map.svg.
+    /// Summarise a matrix: report.md (counts, quantiles, suspicious pairs, stages), map.svg and map.png.
     Report(commands::report::ReportArgs),
 }

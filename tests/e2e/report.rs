@@ -1,13 +1,18 @@
 //! `hexmatrix report` on the matrix of a real `hexmatrix run --no-warm` of the
 //! bundled Valletta dataset: report.md carries the counts of the matrix manifest,
-//! the map is a complete SVG with every cell, access.parquet has a row per ok
-//! cell, and bad input exits 1 or 2 with a message naming the file.
+//! the map is a complete SVG with every cell over the run's roads, a PNG of it lies
+//! beside it, access.parquet has a row per ok cell, and bad input exits 1 or 2 with a
+//! message naming the file.
 
 use polars::prelude::{ParquetReader, SerReader as _};
 
 use crate::util::{hexmatrix, text, valletta};
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one Valletta run checked output by output: report.md, map, PNG, access table"
+)]
 fn report_on_a_valletta_run_has_the_manifest_counts_and_a_map() {
     let tmp = tempfile::tempdir().unwrap();
     let outputs = tmp.path().join("outputs");
@@ -89,12 +94,41 @@ fn report_on_a_valletta_run_has_the_manifest_counts_and_a_map() {
     assert!(svg.trim_end().ends_with("</svg>"));
     let total = c["total"].as_u64().unwrap() as usize;
     assert_eq!(
-        svg.matches("<path ").count(),
+        svg.matches("<path d=").count(),
         3 * total,
         "every cell in the three panels"
     );
-    let names: Vec<_> = std::fs::read_dir(&report_dir).unwrap().collect();
-    assert_eq!(names.len(), 3, "only report.md, map.svg and access.parquet");
+    // Issue 14: the run's graph drawn under the cells of both panels, a scale bar
+    // on each, and the PNG beside the SVG.
+    assert!(
+        svg.matches(r#"<path class="road""#).count() >= 2,
+        "{}",
+        &svg[..2000]
+    );
+    assert_eq!(svg.matches(r##"<use href="#roads""##).count(), 3);
+    assert_eq!(svg.matches(r#"class="scalebar""#).count(), 3);
+    assert!(
+        md.contains("Grey lines: the roads of the graph `") && md.contains("graph-car`"),
+        "{md}"
+    );
+    let png = std::fs::read(report_dir.join("map.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // IHDR: width and height, big-endian, twice the SVG's
+    let dim = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    let svg_dim = |name: &str| -> u32 {
+        let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        (dim(16), dim(20)),
+        (2 * svg_dim("width"), 2 * svg_dim("height"))
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&report_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["access.parquet", "map.png", "map.svg", "report.md"]);
     // One accessibility row per ok cell; within 60 min a car crosses Valletta.
     let access =
         ParquetReader::new(std::fs::File::open(report_dir.join("access.parquet")).unwrap())

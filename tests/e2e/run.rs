@@ -73,6 +73,7 @@ fn run_warms_redis_then_an_unchanged_rerun_skips_every_stage() {
         "matrix/cells.parquet",
         "report/report.md",
         "report/map.svg",
+        "report/map.png",
     ] {
         assert!(
             outputs.join("valletta/current").join(file).exists(),

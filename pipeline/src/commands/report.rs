@@ -1,6 +1,6 @@
 //! `hexmatrix report`: the arguments as the report stage's options, the stage
-//! (`report.md`, `map.svg` and `access.parquet`, with Polars; a progress bar over the
-//! parts), then its summary lines.
+//! (`report.md`, `map.svg`, `map.png` and `access.parquet`, with Polars; a progress
+//! bar over the parts), then its summary lines.
 
 use std::path::PathBuf;
 
@@ -19,7 +19,7 @@ pub struct ReportArgs {
     /// The run's manifest.json (written by `hexmatrix run`), for time and memory per stage.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
-    /// Output directory for report.md and map.svg (created if missing; each file is
+    /// Output directory for report.md, map.svg and map.png (created if missing; each file is
     /// written beside its final name and renamed into place).
     #[arg(long)]
     pub output: PathBuf,
@@ -67,12 +67,14 @@ pub fn execute(opts: &ReportOptions, ctx: &Context) -> anyhow::Result<ReportSumm
         }
     }
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    tracing::info!(target: "report", "[report] map: {}", s.underlay.sentence());
     tracing::info!(
         target: "report",
-        "[report] wrote {}, {} and {} in {:.2} s, peak RSS {peak}",
+        "[report] wrote {}, {}, {} and {} in {:.2} s, peak RSS {peak}",
         s.report_path.display(),
         s.map_path.display(),
         s.access_path.display(),
+        s.png_path.display(),
         s.elapsed_s
     );
     Ok(s)

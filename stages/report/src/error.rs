@@ -55,6 +55,13 @@ pub enum Error {
         /// The panic's message.
         message: String,
     },
+    /// The map could not be rasterised to PNG (a malformed SVG, a pixmap too
+    /// large): a bug of the map, not of the input.
+    #[error("map.png: {message}")]
+    Render {
+        /// What went wrong.
+        message: String,
+    },
     /// A query result lacks a column or has it with an unexpected type.
     #[error("{what}: {message}")]
     Shape {
@@ -92,6 +99,7 @@ impl Error {
             | Self::BadParquet { .. }
             | Self::Shape { .. } => true,
             Self::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            Self::Render { .. } => false,
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Report on a hexmatrix travel matrix: the one crate that uses Polars.
 //!
 //! [`run`] reads a matrix directory one part at a time and writes `report.md`,
-//! `map.svg` and `access.parquet` so that an analyst or an on-call engineer sees at
+//! `map.svg`, `map.png` and `access.parquet` so that an analyst or an on-call engineer sees at
 //! a glance whether a run is sane: cells by status, pairs and the unreachable
 //! share, exact duration and distance quantiles, detour factor quantiles, the most
 //! suspicious pairs (a route much longer than the straight line: a missing bridge,
-//! a wrong oneway), time and memory per stage, a map of the cells coloured by
-//! status, by median travel time and by the share of the city reached within 30
+//! a wrong oneway), time and memory per stage, a map of the cells (over the
+//! roads) coloured by status, by median travel time and by the share of the city reached within 30
 //! minutes, and per ok cell its reach and median travel times ([`access`]).
 //!
 //! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
@@ -15,8 +15,12 @@
 //! (`origin`, `dest`, `distance_m`, `duration_s`); optionally the run's
 //! `manifest.json` written by `hexmatrix run` (stages, time, peak memory).
 //!
-//! **Outputs**: `OUTPUT_DIR/report.md`, `OUTPUT_DIR/map.svg` and
-//! `OUTPUT_DIR/access.parquet`, each written through the contract's atomic writer;
+//! The map draws the roads of the graph the matrix was computed from under the
+//! cells ([`underlay`]; the graph directory that `manifest.json` names, or
+//! `graph-PROFILE` beside the matrix), when it is there.
+//!
+//! **Outputs**: `OUTPUT_DIR/report.md`, `OUTPUT_DIR/map.svg`,
+//! `OUTPUT_DIR/map.png` and `OUTPUT_DIR/access.parquet`, each written through the contract's atomic writer;
 //! a [`ReportSummary`] with the figures and the summary lines for the caller's log.
 //!
 //! **How** (see [`parts`]): Polars decodes each Parquet part; the figures are
@@ -57,9 +61,12 @@ pub mod map;
 pub mod markdown;
 pub mod origins;
 pub mod parts;
+pub mod png;
+pub mod scalebar;
 pub mod scan;
 pub mod stats;
 pub mod suspicious;
+pub mod underlay;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -76,6 +83,7 @@ use polars::prelude::ParquetWriter;
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
+use crate::underlay::UnderlayStatus;
 
 /// The report file, in the output directory.
 pub const REPORT_FILE: &str = "report.md";
@@ -83,6 +91,11 @@ pub const REPORT_FILE: &str = "report.md";
 pub const MAP_FILE: &str = "map.svg";
 /// The accessibility table, in the output directory (see [`access`]).
 pub const ACCESS_FILE: &str = "access.parquet";
+/// The map rasterised, in the output directory.
+pub const MAP_PNG_FILE: &str = "map.png";
+/// Pixels of `map.png` per pixel of `map.svg`: twice, so that labels and thin
+/// roads stay sharp when a chat tool or an issue tracker shows it.
+pub const PNG_SCALE: f32 = 2.0;
 /// How many suspicious pairs the report lists by default.
 pub const DEFAULT_TOP: usize = 20;
 
@@ -93,7 +106,7 @@ pub struct ReportOptions {
     pub matrix_dir: PathBuf,
     /// The run's `manifest.json`, for time and memory per stage.
     pub run_manifest: Option<PathBuf>,
-    /// Where `report.md` and `map.svg` go (created if missing).
+    /// Where `report.md`, `map.svg` and `map.png` go (created if missing).
     pub output_dir: PathBuf,
     /// How many suspicious pairs to list.
     pub top: usize,
@@ -130,6 +143,10 @@ pub struct ReportSummary {
     pub access_path: PathBuf,
     /// Durations held for the exact medians to each destination (second pass).
     pub kept_for_medians: usize,
+    /// The written `map.png`.
+    pub png_path: PathBuf,
+    /// The roads under the cells, or why there are none.
+    pub underlay: UnderlayStatus,
     /// Wall time of the report in seconds.
     pub elapsed_s: f64,
 }
@@ -203,6 +220,7 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
              its median and reach cover its last part only"
         ));
     }
+    let (roads, underlay) = underlay::load_for(&matrix, &opts.matrix_dir);
 
     let mut summary = ReportSummary {
         cells,
@@ -219,6 +237,8 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         map_path: opts.output_dir.join(MAP_FILE),
         access_path: opts.output_dir.join(ACCESS_FILE),
         kept_for_medians,
+        png_path: opts.output_dir.join(MAP_PNG_FILE),
+        underlay,
         elapsed_s: 0.0,
     };
     summary.summary_lines = markdown::summary_lines(&summary);
@@ -235,11 +255,12 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         .finish(&mut table)
         .map_err(Error::query(ACCESS_FILE, &opts.output_dir))?;
     write_atomic(ctx, &summary.access_path, &bytes)?;
-    write_atomic(
-        ctx,
-        &summary.map_path,
-        map::render_svg(&cell_infos, &title).as_bytes(),
-    )?;
+    let (svg, classes) = map::render_svg_with(&cell_infos, &title, roads.as_ref());
+    if let UnderlayStatus::Drawn { classes: drawn, .. } = &mut summary.underlay {
+        *drawn = classes;
+    }
+    write_atomic(ctx, &summary.map_path, svg.as_bytes())?;
+    write_atomic(ctx, &summary.png_path, &png::render_png(&svg, PNG_SCALE)?)?;
     let md = markdown::render(
         &summary,
         &matrix,

@@ -265,11 +265,124 @@ fn figures_match_a_plain_rust_oracle() {
     let svg = std::fs::read_to_string(&s.map_path).unwrap();
     assert_eq!(svg.matches("<path ").count(), 18, "6 cells in 3 panels");
     // no temporary files left behind
-    let names: Vec<String> = std::fs::read_dir(&out)
+    let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 3, "{names:?}");
+    names.sort();
+    assert_eq!(names, ["access.parquet", "map.png", "map.svg", "report.md"]);
+}
+
+/// A graph directory beside the matrix, as `hexmatrix run` lays it out: a street
+/// along the test cells (two residential segments) and a primary road across it,
+/// with the columns of the graph stage's `nodes.parquet` and `edges.parquet`.
+fn write_graph(dir: &Path, cells: &[Spot]) {
+    let (lat, lon) = cells[0].at;
+    let east = cells[3].at.1;
+    let nodes = DataFrame::new_infer_height(vec![
+        Column::new("node".into(), vec![0u32, 1, 2, 3, 4]),
+        Column::new("osm_id".into(), vec![10i64, 11, 12, 13, 14]),
+        Column::new("lat".into(), vec![lat, lat, lat, lat - 0.003, lat + 0.003]),
+        Column::new(
+            "lon".into(),
+            vec![
+                lon,
+                f64::midpoint(lon, east),
+                east,
+                lon + 0.005,
+                lon + 0.005,
+            ],
+        ),
+        Column::new("component".into(), vec!["main"; 5]),
+    ])
+    .unwrap();
+    write_parquet(&dir.join("nodes.parquet"), nodes);
+    // both directions of the street, one direction of the primary road
+    let edges = DataFrame::new_infer_height(vec![
+        Column::new("from".into(), vec![0u32, 1, 1, 2, 3]),
+        Column::new("to".into(), vec![1u32, 0, 2, 1, 4]),
+        Column::new("way_id".into(), vec![1i64, 1, 1, 1, 2]),
+        Column::new(
+            "highway".into(),
+            vec![
+                "residential",
+                "residential",
+                "residential",
+                "residential",
+                "primary",
+            ],
+        ),
+        Column::new("distance_m".into(), vec![1.0f64; 5]),
+        Column::new("duration_s".into(), vec![1.0f64; 5]),
+    ])
+    .unwrap();
+    write_parquet(&dir.join("edges.parquet"), edges);
+}
+
+/// Issue 14: the roads of the matrix's graph are drawn under the cells when the
+/// graph directory is there, and the map is still drawn, without them, when it
+/// is not; report.md says which. The PNG decodes at twice the SVG's size.
+#[test]
+fn issue_14_roads_under_the_cells_when_the_graph_is_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (cells, dir) = (cells(), tmp.path().join("m"));
+    write_matrix(&dir, &cells, &rows(&cells), 16);
+
+    let without = report(&dir, None, &tmp.path().join("r0")).unwrap();
+    let svg = std::fs::read_to_string(&without.map_path).unwrap();
+    assert!(
+        !svg.contains(r#"class="road""#) && !svg.contains("<use "),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(r#"class="scalebar""#),
+        "a scale bar without roads too"
+    );
+    let md = std::fs::read_to_string(&without.report_path).unwrap();
+    assert!(
+        md.contains("No road underlay: ") && md.contains("graph-car"),
+        "{md}"
+    );
+    assert!(matches!(
+        without.underlay,
+        crate::underlay::UnderlayStatus::Missing(_)
+    ));
+
+    write_graph(&tmp.path().join("graph-car"), &cells);
+    let with = report(&dir, None, &tmp.path().join("r1")).unwrap();
+    let svg = std::fs::read_to_string(&with.map_path).unwrap();
+    // one path per class (primary, minor), defined once, placed in both panels
+    assert_eq!(svg.matches(r#"class="road""#).count(), 2, "{svg}");
+    assert_eq!(svg.matches(r##"<use href="#roads""##).count(), 2, "{svg}");
+    assert!(
+        svg.find("<use ").unwrap() < svg.find(r##"fill="#4c9a2a""##).unwrap(),
+        "the roads are under the cells"
+    );
+    // the street's two segments chain into one line (one move), the primary road is another
+    let moves: usize = svg
+        .split(r#"<path class="road""#)
+        .skip(1)
+        .map(|p| p.split("/>").next().unwrap().matches('M').count())
+        .sum();
+    assert_eq!(moves, 2, "{svg}");
+    assert_eq!(svg.matches(r#"class="scalebar""#).count(), 2);
+    let md = std::fs::read_to_string(&with.report_path).unwrap();
+    assert!(
+        md.contains("Grey lines: the roads of the graph `")
+            && md.contains("from motorways down to service roads"),
+        "{md}"
+    );
+
+    let png = std::fs::read(&with.png_path).unwrap();
+    let img = resvg::tiny_skia::Pixmap::decode_png(&png).unwrap();
+    let attr = |name: &str| -> u32 {
+        let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(
+        (img.width(), img.height()),
+        (2 * attr("width"), 2 * attr("height"))
+    );
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! within 30 minutes, each with its legend. Written by hand (no
 //! plotting dependency): hexagon outlines come from `h3o`, projected
 //! equirectangularly with the longitude scaled by the cosine of the mid latitude,
-//! which is close enough at city scale for a broken area to stand out.
+//! which is close enough at city scale for a broken area to stand out. Under the
+//! cells, when the graph is at hand, the roads ([`crate::underlay`]), the cells
+//! then a little transparent; on each panel a scale bar ([`crate::scalebar`]).
+//! `map.png` is this document rasterised ([`crate::png`]).
 
 use std::fmt::Write as _;
 
@@ -11,6 +14,9 @@ use h3o::CellIndex;
 use hexmatrix_contract::CellStatus;
 
 use crate::origins::CellInfo;
+use crate::scalebar::ScaleBar;
+use crate::scan::EARTH_RADIUS_M;
+use crate::underlay::Roads;
 
 /// Width of one panel in pixels.
 const PANEL_W: f64 = 560.0;
@@ -38,6 +44,14 @@ const RAMP: [(u8, u8, u8); 5] = [
 /// Renders the map of `cells` as an SVG document. `title` goes on top.
 #[must_use]
 pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
+    render_svg_with(cells, title, None).0
+}
+
+/// Renders the map of `cells` as an SVG document, over `roads` when given (see
+/// [`crate::underlay`]), with a scale bar on each panel. `title` goes on top.
+/// Also returns how many road classes the scale allowed (0 without roads).
+#[must_use]
+pub fn render_svg_with(cells: &[CellInfo], title: &str, roads: Option<&Roads>) -> (String, usize) {
     let shapes: Vec<(&CellInfo, Vec<(f64, f64)>)> = cells
         .iter()
         .filter_map(|c| {
@@ -50,6 +64,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
     let width = 4.0 * MARGIN + 3.0 * PANEL_W;
     let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
     let ranks = Ranks::of(cells);
+    let outline = cell_outline(&shapes, &proj);
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -62,6 +77,7 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         r#"<text x="{MARGIN}" y="26" font-size="16" font-weight="bold">{}</text>"#,
         escape(title)
     );
+    let classes = roads.map_or(0, |roads| underlay_defs(&mut svg, roads, &proj));
     for (panel, heading) in [
         (0, "cell status"),
         (1, "median travel time to the other cells (colour by rank)"),
@@ -74,7 +90,18 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
             r#"<text x="{x0}" y="{:.0}" font-weight="bold">{heading}</text>"#,
             y0 - 6.0
         );
-        let _ = writeln!(svg, r#"<g stroke="white" stroke-width="0.3">"#);
+        if roads.is_some() {
+            let _ = writeln!(svg, r##"<use href="#{ROADS_ID}" x="{x0}" y="{y0}"/>"##);
+        }
+        let _ = writeln!(
+            svg,
+            "<g{outline}{}>",
+            if roads.is_some() {
+                CELLS_OVER_ROADS
+            } else {
+                ""
+            }
+        );
         for (cell, ring) in &shapes {
             let fill = match panel {
                 0 => status_colour(cell.status).to_owned(),
@@ -95,6 +122,9 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
             let _ = writeln!(svg, r#"<path d="{d}Z" fill="{fill}"/>"#);
         }
         let _ = writeln!(svg, "</g>");
+        if let Some(bar) = ScaleBar::fit(proj.metres_per_px(), PANEL_W) {
+            svg.push_str(&bar.svg(x0 + 10.0, y0 + proj.height - 8.0));
+        }
         let ly = y0 + proj.height + 18.0;
         match panel {
             0 => status_legend(&mut svg, cells, x0, ly),
@@ -103,7 +133,57 @@ pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
         }
     }
     svg.push_str("</svg>\n");
-    svg
+    (svg, classes)
+}
+
+/// Hexagon edges shorter than this many pixels get no white outline: at whole
+/// Malta's scale a resolution-10 cell is about a pixel wide, and outlines would
+/// wash every colour out to a pale mesh.
+const OUTLINE_MIN_EDGE_PX: f64 = 4.0;
+
+/// The outline attributes of the cells' group: thin white edges when the
+/// hexagons are large enough on screen to show them, none otherwise.
+fn cell_outline(shapes: &[(&CellInfo, Vec<(f64, f64)>)], proj: &Projection) -> &'static str {
+    let edge_px = shapes.first().and_then(|(_, ring)| {
+        let (a, b) = (ring.first()?, ring.get(1)?);
+        let (p, q) = (proj.point(a.0, a.1), proj.point(b.0, b.1));
+        Some((q.0 - p.0).hypot(q.1 - p.1))
+    });
+    if edge_px.is_some_and(|e| e >= OUTLINE_MIN_EDGE_PX) {
+        r#" stroke="white" stroke-width="0.3""#
+    } else {
+        ""
+    }
+}
+
+/// Id of the road layer, defined once and drawn in every panel.
+const ROADS_ID: &str = "roads";
+/// Id of the clip path that keeps the roads inside a panel.
+const PANEL_CLIP_ID: &str = "panel";
+/// Cell attributes when roads lie under them: see-through enough for the roads
+/// to show, opaque enough for the colours to read.
+const CELLS_OVER_ROADS: &str = r#" fill-opacity="0.72""#;
+
+/// The road layer, in panel coordinates, defined once (`<defs>`) and placed in
+/// each panel by a `<use>`: the roads of whole Malta are then written once.
+/// Returns how many classes the scale allowed.
+fn underlay_defs(svg: &mut String, roads: &Roads, proj: &Projection) -> usize {
+    let classes = roads.classes_drawn(proj.scale, proj.kx);
+    let _ = writeln!(
+        svg,
+        r#"<defs><clipPath id="{PANEL_CLIP_ID}"><rect width="{PANEL_W}" height="{:.1}"/></clipPath>"#,
+        proj.height
+    );
+    svg.push_str(&roads.svg(
+        ROADS_ID,
+        PANEL_CLIP_ID,
+        classes,
+        PANEL_W,
+        proj.height,
+        |lon, lat| proj.point(lon, lat),
+    ));
+    svg.push_str("</defs>\n");
+    classes
 }
 
 struct Projection {
@@ -134,6 +214,11 @@ impl Projection {
             scale,
             height: span_y * scale,
         }
+    }
+
+    /// Ground metres a pixel stands for (the same along both axes).
+    fn metres_per_px(&self) -> f64 {
+        EARTH_RADIUS_M.to_radians() / self.scale
     }
 
     fn point(&self, lon: f64, lat: f64) -> (f64, f64) {

@@ -183,8 +183,11 @@ pub fn render(
         "\n## Map\n\nLeft: cells by status. Middle: median travel time from each ok cell to the \
          other cells it reaches; a patch of slow or pink cells is worth a look. Right: the share \
          of the ok cells each ok cell reaches within 30 minutes (`{ACCESS_FILE}` has every \
-         threshold and the medians to and from each cell).\n\n\
-         ![cells by status, by median travel time and by the share reached in 30 min]({map_file})"
+         threshold and the medians to and from each cell). {} The bar in each panel's lower \
+         left corner gives the scale. The same map as a PNG: `{}`.\n\n\
+         ![cells by status, by median travel time and by the share reached in 30 min]({map_file})",
+        s.underlay.sentence(),
+        crate::MAP_PNG_FILE
     );
     md
 }

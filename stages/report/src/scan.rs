@@ -73,7 +73,9 @@ pub(crate) fn count_by(df: &DataFrame, by: &[&str]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(columns)
 }
 
-fn check_row_groups(path: &Path) -> Result<()> {
+/// Checks that every row group of the Parquet file at `path` lies inside it (see
+/// [`MatrixFiles::check`]).
+pub(crate) fn check_row_groups(path: &Path) -> Result<()> {
     const WHAT: &str = "Parquet footer";
     isolated(WHAT, path, || {
         let file = std::fs::File::open(path).map_err(Error::io(path))?;
