@@ -27,6 +27,23 @@ fn monaco_graph(dir: &Path) -> Option<PathBuf> {
     Some(g)
 }
 
+/// The Monaco dataset's matrix in `dir/matrix`, from [`monaco_graph`].
+fn monaco_matrix(dir: &Path) -> Option<PathBuf> {
+    let g = monaco_graph(dir)?;
+    let out = dir.join("matrix");
+    let dataset = datasets().join("monaco.toml");
+    let o = matrix(&[
+        "--graph",
+        g.to_str().unwrap(),
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some(out)
+}
+
 fn matrix(args: &[&str]) -> Output {
     hexmatrix()
         .arg("--progress")
@@ -303,20 +320,9 @@ fn issue_14_cells_parquet_is_geoparquet_that_geopandas_reads() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let Some(g) = monaco_graph(tmp.path()) else {
+    let Some(out) = monaco_matrix(tmp.path()) else {
         return;
     };
-    let out = tmp.path().join("matrix");
-    let dataset = datasets().join("monaco.toml");
-    let o = matrix(&[
-        "--graph",
-        g.to_str().unwrap(),
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m = manifest(&out);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/e2e/geoparquet_check.py");
     let check = Command::new("python3")
@@ -388,20 +394,9 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let Some(g) = monaco_graph(tmp.path()) else {
+    let Some(out) = monaco_matrix(tmp.path()) else {
         return;
     };
-    let out = tmp.path().join("matrix");
-    let dataset = datasets().join("monaco.toml");
-    let o = matrix(&[
-        "--graph",
-        g.to_str().unwrap(),
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 
     // Our reader (warm's) is the reference.
     let ours = hexmatrix_warm::MatrixDir::open(&out).unwrap();

@@ -351,9 +351,9 @@ fn issue_14_roads_under_the_cells_when_the_graph_is_there() {
     write_graph(&tmp.path().join("graph-car"), &cells);
     let with = report(&dir, None, &tmp.path().join("r1")).unwrap();
     let svg = std::fs::read_to_string(&with.map_path).unwrap();
-    // one path per class (primary, minor), defined once, placed in both panels
+    // one path per class (primary, minor), defined once, placed in the three panels
     assert_eq!(svg.matches(r#"class="road""#).count(), 2, "{svg}");
-    assert_eq!(svg.matches(r##"<use href="#roads""##).count(), 2, "{svg}");
+    assert_eq!(svg.matches(r##"<use href="#roads""##).count(), 3, "{svg}");
     assert!(
         svg.find("<use ").unwrap() < svg.find(r##"fill="#4c9a2a""##).unwrap(),
         "the roads are under the cells"
@@ -365,7 +365,11 @@ fn issue_14_roads_under_the_cells_when_the_graph_is_there() {
         .map(|p| p.split("/>").next().unwrap().matches('M').count())
         .sum();
     assert_eq!(moves, 2, "{svg}");
-    assert_eq!(svg.matches(r#"class="scalebar""#).count(), 2);
+    assert_eq!(
+        svg.matches(r#"class="scalebar""#).count(),
+        3,
+        "one per panel"
+    );
     let md = std::fs::read_to_string(&with.report_path).unwrap();
     assert!(
         md.contains("Grey lines: the roads of the graph `")
