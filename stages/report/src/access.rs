@@ -42,7 +42,7 @@ pub(crate) fn bin(k: u32) -> usize {
 pub struct Access {
     /// H3 cell index.
     pub cell: u64,
-    /// Ok cells reached within each of [`THRESHOLDS_MIN`], the cell itself included.
+    /// Ok cells reached within each of `THRESHOLDS_MIN`, the cell itself included.
     pub reach: [u32; 5],
     /// `reach` over the number of ok cells.
     pub share: [f64; 5],

@@ -75,12 +75,6 @@ impl HighCounts {
         self.max = self.max.max(k);
     }
 
-    /// Number of values counted.
-    #[must_use]
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
     /// What the second pass must count: for each of [`QUANTILES`], the high half
     /// holding its rank and the rank within that half. `None` when empty.
     #[must_use]

@@ -67,6 +67,7 @@ impl Histogram {
 
     /// Number of values whose bin is above `threshold` (in the value's unit).
     #[must_use]
+    #[cfg(test)]
     pub fn count_above(&self, threshold: f64) -> u64 {
         self.bins
             .iter()

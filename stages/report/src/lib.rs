@@ -7,7 +7,7 @@
 //! suspicious pairs (a route much longer than the straight line: a missing bridge,
 //! a wrong oneway), time and memory per stage, a map of the cells (over the
 //! roads) coloured by status, by median travel time and by the share of the city reached within 30
-//! minutes, and per ok cell its reach and median travel times ([`access`]).
+//! minutes, and per ok cell its reach and median travel times (`access`).
 //!
 //! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
 //! presence means the matrix is complete; it lists the parts), `cells.parquet`
@@ -16,17 +16,17 @@
 //! `manifest.json` written by `hexmatrix run` (stages, time, peak memory).
 //!
 //! The map draws the roads of the graph the matrix was computed from under the
-//! cells ([`underlay`]; the graph directory that `manifest.json` names, or
+//! cells (`underlay`; the graph directory that `manifest.json` names, or
 //! `graph-PROFILE` beside the matrix), when it is there.
 //!
 //! **Outputs**: `OUTPUT_DIR/report.md`, `OUTPUT_DIR/map.svg`,
 //! `OUTPUT_DIR/map.png` and `OUTPUT_DIR/access.parquet`, each written through the contract's atomic writer;
 //! a [`ReportSummary`] with the figures and the summary lines for the caller's log.
 //!
-//! **How** (see [`parts`]): Polars decodes each Parquet part; the figures are
+//! **How** (see `parts`): Polars decodes each Parquet part; the figures are
 //! computed in plain loops over the decoded buffers, in two passes over the parts
 //! (exact quantiles and medians need a second look at a few values, see
-//! [`exact`]), while a helper thread decodes the next part. Until issue 14 each
+//! `exact`), while a helper thread decodes the next part. Until issue 14 each
 //! part went through a dozen eager Polars operations (two hash joins to the cell
 //! centres, four group-bys, a group-by-apply for the medians), each allocating
 //! full-length columns, in Polars crates built at opt-level 1: that, not reading,
@@ -51,22 +51,22 @@
 //! # Ok::<(), hexmatrix_report::Error>(())
 //! ```
 
-pub mod access;
-pub mod error;
-pub mod exact;
+mod access;
+mod error;
+mod exact;
 mod grid;
-pub mod histogram;
-pub mod manifest;
-pub mod map;
-pub mod markdown;
-pub mod origins;
-pub mod parts;
-pub mod png;
-pub mod scalebar;
-pub mod scan;
-pub mod stats;
-pub mod suspicious;
-pub mod underlay;
+mod histogram;
+mod manifest;
+mod map;
+mod markdown;
+mod origins;
+mod parts;
+mod png;
+mod scalebar;
+mod scan;
+mod stats;
+mod suspicious;
+mod underlay;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -77,19 +77,19 @@ pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
 pub use parts::Counters;
 pub use suspicious::SuspiciousPair;
+pub use underlay::UnderlayStatus;
 
 use hexmatrix_contract::{CELLS_FILE, Context, Counter, MatrixManifest, Unit};
 use polars::prelude::ParquetWriter;
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
-use crate::underlay::UnderlayStatus;
 
 /// The report file, in the output directory.
 pub const REPORT_FILE: &str = "report.md";
 /// The map file, in the output directory.
 pub const MAP_FILE: &str = "map.svg";
-/// The accessibility table, in the output directory (see [`access`]).
+/// The accessibility table, in the output directory (see `access`).
 pub const ACCESS_FILE: &str = "access.parquet";
 /// The map rasterised, in the output directory.
 pub const MAP_PNG_FILE: &str = "map.png";
@@ -127,7 +127,7 @@ pub struct ReportSummary {
     pub distance_m: Option<Quantiles>,
     /// Detour factors of routed pairs between different cells.
     pub detour: Option<Quantiles>,
-    /// Routed pairs with a detour factor above [`suspicious::DETOUR_LIMIT`].
+    /// Routed pairs with a detour factor above `DETOUR_LIMIT` (5).
     pub suspicious_pairs: u64,
     /// The worst suspicious pairs, largest excess distance first.
     pub top_suspicious: Vec<SuspiciousPair>,
@@ -182,7 +182,6 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         .map(read_run_manifest)
         .transpose()?;
     let files = MatrixFiles {
-        dir: opts.matrix_dir.clone(),
         cells: opts.matrix_dir.join(CELLS_FILE),
         parts: part_paths(&matrix, &opts.matrix_dir),
     };

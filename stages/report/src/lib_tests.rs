@@ -397,7 +397,6 @@ fn medians_per_origin_span_parts() {
     write_matrix(&dir, &cells, &rows, 16);
     let m = crate::manifest::read_matrix_manifest(&dir).unwrap();
     let files = crate::scan::MatrixFiles {
-        dir: dir.clone(),
         cells: dir.join(CELLS_FILE),
         parts: crate::manifest::part_paths(&m, &dir),
     };

@@ -42,6 +42,7 @@ const RAMP: [(u8, u8, u8); 5] = [
 ];
 
 /// Renders the map of `cells` as an SVG document. `title` goes on top.
+#[cfg(test)]
 #[must_use]
 pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
     render_svg_with(cells, title, None).0

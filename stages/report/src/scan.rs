@@ -18,8 +18,6 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// The files of one matrix.
 #[derive(Debug, Clone)]
 pub struct MatrixFiles {
-    /// The matrix directory (for error messages).
-    pub dir: PathBuf,
     /// `cells.parquet`.
     pub cells: PathBuf,
     /// The part files, in block order.

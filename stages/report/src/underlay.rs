@@ -68,8 +68,6 @@ pub struct RoadLine {
 /// The road network of a graph directory, as polylines by class.
 #[derive(Debug, Clone, Default)]
 pub struct Roads {
-    /// The graph directory read.
-    pub dir: PathBuf,
     /// Every polyline.
     pub lines: Vec<RoadLine>,
 }
@@ -209,10 +207,7 @@ impl Roads {
                 lines.push(RoadLine { class, points });
             }
         }
-        Ok(Self {
-            dir: dir.to_owned(),
-            lines,
-        })
+        Ok(Self { lines })
     }
 
     /// How many classes, from motorways down, fit in [`ROAD_BUDGET_PX`] on screen
