@@ -27,20 +27,25 @@ fn monaco_graph(dir: &Path) -> Option<PathBuf> {
     Some(g)
 }
 
-/// The Monaco dataset's matrix in `dir/matrix`, from [`monaco_graph`].
-fn monaco_matrix(dir: &Path) -> Option<PathBuf> {
-    let g = monaco_graph(dir)?;
-    let out = dir.join("matrix");
+/// Runs `hexmatrix matrix` for the Monaco dataset on `graph` into `out`; it must succeed.
+fn monaco_matrix_into(graph: &Path, out: &Path) {
     let dataset = datasets().join("monaco.toml");
     let o = matrix(&[
         "--graph",
-        g.to_str().unwrap(),
+        graph.to_str().unwrap(),
         "--dataset",
         dataset.to_str().unwrap(),
         "--output",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The Monaco dataset's matrix in `dir/matrix`, from [`monaco_graph`].
+fn monaco_matrix(dir: &Path) -> Option<PathBuf> {
+    let g = monaco_graph(dir)?;
+    let out = dir.join("matrix");
+    monaco_matrix_into(&g, &out);
     Some(out)
 }
 
@@ -177,18 +182,9 @@ fn issue_11_identical_matrices_warm_as_one_version_without_conflict() {
     let Some(g) = monaco_graph(tmp.path()) else {
         return;
     };
-    let dataset = datasets().join("monaco.toml");
     let dirs = [tmp.path().join("a/matrix"), tmp.path().join("b/elsewhere")];
     for out in &dirs {
-        let o = matrix(&[
-            "--graph",
-            g.to_str().unwrap(),
-            "--dataset",
-            dataset.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        monaco_matrix_into(&g, out);
     }
     // The parts are byte-identical, the manifests are not (timings, graph path).
     assert_ne!(

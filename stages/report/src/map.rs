@@ -320,11 +320,12 @@ fn status_legend(svg: &mut String, cells: &[CellInfo], x: f64, y: f64) {
     );
 }
 
-fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
-    let bar_w = 400.0;
+/// The colour ramp as a gradient `id` and a bar `bar_w` wide filled with it, its top
+/// 11 px above `y`: the scale of a legend, ticks drawn by the caller.
+fn ramp_bar(svg: &mut String, id: &str, x: f64, y: f64, bar_w: f64) {
     let _ = writeln!(
         svg,
-        r#"<defs><linearGradient id="ramp">{}</linearGradient></defs>"#,
+        r#"<defs><linearGradient id="{id}">{}</linearGradient></defs>"#,
         (0..RAMP.len()).fold(String::new(), |mut stops, i| {
             let t = i as f64 / (RAMP.len() - 1) as f64;
             let _ = write!(stops, r#"<stop offset="{t:.2}" stop-color="{}"/>"#, ramp(t));
@@ -333,9 +334,14 @@ fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
     );
     let _ = writeln!(
         svg,
-        r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp)"/>"#,
+        r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#{id})"/>"#,
         y - 11.0
     );
+}
+
+fn time_legend(svg: &mut String, x: f64, y: f64, ranks: &Ranks) {
+    let bar_w = 400.0;
+    ramp_bar(svg, "ramp", x, y, bar_w);
     for label in time_ticks(ranks, bar_w) {
         let tick_x = x + label.at;
         let _ = writeln!(
@@ -428,20 +434,7 @@ fn reach_colour(cell: &CellInfo) -> String {
 /// The legend of the third panel: the ramp from 0 % to 100 % with a tick every 25 %.
 fn reach_legend(svg: &mut String, x: f64, y: f64) {
     let bar_w = 400.0;
-    let _ = writeln!(
-        svg,
-        r#"<defs><linearGradient id="ramp-share">{}</linearGradient></defs>"#,
-        (0..RAMP.len()).fold(String::new(), |mut stops, i| {
-            let t = i as f64 / (RAMP.len() - 1) as f64;
-            let _ = write!(stops, r#"<stop offset="{t:.2}" stop-color="{}"/>"#, ramp(t));
-            stops
-        })
-    );
-    let _ = writeln!(
-        svg,
-        r#"<rect x="{x:.0}" y="{:.0}" width="{bar_w:.0}" height="14" fill="url(#ramp-share)"/>"#,
-        y - 11.0
-    );
+    ramp_bar(svg, "ramp-share", x, y, bar_w);
     for pct in [0u32, 25, 50, 75, 100] {
         let tick_x = x + f64::from(pct) / 100.0 * bar_w;
         // The end labels are anchored inwards so that they stay under the bar.
