@@ -11,7 +11,7 @@
 //! whole Malta and three streets of Valletta both give a road layer of a few
 //! hundred kilobytes at most.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -176,7 +176,9 @@ impl Roads {
         let to = u64s(&edges, "to", WHAT)?;
         let highway = strings(&edges, "highway", WHAT)?;
         // One undirected segment per node pair, with its most important class.
-        let mut segments: HashMap<(u32, u32), usize> = HashMap::new();
+        // Ordered by node pair, so that the chains (and the SVG bytes) do not depend on
+        // hashing: the same graph always draws the same roads in the same order.
+        let mut segments: BTreeMap<(u32, u32), usize> = BTreeMap::new();
         for ((a, b), highway) in from.into_iter().zip(to).zip(highway) {
             let (Some(a), Some(b)) = (a, b) else {
                 continue;
