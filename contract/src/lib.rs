@@ -28,7 +28,8 @@
 //! How any of these files appears on disk (a temporary name, fsync, rename, fsync of
 //! the directory) is [`atomic`], which every stage uses for its outputs.
 //!
-//! With the feature `arrow`, [`schema`] gives the Arrow schemas of both Parquet files.
+//! With the feature `parquet`, [`schema`] gives the Parquet schemas of both files and
+//! [`table`] writes and reads Parquet tables column by column.
 //!
 //! # The graph directory
 //!
@@ -76,9 +77,11 @@ pub mod geo;
 pub mod graph_dir;
 mod manifest;
 mod run;
-#[cfg(feature = "arrow")]
+#[cfg(feature = "parquet")]
 pub mod schema;
 mod status;
+#[cfg(feature = "parquet")]
+pub mod table;
 
 pub use context::{Cancelled, Context, Counter, Output, Progress, Shown, Silent, Unit};
 pub use error::{Error, Result};

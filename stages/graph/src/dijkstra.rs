@@ -7,12 +7,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::path::Path;
 
-use arrow_array::{BooleanArray, Float64Array, UInt32Array};
-
 use hexmatrix_contract::columns::{edges, restrictions};
 use hexmatrix_contract::graph_dir::{EDGES_FILE, NODES_FILE, RESTRICTIONS_FILE};
 
-use crate::parquet::{column, read_batches};
+use crate::parquet::{open, table_error};
 use crate::{Error, Result, weight};
 
 /// The uncontracted road graph with its turn rules.
@@ -36,19 +34,17 @@ impl OracleGraph {
     /// I/O or Parquet errors, missing columns, or edge ids out of range.
     pub fn from_dir(graph_dir: &Path) -> Result<Self> {
         let path = graph_dir.join(EDGES_FILE);
-        let (mut from, mut to, mut weight, mut distance_m) = (vec![], vec![], vec![], vec![]);
-        for b in read_batches(&path)? {
-            let f = column::<UInt32Array>(&path, &b, edges::FROM, "UInt32")?;
-            let t = column::<UInt32Array>(&path, &b, edges::TO, "UInt32")?;
-            let d = column::<Float64Array>(&path, &b, edges::DISTANCE_M, "Float64")?;
-            let s = column::<Float64Array>(&path, &b, edges::DURATION_S, "Float64")?;
-            for i in 0..b.num_rows() {
-                from.push(f.value(i));
-                to.push(t.value(i));
-                weight.push(weight::pack(s.value(i), d.value(i)));
-                distance_m.push(d.value(i));
-            }
-        }
+        let table = open(&path)?;
+        let err = |e| table_error(&path, e);
+        let from = table.column::<u32>(edges::FROM).map_err(err)?;
+        let to = table.column::<u32>(edges::TO).map_err(err)?;
+        let distance_m = table.column::<f64>(edges::DISTANCE_M).map_err(err)?;
+        let duration_s = table.column::<f64>(edges::DURATION_S).map_err(err)?;
+        let weight = duration_s
+            .iter()
+            .zip(&distance_m)
+            .map(|(&s, &d)| weight::pack(s, d))
+            .collect();
         let nodes_path = graph_dir.join(NODES_FILE);
         let nodes = crate::read_nodes(graph_dir)?.osm_id.len();
         if let Some(bad) = from.iter().chain(&to).find(|&&v| v as usize >= nodes) {
@@ -72,24 +68,23 @@ impl OracleGraph {
         }
         let path = graph_dir.join(RESTRICTIONS_FILE);
         let mut rules: HashMap<u32, (Vec<u32>, Vec<u32>)> = HashMap::new();
-        for b in read_batches(&path)? {
-            let only = column::<BooleanArray>(&path, &b, restrictions::ONLY, "Boolean")?;
-            let fe = column::<UInt32Array>(&path, &b, restrictions::FROM_EDGE, "UInt32")?;
-            let te = column::<UInt32Array>(&path, &b, restrictions::TO_EDGE, "UInt32")?;
-            for i in 0..b.num_rows() {
-                let (f, t) = (fe.value(i), te.value(i));
-                if f as usize >= from.len() || t as usize >= from.len() {
-                    return Err(Error::BadValue {
-                        path,
-                        reason: format!("turn rule on edge {f} -> {t} beyond {} edges", from.len()),
-                    });
-                }
-                let entry = rules.entry(f).or_default();
-                if only.value(i) {
-                    entry.0.push(t);
-                } else {
-                    entry.1.push(t);
-                }
+        let table = open(&path)?;
+        let err = |e| table_error(&path, e);
+        let only = table.column::<bool>(restrictions::ONLY).map_err(err)?;
+        let from_edge = table.column::<u32>(restrictions::FROM_EDGE).map_err(err)?;
+        let to_edge = table.column::<u32>(restrictions::TO_EDGE).map_err(err)?;
+        for ((&only, &f), &t) in only.iter().zip(&from_edge).zip(&to_edge) {
+            if f as usize >= from.len() || t as usize >= from.len() {
+                return Err(Error::BadValue {
+                    path,
+                    reason: format!("turn rule on edge {f} -> {t} beyond {} edges", from.len()),
+                });
+            }
+            let entry = rules.entry(f).or_default();
+            if only {
+                entry.0.push(t);
+            } else {
+                entry.1.push(t);
             }
         }
         Ok(Self {

@@ -17,7 +17,7 @@
 //! durations of the median bins (a few per cent of the pairs; see the README).
 
 use hexmatrix_contract::columns::cells;
-use polars::prelude::*;
+use polars_core::prelude::*;
 
 use crate::exact::{key, median_of_keys, value};
 

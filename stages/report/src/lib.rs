@@ -80,7 +80,7 @@ pub use suspicious::SuspiciousPair;
 pub use underlay::UnderlayStatus;
 
 use hexmatrix_contract::{CELLS_FILE, Context, Counter, MatrixManifest, Unit};
-use polars::prelude::ParquetWriter;
+use polars_io::prelude::ParquetWriter;
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;

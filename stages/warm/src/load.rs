@@ -506,8 +506,8 @@ fn encode_pairs(
             return Ok(None);
         }
         let pairs = pairs?;
-        let origin = pairs.origin.values();
-        let dest = pairs.dest.values();
+        let origin = &pairs.origin;
+        let dest = &pairs.dest;
         for i in 0..pairs.len() {
             outcome.rows += 1;
             part_rows += 1;
@@ -594,7 +594,7 @@ fn encode_rows(
             return Ok(None);
         }
         let pairs = pairs?;
-        let origin = pairs.origin.values();
+        let origin = &pairs.origin;
         let n = pairs.len();
         let mut i = 0;
         // Rows come sorted by origin: each run of one origin extends its row at once.
@@ -615,14 +615,14 @@ fn encode_rows(
             outcome.beyond_max += stats.beyond_max;
             sample.offer_run(end - i, |k| {
                 let j = i + k;
-                let entry = if pairs.dest.value(j) == o {
+                let entry = if pairs.dest[j] == o {
                     [0; ENTRY_BYTES]
                 } else {
                     rows::encode(pairs.route(j), max_duration_s)
                 };
                 Sample {
                     origin: o,
-                    dest: pairs.dest.value(j),
+                    dest: pairs.dest[j],
                     expected: Some(entry.to_vec()),
                 }
             });
