@@ -16,5 +16,6 @@ mod matrix;
 mod regression;
 mod report;
 mod run;
+mod shards;
 mod util;
 mod warm;
