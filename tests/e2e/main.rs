@@ -19,3 +19,4 @@ mod run;
 mod shards;
 mod util;
 mod warm;
+mod warm_shards;

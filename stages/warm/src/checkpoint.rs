@@ -83,6 +83,19 @@ pub fn mark_part(conn: &mut Conn, key: &str, file: &str, rows: u64, written: u64
     Ok(())
 }
 
+/// Forgets the checkpoint of one part (the field [`part_field`] of `file`), so that
+/// the next load of it rewrites its keys.
+///
+/// # Errors
+/// The delete fails.
+pub fn forget_part(conn: &mut Conn, key: &str, file: &str) -> Result<()> {
+    let _: () = conn.query(
+        redis::cmd("HDEL").arg(key).arg(part_field(file)),
+        "clearing a load checkpoint",
+    )?;
+    Ok(())
+}
+
 /// Forgets every checkpoint of the version (`--force`).
 ///
 /// # Errors
