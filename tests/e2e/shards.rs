@@ -98,6 +98,11 @@ fn issue_13_shards_in_parallel_merge_into_the_unsharded_matrix() {
     let whole = tmp.path().join("whole");
     ok(&run(monaco(&g, &whole, "10", "7", &[])));
     let sharded = tmp.path().join("sharded");
+    // What an earlier matrix with more blocks, sharded 5 ways, left in the directory.
+    for (dir, name) in [("matrix", "part-00099.parquet"), ("shards", "0-of-5.json")] {
+        std::fs::create_dir_all(sharded.join(dir)).unwrap();
+        std::fs::write(sharded.join(dir).join(name), b"earlier").unwrap();
+    }
     // Three processes at once; the last finds its index as an Indexed Job's pod does.
     let mut children: Vec<Child> = ["0/3", "1/3"]
         .iter()
@@ -121,7 +126,7 @@ fn issue_13_shards_in_parallel_merge_into_the_unsharded_matrix() {
     assert!(!sharded.join("manifest.json").exists());
     assert_eq!(
         names(&sharded.join("shards")),
-        ["0-of-3.json", "1-of-3.json", "2-of-3.json"]
+        ["0-of-3.json", "0-of-5.json", "1-of-3.json", "2-of-3.json"]
     );
     let record: serde_json::Value =
         serde_json::from_slice(&std::fs::read(sharded.join("shards/2-of-3.json")).unwrap())
@@ -140,7 +145,16 @@ fn issue_13_shards_in_parallel_merge_into_the_unsharded_matrix() {
         "{}",
         text(&merged)
     );
+    assert!(
+        text(&merged).contains("2 files of an earlier matrix removed"),
+        "{}",
+        text(&merged)
+    );
     assert_same_matrix(&whole, &sharded);
+    assert_eq!(
+        names(&sharded.join("shards")),
+        ["0-of-3.json", "1-of-3.json", "2-of-3.json"]
+    );
 }
 
 /// Waits until `dir` holds any entry (a part or its temporary name), or `child` ends.

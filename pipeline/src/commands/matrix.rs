@@ -159,13 +159,14 @@ fn merge(opts: &MatrixOptions, count: u32, ctx: &Context) -> anyhow::Result<()> 
     tracing::info!(
         target: "matrix",
         "[matrix] {} shards checked: {} parts, {} pairs, {} cells ({} ok), every part's size and SHA-256 as recorded; \
-         {} temporary files of killed shards removed; {:.2} s",
+         {} temporary files of killed shards and {} files of an earlier matrix removed; {:.2} s",
         s.shards,
         s.parts,
         s.pairs,
         s.cells.total,
         s.cells.ok,
         s.temporaries_removed,
+        s.unlisted_removed,
         s.elapsed_s
     );
     tracing::info!(

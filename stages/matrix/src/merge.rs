@@ -29,6 +29,9 @@ pub struct MergeSummary {
     pub manifest: PathBuf,
     /// Temporary files of killed shards removed.
     pub temporaries_removed: usize,
+    /// Part files no record lists and records of another shard count, removed (an
+    /// earlier matrix's, in the same directory).
+    pub unlisted_removed: usize,
     /// Seconds of the merge (mostly hashing the parts).
     pub elapsed_s: f64,
 }
@@ -127,6 +130,7 @@ pub fn merge_shards(opts: &MatrixOptions, count: u32, ctx: &Context) -> Result<M
     // The shards are done: a temporary name left now is a killed shard's half part.
     let removed =
         hexmatrix_contract::atomic::remove_stale(out, since, 1).map_err(Error::io(out))?;
+    let unlisted = remove_unlisted(out, &manifest, count)?;
     Ok(MergeSummary {
         shards: count,
         parts: manifest.parts.len(),
@@ -134,6 +138,7 @@ pub fn merge_shards(opts: &MatrixOptions, count: u32, ctx: &Context) -> Result<M
         cells: manifest.cells,
         manifest: manifest_path,
         temporaries_removed: removed.len(),
+        unlisted_removed: unlisted,
         elapsed_s: started.elapsed().as_secs_f64(),
     })
 }
@@ -357,4 +362,44 @@ fn manifest(opts: &MatrixOptions, records: &[(PathBuf, ShardRecord)]) -> MatrixM
         elapsed_s: max(|r| r.elapsed_s),
         peak_rss_bytes: all().filter_map(|r| r.peak_rss_bytes).max(),
     }
+}
+
+/// Removes what an earlier matrix left in `out`: part files the manifest does not
+/// list (a reader globbing `matrix/part-*.parquet` would read them) and shard
+/// records of another shard count, so that the directory holds what an unsharded
+/// run would. Returns how many files went.
+fn remove_unlisted(out: &Path, manifest: &MatrixManifest, count: u32) -> Result<usize> {
+    let listed: std::collections::HashSet<&str> =
+        manifest.parts.iter().map(|p| p.file.as_str()).collect();
+    let ours: Vec<String> = (0..count)
+        .filter_map(|k| ShardSpec::new(k, count).ok())
+        .map(ShardSpec::record_name)
+        .collect();
+    // A name relative to `out` is kept when it is not a file of the matrix's kind
+    // (hidden temporaries are the sweep's), or when it is this matrix's.
+    let has = |name: &str, ext: &str| Path::new(name).extension().is_some_and(|e| e == ext);
+    let keep = |name: &str| {
+        if name.starts_with(hexmatrix_contract::PARTS_DIR) {
+            !has(name, "parquet") || listed.contains(name)
+        } else {
+            !has(name, "json") || ours.iter().any(|r| r == name)
+        }
+    };
+    let mut removed = 0;
+    for dir in [
+        hexmatrix_contract::PARTS_DIR,
+        hexmatrix_contract::SHARDS_DIR,
+    ] {
+        let path = out.join(dir);
+        for entry in std::fs::read_dir(&path).map_err(Error::io(&path))? {
+            let entry = entry.map_err(Error::io(&path))?;
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with('.') || keep(&format!("{dir}/{file}")) {
+                continue;
+            }
+            std::fs::remove_file(entry.path()).map_err(Error::io(entry.path()))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
