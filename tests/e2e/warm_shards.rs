@@ -277,3 +277,74 @@ fn issue_13_warm_shards_into_a_cluster_equal_an_unsharded_warm() {
         assert_eq!(Some(value), merged.get(key), "{key}");
     }
 }
+
+#[test]
+fn issue_13_a_warm_shard_killed_mid_load_resumes_and_the_publish_equals_an_unsharded_warm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("matrix");
+    // 300 cells in parts of one origin: the shard is still loading when its first
+    // part's checkpoint appears.
+    let spec = MatrixSpec {
+        ok_cells: 300,
+        origin_block_size: 1,
+        ..MatrixSpec::default()
+    };
+    let m = write_matrix(&dir, &spec);
+    let whole = RedisServer::start();
+    let url = whole.url();
+    ok(&warm(&dir, &["--redis", &url, "--version", "v1"])
+        .output()
+        .unwrap());
+
+    let sharded = RedisServer::start();
+    let url = sharded.url();
+    let args = ["--redis", url.as_str(), "--version", "v1"];
+    let shard = |k: &str| {
+        let mut a = args.to_vec();
+        a.extend_from_slice(&["--shard", k]);
+        warm(&dir, &a)
+    };
+    let mut child = shard("0/2").stderr(Stdio::null()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    // The progress hash holds the fingerprint, then one field per completed part.
+    while sharded
+        .cli(&["hlen", "route:v1:progress"])
+        .parse::<u64>()
+        .unwrap_or(0)
+        < 2
+    {
+        assert!(child.try_wait().unwrap().is_none(), "the shard ended early");
+        assert!(std::time::Instant::now() < deadline, "no part was loaded");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    assert!(!child.wait().unwrap().success());
+    assert_eq!(sharded.cli(&["hexists", "route:v1:shards", "0-of-2"]), "0");
+    ok(&shard("1/2").output().unwrap());
+    let mut publish = args.to_vec();
+    publish.push("--publish");
+    let refused = warm(&dir, &publish).output().unwrap();
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("shard 0/2 has not recorded"),
+        "{}",
+        text(&refused)
+    );
+
+    let rerun = shard("0/2").output().unwrap();
+    ok(&rerun);
+    let said = text(&rerun);
+    let resumed = said
+        .split(" resumed)")
+        .next()
+        .and_then(|s| s.rsplit('(').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(resumed > 0, "{said}");
+    ok(&warm(&dir, &publish).output().unwrap());
+    assert_eq!(sharded.cli(&["get", "route:current"]), "v1");
+    let a = dump(whole.port(), 0, &[]);
+    let b = dump(sharded.port(), 0, &["route:v1:shards"]);
+    assert_eq!(a.len() as u64, m.pairs + 4, "{}", a.len());
+    assert_eq!(a, b);
+}

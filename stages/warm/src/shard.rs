@@ -49,7 +49,8 @@ pub struct WarmShardRecord {
     pub parts: Vec<String>,
     /// Data keys of the shard's parts, from their checkpoints.
     pub keys: u64,
-    /// "No route" pairs among the parts this shard's last run loaded.
+    /// "No route" pairs among the parts this shard's last run loaded (the
+    /// publish counts them from the checkpoints when they record them).
     pub no_route: u64,
     /// Pairs beyond the limit among the parts this shard's last run loaded.
     pub beyond_max: u64,
@@ -328,7 +329,8 @@ pub fn publish(opts: &WarmOptions, shards: Option<u32>, ctx: &Context) -> Result
         check_servers(&now, &r.servers_before)
             .map_err(|m| fail(format!("since shard {}/{} began: {m}", r.shard, r.shards)))?;
     }
-    let keys_total = checked_keys(&mut conn, &job, &records)?;
+    let counts = checked_keys(&mut conn, &job, &records)?;
+    let keys_total = counts.keys;
     ctx.check(STAGE)?;
     let meta_ttl = opts.ttl.meta_ttl_s();
     if opts.layout == rows::Layout::Rows {
@@ -373,8 +375,8 @@ pub fn publish(opts: &WarmOptions, shards: Option<u32>, ctx: &Context) -> Result
     job.summary.keys_total = keys_total;
     job.check_data(&mut conn, &samples)?;
     let outcome = LoadOutcome {
-        no_route: records.iter().map(|r| r.no_route).sum(),
-        beyond_max: records.iter().map(|r| r.beyond_max).sum(),
+        no_route: counts.no_route,
+        beyond_max: counts.beyond_max,
         ..LoadOutcome::default()
     };
     job.summary.no_route_keys = outcome.no_route;
@@ -534,13 +536,17 @@ fn write_record(conn: &mut Conn, job: &Job<'_>, record: &WarmShardRecord) -> Res
     Ok(())
 }
 
-/// The data keys of the whole version from the checkpoints in Redis, after checking
-/// that every part of the matrix has one with the manifest's rows and that they add
-/// up to what the shards recorded.
+/// The data keys, "no route" and beyond-limit pairs of the whole version from the
+/// checkpoints in Redis, after checking that every part of the matrix has one with
+/// the manifest's rows and that its keys add up to what the shards recorded.
 ///
 /// # Errors
 /// [`Error::Verify`] naming the part or the counts that disagree.
-fn checked_keys(conn: &mut Conn, job: &Job<'_>, records: &[WarmShardRecord]) -> Result<u64> {
+fn checked_keys(
+    conn: &mut Conn,
+    job: &Job<'_>,
+    records: &[WarmShardRecord],
+) -> Result<VersionCounts> {
     let fail = |message: String| Error::Verify {
         version: job.opts.version.clone(),
         message,
@@ -553,9 +559,21 @@ fn checked_keys(conn: &mut Conn, job: &Job<'_>, records: &[WarmShardRecord]) -> 
         )));
     }
     let mut keys_total = 0;
+    let mut counted = (0, 0);
+    let mut all_counted = true;
     for part in &job.matrix.manifest.parts {
-        match progress.parts.get(part_field(&part.file)) {
-            Some(&(rows, written)) if rows == part.rows => keys_total += written,
+        let field = part_field(&part.file);
+        match progress.parts.get(field) {
+            Some(&(rows, written)) if rows == part.rows => {
+                keys_total += written;
+                match progress.counts.get(field) {
+                    Some(&(no_route, beyond)) => {
+                        counted.0 += no_route;
+                        counted.1 += beyond;
+                    }
+                    None => all_counted = false,
+                }
+            }
             Some(&(rows, _)) => {
                 return Err(fail(format!(
                     "{} has {rows} rows loaded but the matrix manifest lists {}",
@@ -577,7 +595,31 @@ fn checked_keys(conn: &mut Conn, job: &Job<'_>, records: &[WarmShardRecord]) -> 
             job.keys.progress
         )));
     }
-    Ok(keys_total)
+    // Checkpoints of an older hexmatrix lack the counts: the shards' own are the
+    // next best (exact unless a shard resumed).
+    let (no_route, beyond_max) = if all_counted {
+        counted
+    } else {
+        (
+            records.iter().map(|r| r.no_route).sum(),
+            records.iter().map(|r| r.beyond_max).sum(),
+        )
+    };
+    Ok(VersionCounts {
+        keys: keys_total,
+        no_route,
+        beyond_max,
+    })
+}
+
+/// What the checkpoints of a whole version count.
+struct VersionCounts {
+    /// Data keys.
+    keys: u64,
+    /// Pairs without a route.
+    no_route: u64,
+    /// Pairs beyond the duration limit.
+    beyond_max: u64,
 }
 
 /// Refuses the record of shard `spec` unless it is that shard's, of this matrix,
