@@ -15,7 +15,7 @@ fn datasets() -> PathBuf {
 }
 
 /// The car graph of the whole Monaco file, built with the graph crate.
-fn monaco_graph(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn monaco_graph(dir: &Path) -> Option<PathBuf> {
     let src = hexmatrix_osm::fixture::shared_dataset("monaco.osm.pbf")?;
     let g = dir.join("graph");
     let opts = GraphOptions {

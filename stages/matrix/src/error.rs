@@ -125,6 +125,26 @@ pub enum Error {
         /// The serializer error.
         source: hexmatrix_contract::Error,
     },
+    /// A shard record the merge needs is not there: that shard has not finished.
+    #[error(
+        "shard record {path} is missing: shard {shard} has not finished (rerun it: matrix --shard {shard})"
+    )]
+    ShardMissing {
+        /// The record's path.
+        path: PathBuf,
+        /// The shard, `K/N`.
+        shard: String,
+    },
+    /// A shard record cannot be merged: unreadable, written for another shard,
+    /// another graph or other parameters (stale), overlapping another record
+    /// (duplicated), or naming a part that is missing or differs (half-written).
+    #[error("shard record {path} refused: {message}")]
+    ShardRefused {
+        /// The record's path.
+        path: PathBuf,
+        /// Why, naming the part or the field.
+        message: String,
+    },
 }
 
 impl Error {
@@ -140,7 +160,9 @@ impl Error {
             | Self::NodeRange { .. }
             | Self::GraphMismatch { .. }
             | Self::ParquetRead { .. }
-            | Self::Column { .. } => true,
+            | Self::Column { .. }
+            | Self::ShardMissing { .. }
+            | Self::ShardRefused { .. } => true,
             Self::Graph { source, .. } => source.is_bad_input(),
             _ => false,
         }
