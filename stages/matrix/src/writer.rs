@@ -73,7 +73,7 @@ impl Write for HashingFile {
 /// see [`hexmatrix_contract::geo`]); returns its SHA-256 (lowercase hex).
 ///
 /// # Errors
-/// [`Error::Io`], [`Error::Parquet`] or [`Error::Arrow`] naming `path`.
+/// [`Error::Io`] or [`Error::Parquet`] naming `path`, or [`Error::Column`] if the table is malformed.
 pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
     let (mut hexagons_bbox, mut nodes_bbox) = (None, None);
     let mut ring = Vec::with_capacity(10);
