@@ -76,6 +76,7 @@ mod files;
 mod fingerprint;
 pub mod geo;
 pub mod graph_dir;
+mod limit;
 mod manifest;
 mod run;
 #[cfg(feature = "parquet")]
@@ -89,6 +90,7 @@ pub use context::{Cancelled, Context, Counter, Output, Progress, Shown, Silent, 
 pub use error::{Error, Result};
 pub use files::{CELLS_FILE, MANIFEST_FILE, PARTS_DIR, part_name};
 pub use fingerprint::{FINGERPRINT_TAG, content_fingerprint, hex, sha256_file, sha256_file_digest};
+pub use limit::{BadLimit, DurationLimit};
 pub use manifest::{GraphRef, MatrixManifest, PartEntry, STAGE};
 pub use run::{
     InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, peak_rss_bytes,

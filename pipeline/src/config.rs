@@ -61,8 +61,8 @@ pub struct Dataset {
     pub resolution: h3o::Resolution,
     /// Vehicle profile.
     pub profile: &'static hexmatrix_graph::Profile,
-    /// Optional matrix duration limit in seconds.
-    pub max_duration_s: Option<f64>,
+    /// Optional matrix duration limit.
+    pub max_duration: Option<hexmatrix_contract::DurationLimit>,
     /// How `run` lays the cache out in Redis: `pairs` (default) or `rows`.
     pub cache_layout: hexmatrix_warm::Layout,
 }
@@ -128,13 +128,11 @@ impl Dataset {
         })?;
         let profile = hexmatrix_graph::Profile::by_name(&raw.profile)
             .map_err(|e| invalid(format!("profile: {e}")))?;
-        if let Some(s) = raw.max_duration_s
-            && !(s.is_finite() && s > 0.0)
-        {
-            return Err(invalid(format!(
-                "max_duration_s {s} is not a positive number of seconds"
-            )));
-        }
+        let max_duration = raw
+            .max_duration_s
+            .map(hexmatrix_contract::DurationLimit::from_secs)
+            .transpose()
+            .map_err(|e| invalid(format!("max_duration_s {e}")))?;
         let cache_layout = raw
             .cache_layout
             .as_deref()
@@ -149,7 +147,7 @@ impl Dataset {
             bbox,
             resolution,
             profile,
-            max_duration_s: raw.max_duration_s,
+            max_duration,
             cache_layout,
         })
     }

@@ -157,7 +157,8 @@ impl Target for DatasetToml {
             "profile {:?} accepted",
             d.profile.name
         );
-        if let Some(s) = d.max_duration_s {
+        if let Some(limit) = d.max_duration {
+            let s = limit.secs();
             assert!(s.is_finite() && s > 0.0, "max_duration_s {s} accepted");
         }
         assert!(

@@ -42,7 +42,7 @@ pub struct MatrixArgs {
     /// Leave out pairs slower than this many seconds (searches stop there; the limit
     /// is recorded in the manifest) [default: the dataset's, else no limit].
     #[arg(long, value_name = "SECONDS")]
-    pub max_duration: Option<f64>,
+    pub max_duration: Option<hexmatrix_contract::DurationLimit>,
     /// Snap radius in metres [default: the cell edge length of the resolution].
     #[arg(long, value_name = "METRES")]
     pub snap_radius: Option<f64>,
@@ -83,9 +83,9 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
             .or(dataset.as_ref().map(|d| d.resolution))
             .unwrap_or(Resolution::Nine),
         output_dir: args.output.clone(),
-        max_duration_s: args
+        max_duration: args
             .max_duration
-            .or(dataset.as_ref().and_then(|d| d.max_duration_s)),
+            .or(dataset.as_ref().and_then(|d| d.max_duration)),
         snap_radius_m: args.snap_radius,
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
@@ -116,7 +116,7 @@ fn execute_shard(
         opts.graph_dir.display(),
         bbox_text(&opts.bbox),
         opts.resolution,
-        opts.max_duration_s.map_or_else(|| "none".to_string(), |s| format!("{s} s")),
+        opts.max_duration.map_or_else(|| "none".to_string(), |d| d.to_string()),
         output.display()
     );
     let s = hexmatrix_matrix::run_shard(opts, shard, ctx)
@@ -228,7 +228,7 @@ pub fn execute(
         opts.graph_dir.display(),
         bbox_text(&opts.bbox),
         opts.resolution,
-        opts.max_duration_s.map_or_else(|| "none".to_string(), |s| format!("{s} s")),
+        opts.max_duration.map_or_else(|| "none".to_string(), |d| d.to_string()),
         output.display()
     );
     let s = hexmatrix_matrix::run(opts, ctx)

@@ -228,8 +228,9 @@ struct Version {
 impl Version {
     fn of(ds: &Dataset, region: &InputFile, outs: &DatasetOutputs) -> Self {
         let max_duration = ds
-            .max_duration_s
-            .map_or_else(|| "none".to_owned(), |d| d.to_string());
+            .max_duration
+            // Seconds as a plain number: the version fingerprint hashes this text.
+            .map_or_else(|| "none".to_owned(), |d| d.secs().to_string());
         let parameters = [
             ("bbox", ds.bbox.to_string()),
             ("profile", ds.profile.name.to_owned()),
@@ -316,7 +317,7 @@ fn build(
             bbox: ds.bbox,
             resolution: ds.resolution,
             output_dir: v.dir.join("matrix"),
-            max_duration_s: ds.max_duration_s,
+            max_duration: ds.max_duration,
             snap_radius_m: None,
             origin_block_size: None,
         };

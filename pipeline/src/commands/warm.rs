@@ -63,8 +63,8 @@ pub struct WarmArgs {
     #[arg(long, default_value = "1d", value_name = "NO_ROUTE_TTL", value_parser = parse_duration)]
     pub no_route_ttl: u64,
     /// Do not store pairs slower than this many seconds.
-    #[arg(long)]
-    pub max_duration: Option<f64>,
+    #[arg(long, value_name = "SECONDS")]
+    pub max_duration: Option<hexmatrix_contract::DurationLimit>,
     /// The key naming the current version (one per dataset when cities share a Redis,
     /// for example route:valletta:current).
     #[arg(long, default_value = hexmatrix_warm::DEFAULT_POINTER_KEY)]
@@ -126,7 +126,7 @@ impl WarmArgs {
             no_route_ttl_s: self.no_route_ttl,
             jitter: self.ttl_jitter,
         };
-        opts.max_duration_s = self.max_duration;
+        opts.max_duration = self.max_duration;
         opts.pointer_key.clone_from(&self.pointer_key);
         opts.connections = self.connections.max(1);
         opts.batch_keys = self.batch.max(1);

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use h3o::{LatLng, Resolution};
-use hexmatrix_contract::{Context, ShardSpec};
+use hexmatrix_contract::{Context, DurationLimit, ShardSpec};
 use hexmatrix_osm::Bbox;
 use rayon::prelude::*;
 
@@ -33,8 +33,8 @@ pub struct MatrixOptions {
     pub resolution: Resolution,
     /// The output directory (replaced when the run completes).
     pub output_dir: PathBuf,
-    /// Leave out pairs slower than this many seconds (and stop searches there).
-    pub max_duration_s: Option<f64>,
+    /// Leave out pairs slower than this (and stop searches there).
+    pub max_duration: Option<DurationLimit>,
     /// Snap radius in metres; default: the resolution's mean cell edge length.
     pub snap_radius_m: Option<f64>,
     /// Origins per part file; default: about 2 million rows per part, and at least
@@ -110,15 +110,6 @@ impl<G: RoutingGraph> Prepared<G> {
                 "snap_radius_m",
                 &radius_m,
                 "must be a finite number of metres >= 0",
-            ));
-        }
-        if let Some(s) = opts.max_duration_s
-            && !(s.is_finite() && s > 0.0)
-        {
-            return Err(bad(
-                "max_duration_s",
-                &s,
-                "must be a positive number of seconds",
             ));
         }
         if opts.origin_block_size == Some(0) {
@@ -264,9 +255,9 @@ impl<G: RoutingGraph> Prepared<G> {
 
     /// The duration limit of the searches in milliseconds (`u32::MAX`: none).
     fn limit_ms(&self) -> u32 {
-        self.opts.max_duration_s.map_or(u32::MAX, |s| {
-            (s * 1000.0).round().min(f64::from(u32::MAX - 1)) as u32
-        })
+        self.opts
+            .max_duration
+            .map_or(u32::MAX, DurationLimit::millis)
     }
 
     /// Origins per part file.
@@ -297,7 +288,7 @@ impl<G: RoutingGraph> Prepared<G> {
             nodes: &nodes,
         };
         let limit_ms = self.limit_ms();
-        let limited = self.opts.max_duration_s.is_some();
+        let limited = self.opts.max_duration.is_some();
         let pool = StatePool::new(g.node_count());
         let bucket_started = Instant::now();
         let buckets = Buckets::build(g, &targets, limit_ms, &pool);
@@ -398,7 +389,7 @@ impl<G: RoutingGraph> Prepared<G> {
             tool_version: env!("CARGO_PKG_VERSION").to_owned(),
             resolution: u8::from(self.opts.resolution),
             bbox: [b.min_lon(), b.min_lat(), b.max_lon(), b.max_lat()],
-            max_duration_s: self.opts.max_duration_s,
+            max_duration_s: self.opts.max_duration.map(DurationLimit::secs),
             snap_radius_m: self.radius_m,
             origin_block_size: parts.block_size as u64,
             cells: summary.cells,

@@ -11,6 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use super::*;
 use crate::snap::Snapper;
 use crate::testgraph::TestGraph;
+use hexmatrix_contract::DurationLimit;
 
 const SIDE: usize = 12;
 
@@ -27,7 +28,7 @@ fn options(out: &Path) -> MatrixOptions {
         bbox: Bbox::new(14.46, 35.86, 14.515, 35.92).unwrap(),
         resolution: h3o::Resolution::Nine,
         output_dir: out.to_owned(),
-        max_duration_s: None,
+        max_duration: None,
         snap_radius_m: Some(300.0),
         origin_block_size: Some(7),
     }
@@ -272,7 +273,7 @@ fn duration_limit_leaves_out_slower_pairs_and_replaces_the_output() {
     let out = tmp.path().join("m");
     std::fs::create_dir_all(out.join("stale")).unwrap();
     let mut opts = options(&out);
-    opts.max_duration_s = Some(150.0);
+    opts.max_duration = Some(DurationLimit::from_secs(150.0).unwrap());
     opts.origin_block_size = None;
     let g = TestGraph::random(n, 0, 9);
     let summary = Prepared::new(opts, g, roads(&lat, &lon, &in_main, &segs), None)
@@ -328,12 +329,8 @@ fn bad_options_are_refused() {
         Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
         Err(Error::Option { .. })
     ));
-    let mut o = options(&out);
-    o.max_duration_s = Some(0.0);
-    assert!(matches!(
-        Prepared::new(o, g(), roads(&lat, &lon, &[true; 4], &segs), None),
-        Err(Error::Option { .. })
-    ));
+    // A zero or negative duration limit cannot even be built (DurationLimit).
+    assert!(DurationLimit::from_secs(0.0).is_err());
 }
 
 /// Issue 11: warm identifies a matrix by content, which needs the same inputs to

@@ -35,7 +35,7 @@
 //!     bbox: hexmatrix_osm::Bbox::new(14.46, 35.86, 14.53, 35.92).expect("valid bbox"),
 //!     resolution: resolution(9)?,
 //!     output_dir: "out/matrix".into(),
-//!     max_duration_s: None,
+//!     max_duration: None,
 //!     snap_radius_m: None,
 //!     origin_block_size: None,
 //! };

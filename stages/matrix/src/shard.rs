@@ -76,7 +76,9 @@ pub fn parameters(opts: &MatrixOptions) -> ShardParameters {
     ShardParameters {
         resolution: u8::from(opts.resolution),
         bbox: [b.min_lon(), b.min_lat(), b.max_lon(), b.max_lat()],
-        max_duration_s: opts.max_duration_s,
+        max_duration_s: opts
+            .max_duration
+            .map(hexmatrix_contract::DurationLimit::secs),
         snap_radius_m: opts.snap_radius_m,
         origin_block_size: opts.origin_block_size.map(|n| n as u64),
     }

@@ -88,7 +88,7 @@ fn check_city(g: &Path, bbox: &str, res: u8, origins: usize, seed: u64) {
         bbox,
         resolution: resolution(res).unwrap(),
         output_dir: out.clone(),
-        max_duration_s: None,
+        max_duration: None,
         snap_radius_m: None,
         origin_block_size: Some(64),
     };

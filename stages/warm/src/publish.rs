@@ -344,7 +344,11 @@ fn check_record(job: &Job<'_>, spec: ShardSpec, record: &WarmShardRecord) -> Res
     stale(
         "max duration",
         format!("{:?}", record.max_duration_s),
-        format!("{:?}", opts.max_duration_s),
+        format!(
+            "{:?}",
+            opts.max_duration
+                .map(hexmatrix_contract::DurationLimit::secs)
+        ),
     )?;
     let wanted: Vec<String> = shard_parts(job.matrix, spec)
         .into_iter()

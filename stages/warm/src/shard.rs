@@ -177,7 +177,9 @@ fn load_shard(
         layout: opts.layout.name().to_owned(),
         key_template: opts.key_template.as_str().to_owned(),
         value_format: opts.value_format.name().to_owned(),
-        max_duration_s: opts.max_duration_s,
+        max_duration_s: opts
+            .max_duration
+            .map(hexmatrix_contract::DurationLimit::secs),
         parts: mine
             .iter()
             .map(|&i| matrix.manifest.parts[i].file.clone())

@@ -57,8 +57,8 @@ pub struct WarmOptions {
     pub value_format: ValueFormat,
     /// TTLs.
     pub ttl: TtlPolicy,
-    /// Pairs slower than this many seconds are not stored.
-    pub max_duration_s: Option<f64>,
+    /// Pairs slower than this are not stored.
+    pub max_duration: Option<hexmatrix_contract::DurationLimit>,
     /// The pointer key naming the current version.
     pub pointer_key: String,
     /// Writer connections.
@@ -88,7 +88,7 @@ impl WarmOptions {
             layout: Layout::Pairs,
             value_format: ValueFormat::Json,
             ttl: TtlPolicy::default(),
-            max_duration_s: None,
+            max_duration: None,
             pointer_key: DEFAULT_POINTER_KEY.to_owned(),
             connections: 2,
             batch_keys: 2000,
@@ -362,7 +362,9 @@ impl<'a> Job<'a> {
             parts: (0..matrix.manifest.parts.len()).collect(),
             encoding,
             ttl: opts.ttl,
-            max_duration_s: opts.max_duration_s,
+            max_duration_s: opts
+                .max_duration
+                .map(hexmatrix_contract::DurationLimit::secs),
             batch_keys: opts.batch_keys,
             connections: opts.connections,
             in_flight: opts.in_flight,
@@ -705,7 +707,9 @@ impl<'a> Job<'a> {
             keys: self.summary.keys_total,
             no_route_keys: outcome.no_route,
             beyond_max_duration: outcome.beyond_max,
-            max_duration_s: opts.max_duration_s,
+            max_duration_s: opts
+                .max_duration
+                .map(hexmatrix_contract::DurationLimit::secs),
             ttl_s: opts.ttl.ttl_s,
             no_route_ttl_s: opts.ttl.no_route_ttl_s,
             ttl_jitter: opts.ttl.jitter,

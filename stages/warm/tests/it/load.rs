@@ -171,7 +171,7 @@ fn max_duration_text_format_and_custom_pointer() {
     let server = RedisServer::start();
     let mut opts = options(&m, Target::Single(server.url()), "t1");
     opts.value_format = ValueFormat::Text;
-    opts.max_duration_s = Some(150.0);
+    opts.max_duration = hexmatrix_contract::DurationLimit::from_secs(150.0).ok();
     opts.pointer_key = "route:valletta:current".into();
     opts.key_template = KeyTemplate::parse("cluster").unwrap();
     opts.ttl.ttl_s = 1000;

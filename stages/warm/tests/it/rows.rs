@@ -53,7 +53,7 @@ fn rows_layout_holds_every_pair_in_one_row_per_origin() {
     let server = RedisServer::start();
     let target = Target::Single(server.url());
     let mut opts = rows_options(&m, target.clone(), "r1");
-    opts.max_duration_s = Some(150.0);
+    opts.max_duration = hexmatrix_contract::DurationLimit::from_secs(150.0).ok();
     let s = warm(&opts).unwrap();
     assert_eq!(s.status, WarmStatus::Loaded);
     assert_eq!(s.layout, Layout::Rows);
