@@ -111,9 +111,7 @@ impl MatrixManifest {
     /// # Errors
     /// [`Error::Json`] if serde cannot encode it (it always can for this type).
     pub fn to_json(&self) -> Result<String> {
-        let mut text = serde_json::to_string_pretty(self).map_err(Error::Json)?;
-        text.push('\n');
-        Ok(text)
+        pretty_json(self)
     }
 
     /// Parses a manifest.
@@ -131,6 +129,13 @@ impl MatrixManifest {
             .iter()
             .fold(0_u64, |sum, p| sum.saturating_add(p.rows))
     }
+}
+
+/// `value` as the contract's JSON files are written: pretty, with a final newline.
+pub(crate) fn pretty_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(value).map_err(Error::Json)?;
+    text.push('\n');
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -282,9 +282,7 @@ impl ShardRecord {
     /// # Errors
     /// [`Error::Json`] if serde cannot encode it.
     pub fn to_json(&self) -> Result<String> {
-        let mut text = serde_json::to_string_pretty(self).map_err(Error::Json)?;
-        text.push('\n');
-        Ok(text)
+        crate::manifest::pretty_json(self)
     }
 
     /// Parses a record.
