@@ -253,11 +253,23 @@ pub struct AccessSummary {
     pub share_p90: [f64; 5],
     /// The median over cells of each cell's median travel time to the others, seconds.
     pub median_from_s: Option<f64>,
-    /// The cells reaching the largest and the smallest share within 30 minutes (hex,
-    /// share); ties go to the lower cell index.
-    pub best_30: Option<(String, f64)>,
-    /// See [`Self::best_30`].
-    pub worst_30: Option<(String, f64)>,
+    /// The threshold (index into the thresholds) whose shares differ most between
+    /// cells (largest p90 - p10; the longer on a tie): the map's third panel. In a
+    /// small city everything is within 30 min and that panel would be one colour.
+    pub map_threshold: usize,
+    /// The cells reaching the largest and the smallest share within the map's
+    /// threshold (hex, share); ties go to the lower cell index.
+    pub best: Option<(String, f64)>,
+    /// See [`Self::best`].
+    pub worst: Option<(String, f64)>,
+}
+
+impl AccessSummary {
+    /// The map's threshold in minutes.
+    #[must_use]
+    pub fn map_threshold_min(&self) -> u32 {
+        THRESHOLDS_MIN[self.map_threshold.min(THRESHOLDS_MIN.len() - 1)]
+    }
 }
 
 /// Nearest-rank `q` quantile of sorted `v` (empty: 0).
@@ -285,18 +297,18 @@ pub(crate) fn summarise(rows: &[Access], hex: &[String]) -> AccessSummary {
     let mut medians: Vec<f64> = rows.iter().filter_map(|a| a.median_from_s).collect();
     medians.sort_by(f64::total_cmp);
     out.median_from_s = (!medians.is_empty()).then(|| nearest_rank(&medians, 0.5));
-    let thirty = THRESHOLDS_MIN.iter().position(|&m| m == 30).unwrap_or(3);
-    let named = |i: usize| {
-        (
-            hex.get(i).cloned().unwrap_or_default(),
-            rows[i].share[thirty],
-        )
-    };
-    let by_share = |a: &usize, b: &usize| rows[*a].share[thirty].total_cmp(&rows[*b].share[thirty]);
+    let spread = |t: usize| out.share_p90[t] - out.share_p10[t];
+    // max_by keeps the last of equal elements: the longer threshold on a tie.
+    let t = (0..THRESHOLDS_MIN.len())
+        .max_by(|&a, &b| spread(a).total_cmp(&spread(b)))
+        .unwrap_or(0);
+    out.map_threshold = t;
+    let named = |i: usize| (hex.get(i).cloned().unwrap_or_default(), rows[i].share[t]);
+    let by_share = |a: &usize, b: &usize| rows[*a].share[t].total_cmp(&rows[*b].share[t]);
     // max_by keeps the last of equal elements, min_by the first: reverse the range
     // for the best so that both prefer the lower index.
-    out.best_30 = (0..rows.len()).rev().max_by(by_share).map(named);
-    out.worst_30 = (0..rows.len()).min_by(by_share).map(named);
+    out.best = (0..rows.len()).rev().max_by(by_share).map(named);
+    out.worst = (0..rows.len()).min_by(by_share).map(named);
     out
 }
 
@@ -381,16 +393,20 @@ mod tests {
         assert!((s.share_p50[4] - 1.0).abs() < 1e-12);
         // Medians 0, 60, 120, 240, ... 540 (cell 3 has none): the 5th of 9 is 300.
         assert_eq!(s.median_from_s, Some(300.0));
-        assert_eq!(s.best_30, Some(("c9".to_owned(), 0.9)));
-        assert_eq!(s.worst_30, Some(("c0".to_owned(), 0.0)));
+        // Spreads p90 - p10 per threshold: 0.2, 0.4, 0.533, 0.8, 0 -> 30 min.
+        assert_eq!(s.map_threshold_min(), 30);
+        assert_eq!(s.best, Some(("c9".to_owned(), 0.9)));
+        assert_eq!(s.worst, Some(("c0".to_owned(), 0.0)));
         let ties = summarise(
             &[row(1, 0.5, None), row(2, 0.5, None)],
             &["a".into(), "b".into()],
         );
-        assert_eq!(ties.best_30.map(|b| b.0), Some("a".to_owned()));
-        assert_eq!(ties.worst_30.map(|b| b.0), Some("a".to_owned()));
+        // No spread anywhere: the longest threshold.
+        assert_eq!(ties.map_threshold_min(), 60);
+        assert_eq!(ties.best.map(|b| b.0), Some("a".to_owned()));
+        assert_eq!(ties.worst.map(|b| b.0), Some("a".to_owned()));
         assert_eq!(ties.median_from_s, None);
-        assert_eq!(summarise(&[], &[]).best_30, None);
+        assert_eq!(summarise(&[], &[]).best, None);
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! share, exact duration and distance quantiles, detour factor quantiles, the most
 //! suspicious pairs (a route much longer than the straight line: a missing bridge,
 //! a wrong oneway), time and memory per stage, a map of the cells (over the
-//! roads) coloured by status, by median travel time and by the share of the city reached within 30
-//! minutes, and per ok cell its reach and median travel times (`access`).
+//! roads) coloured by status, by median travel time and by the share of the city
+//! reached within the time at which cells differ most (5 to 60 minutes), and per ok
+//! cell its reach and median travel times (`access`).
 //!
 //! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its
 //! presence means the matrix is complete; it lists the parts), `cells.parquet`
@@ -213,7 +214,8 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         shown.finish();
         figures?
     };
-    let cell_infos = origins::cells_with_medians(&files, &access)?;
+    let access_summary = access::summarise(&access, &hex);
+    let cell_infos = origins::cells_with_medians(&files, &access, access_summary.map_threshold)?;
     let mut warnings = check_against_manifest(&matrix, &cells, &pairs);
     if let Some(cell) = split_origin {
         warnings.push(format!(
@@ -237,7 +239,7 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         report_path: opts.output_dir.join(REPORT_FILE),
         map_path: opts.output_dir.join(MAP_FILE),
         access_path: opts.output_dir.join(ACCESS_FILE),
-        access: access::summarise(&access, &hex),
+        access: access_summary,
         kept_for_medians,
         png_path: opts.output_dir.join(MAP_PNG_FILE),
         underlay,
@@ -257,7 +259,12 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         .finish(&mut table)
         .map_err(Error::query(ACCESS_FILE, &opts.output_dir))?;
     write_atomic(ctx, &summary.access_path, &bytes)?;
-    let (svg, classes) = map::render_svg_with(&cell_infos, &title, roads.as_ref());
+    let (svg, classes) = map::render_svg_with(
+        &cell_infos,
+        &title,
+        roads.as_ref(),
+        summary.access.map_threshold_min(),
+    );
     if let UnderlayStatus::Drawn { classes: drawn, .. } = &mut summary.underlay {
         *drawn = classes;
     }

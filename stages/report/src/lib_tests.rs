@@ -404,7 +404,7 @@ fn medians_per_origin_span_parts() {
     let access = crate::parts::scan(&files, 0, &crate::Counters::default())
         .unwrap()
         .access;
-    let infos = crate::origins::cells_with_medians(&files, &access).unwrap();
+    let infos = crate::origins::cells_with_medians(&files, &access, 3).unwrap();
     assert_eq!(infos.len(), 6);
     for info in &infos {
         let mut d: Vec<f64> = rows

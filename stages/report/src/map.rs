@@ -1,6 +1,6 @@
 //! `map.svg`: the cells drawn three times side by side, coloured by status, by
 //! median travel time to the other cells and by the share of the city reached
-//! within 30 minutes, each with its legend. Written by hand (no
+//! within the time at which the cells differ most, each with its legend. Written by hand (no
 //! plotting dependency): hexagon outlines come from `h3o`, projected
 //! equirectangularly with the longitude scaled by the cosine of the mid latitude,
 //! which is close enough at city scale for a broken area to stand out. Under the
@@ -45,14 +45,20 @@ const RAMP: [(u8, u8, u8); 5] = [
 #[cfg(test)]
 #[must_use]
 pub fn render_svg(cells: &[CellInfo], title: &str) -> String {
-    render_svg_with(cells, title, None).0
+    render_svg_with(cells, title, None, 30).0
 }
 
 /// Renders the map of `cells` as an SVG document, over `roads` when given (see
-/// [`crate::underlay`]), with a scale bar on each panel. `title` goes on top.
+/// [`crate::underlay`]), with a scale bar on each panel. `title` goes on top;
+/// `reach_min` is the threshold of the cells' `reach_share` (third panel).
 /// Also returns how many road classes the scale allowed (0 without roads).
 #[must_use]
-pub fn render_svg_with(cells: &[CellInfo], title: &str, roads: Option<&Roads>) -> (String, usize) {
+pub fn render_svg_with(
+    cells: &[CellInfo],
+    title: &str,
+    roads: Option<&Roads>,
+    reach_min: u32,
+) -> (String, usize) {
     let shapes: Vec<(&CellInfo, Vec<(f64, f64)>)> = cells
         .iter()
         .filter_map(|c| {
@@ -79,10 +85,11 @@ pub fn render_svg_with(cells: &[CellInfo], title: &str, roads: Option<&Roads>) -
         escape(title)
     );
     let classes = roads.map_or(0, |roads| underlay_defs(&mut svg, roads, &proj));
+    let reach_heading = format!("share of the ok cells reached within {reach_min} min");
     for (panel, heading) in [
         (0, "cell status"),
         (1, "median travel time to the other cells (colour by rank)"),
-        (2, REACH_HEADING),
+        (2, reach_heading.as_str()),
     ] {
         let x0 = MARGIN + f64::from(panel) * (PANEL_W + MARGIN);
         let y0 = TITLE_H + MARGIN;
@@ -417,11 +424,8 @@ fn minutes(s: f64) -> String {
     format!("{}:{:02} min", s / 60, s % 60)
 }
 
-/// Heading of the third panel.
-const REACH_HEADING: &str = "share of the ok cells reached within 30 min";
-
-/// Colour of a cell in the third panel: its share of the city reached within
-/// [`crate::origins::MAP_REACH_MIN`] minutes on [`RAMP`], by value (a share is
+/// Colour of a cell in the third panel: its share of the city reached within the
+/// panel's threshold on [`RAMP`], by value (a share is
 /// already on a 0..1 scale that reads the same in every city).
 fn reach_colour(cell: &CellInfo) -> String {
     match (cell.status, cell.reach_share) {

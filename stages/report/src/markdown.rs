@@ -184,12 +184,14 @@ pub fn render(
         md,
         "\n## Map\n\nLeft: cells by status. Middle: median travel time from each ok cell to the \
          other cells it reaches; a patch of slow or pink cells is worth a look. Right: the share \
-         of the ok cells each ok cell reaches within 30 minutes (`{ACCESS_FILE}` has every \
+         of the ok cells each ok cell reaches within {} minutes (`{ACCESS_FILE}` has every \
          threshold and the medians to and from each cell). {} The bar in each panel's lower \
          left corner gives the scale. The same map as a PNG: `{}`.\n\n\
-         ![cells by status, by median travel time and by the share reached in 30 min]({map_file})",
+         ![cells by status, by median travel time and by the share reached in {} min]({map_file})",
+        s.access.map_threshold_min(),
         s.underlay.sentence(),
-        crate::MAP_PNG_FILE
+        crate::MAP_PNG_FILE,
+        s.access.map_threshold_min(),
     );
     md
 }
@@ -220,13 +222,26 @@ fn access_section(md: &mut String, s: &ReportSummary) {
             m / 60.0
         );
     }
-    if let (Some((best, b)), Some((worst, w))) = (&a.best_30, &a.worst_30) {
-        let _ = writeln!(
-            md,
-            "Within 30 min, `{best}` reaches the most ({:.1} %) and `{worst}` the fewest ({:.1} %).",
-            b * 100.0,
-            w * 100.0
-        );
+    let within = a.map_threshold_min();
+    match (&a.best, &a.worst) {
+        // Shares are counts over one total: equal counts give the very same float.
+        (Some((_, b)), Some((_, w))) if b.total_cmp(w).is_eq() => {
+            let _ = writeln!(
+                md,
+                "Within {within} min every ok cell reaches {:.1} % of them.",
+                b * 100.0
+            );
+        }
+        (Some((best, b)), Some((worst, w))) => {
+            let _ = writeln!(
+                md,
+                "Within {within} min (the time at which cells differ most: the map's third \
+                 panel), `{best}` reaches the most ({:.1} %) and `{worst}` the fewest ({:.1} %).",
+                b * 100.0,
+                w * 100.0
+            );
+        }
+        _ => {}
     }
 }
 

@@ -1,16 +1,13 @@
 //! Per-cell figures for the map: the status and centre of every cell, and for each
 //! ok cell its median travel time to the other cells it reaches and the share of
-//! the ok cells it reaches within 30 minutes (from [`crate::access`]).
+//! the ok cells it reaches within the map's threshold (from [`crate::access`]).
 
 use hexmatrix_contract::CellStatus;
 use hexmatrix_contract::columns::cells;
 
-use crate::access::{Access, THRESHOLDS_MIN};
+use crate::access::Access;
 use crate::error::Result;
 use crate::scan::{MatrixFiles, f64s, strings, u64s};
-
-/// The threshold of the map's accessibility panel, minutes.
-pub const MAP_REACH_MIN: u32 = 30;
 
 /// One cell as the map draws it.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,21 +23,22 @@ pub struct CellInfo {
     /// Median duration in seconds to the other cells it reaches (ok cells that reach
     /// at least one other cell).
     pub median_s: Option<f64>,
-    /// Share of the ok cells it reaches within [`MAP_REACH_MIN`] minutes (ok cells).
+    /// Share of the ok cells it reaches within the map's threshold (ok cells).
     pub reach_share: Option<f64>,
 }
 
 /// Every cell of `cells.parquet`, in file order, with its median travel time and
-/// reach from `access` (ascending by cell, as [`crate::parts::scan`] gives it).
+/// reach at threshold index `column` from `access` (ascending by cell, as
+/// [`crate::parts::scan`] gives it).
 ///
 /// # Errors
 /// `cells.parquet` cannot be read or has the wrong columns.
-pub fn cells_with_medians(files: &MatrixFiles, access: &[Access]) -> Result<Vec<CellInfo>> {
+pub fn cells_with_medians(
+    files: &MatrixFiles,
+    access: &[Access],
+    column: usize,
+) -> Result<Vec<CellInfo>> {
     const WHAT: &str = "cells";
-    let column = THRESHOLDS_MIN
-        .iter()
-        .position(|&m| m == MAP_REACH_MIN)
-        .unwrap_or(0);
     let df = files.cells(&[cells::CELL, cells::STATUS, cells::LAT, cells::LON], WHAT)?;
     let cells = u64s(&df, cells::CELL, WHAT)?;
     let status = strings(&df, cells::STATUS, WHAT)?;
