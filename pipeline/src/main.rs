@@ -12,6 +12,7 @@ mod memory;
 mod outputs;
 mod progress;
 mod stage;
+mod staging;
 mod version;
 
 use std::process::ExitCode;

@@ -13,6 +13,7 @@ mod fetch;
 mod gateway;
 mod graph;
 mod matrix;
+mod objstore;
 mod regression;
 mod report;
 mod run;

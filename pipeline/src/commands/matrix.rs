@@ -10,20 +10,23 @@ use clap::builder::TypedValueParser as _;
 use h3o::Resolution;
 use hexmatrix_matrix::{DEFAULT_MAX_CELLS, MatrixOptions, MatrixSummary, SizeEstimate};
 use hexmatrix_osm::Bbox;
+use hexmatrix_store::Location;
 use hexmatrix_warm::MemoryEstimate;
 use hexmatrix_warm::ValueFormat;
 use indicatif::HumanBytes;
 
 use crate::config::Dataset;
 use crate::memory;
+use crate::staging::{LocalInput, LocalOutput};
 use hexmatrix_contract::Context;
 
 /// Arguments of `hexmatrix matrix`.
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
-    /// Graph directory written by `hexmatrix graph` (graph.ch, nodes.parquet).
-    #[arg(long)]
-    pub graph: PathBuf,
+    /// Graph directory written by `hexmatrix graph` (graph.ch, nodes.parquet), or its
+    /// s3://, gs:// or az:// URL (downloaded first).
+    #[arg(long, value_parser = Location::parse)]
+    pub graph: Location,
     /// Dataset file (datasets/NAME.toml) giving bbox, resolution and max duration;
     /// the flags below override it.
     #[arg(long)]
@@ -35,9 +38,10 @@ pub struct MatrixArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(6..=11).try_map(hexmatrix_matrix::resolution))]
     pub resolution: Option<Resolution>,
     /// Output directory: cells.parquet, matrix/part-NNNNN.parquet, manifest.json.
-    /// Written beside it first and renamed into place when complete.
-    #[arg(long)]
-    pub output: PathBuf,
+    /// Written beside it first and renamed into place when complete. Or an s3://,
+    /// gs:// or az:// URL: written locally, then uploaded with manifest.json last.
+    #[arg(long, value_parser = Location::parse)]
+    pub output: Location,
     /// Leave out pairs slower than this many seconds (searches stop there; the limit
     /// is recorded in the manifest) [default: the dataset's, else no limit].
     #[arg(long, value_name = "SECONDS")]
@@ -63,14 +67,17 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         (None, Some(d)) => d.bbox,
         (None, None) => anyhow::bail!("--bbox or --dataset is required"),
     };
+    let graph = LocalInput::dir(&args.graph)
+        .with_context(|| format!("cannot read the graph {}", args.graph))?;
+    let output = LocalOutput::new(&args.output)?;
     let opts = MatrixOptions {
-        graph_dir: args.graph.clone(),
+        graph_dir: graph.path().to_owned(),
         bbox,
         resolution: args
             .resolution
             .or(dataset.as_ref().map(|d| d.resolution))
             .unwrap_or(Resolution::Nine),
-        output_dir: args.output.clone(),
+        output_dir: output.path().to_owned(),
         max_duration_s: args
             .max_duration
             .or(dataset.as_ref().and_then(|d| d.max_duration_s)),
@@ -78,8 +85,32 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
     execute(&opts, args.max_cells, ctx)?;
+    if let Location::Remote(url) = &args.graph {
+        record_graph_url(output.path(), &url.to_string())?;
+    }
+    let target = output.display();
+    output
+        .publish(PUBLISHED_LAST)
+        .with_context(|| format!("cannot publish the matrix to {target}"))
+}
+
+/// Records the graph's URL in the manifest in place of the local copy it was read
+/// from (a temporary directory that no reader could find).
+fn record_graph_url(matrix_dir: &Path, url: &str) -> anyhow::Result<()> {
+    let path = matrix_dir.join(hexmatrix_contract::MANIFEST_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    url.clone_into(&mut manifest.graph.dir);
+    hexmatrix_contract::atomic::write_atomic(&path, manifest.to_json()?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+/// What a matrix upload sends after everything else, in this order: the shard
+/// records, then the manifest. A reader that finds `manifest.json` finds every file
+/// it lists.
+pub const PUBLISHED_LAST: &[&str] = &["shards/", hexmatrix_contract::MANIFEST_FILE];
 
 /// The size of the matrix of `bbox` at `resolution`, estimated without any work,
 /// logged (cells, pairs, Parquet bytes, Redis bytes in each layout) and refused past
@@ -179,4 +210,12 @@ fn bbox_text(b: &Bbox) -> String {
         b.max_lon(),
         b.max_lat()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_manifest_is_published_last() {
+        assert_eq!(super::PUBLISHED_LAST.last(), Some(&"manifest.json"));
+    }
 }
