@@ -12,6 +12,7 @@ mod diskfull;
 mod fetch;
 mod gateway;
 mod graph;
+mod k8s;
 mod matrix;
 mod objstore;
 mod regression;
