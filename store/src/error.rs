@@ -86,6 +86,8 @@ impl Error {
         )
     }
 
+    /// Only transfers touch local files.
+    #[cfg(feature = "object-store")]
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
