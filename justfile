@@ -12,15 +12,21 @@ default:
 demo:
     scripts/demo.sh
 
-# Format check, clippy (warnings are errors), docs, and every test.
+# Format check, clippy (warnings are errors), docs, and every test; with object storage
+# (feature `object-store`, tested against moto's S3 server), and clippy and the store's
+# own tests without it too.
 test:
     scripts/need.sh test
     cargo fmt --all --check
-    cargo clippy --workspace --all-targets -- -D warnings
-    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
-    cargo test --workspace
+    cargo clippy --workspace --all-targets --features hexmatrix/object-store -- -D warnings
+    cargo clippy -p hexmatrix -p hexmatrix-store --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet --features hexmatrix/object-store
+    cargo test --workspace --features hexmatrix/object-store
+    cargo test -p hexmatrix-store
 
-# Benchmarks against the peer tools: `just bench crop|graph|matrix|warm|cache|report` (no argument: all).
+# Benchmarks against the peer tools: `just bench crop|graph|matrix|warm|cache|report` (no argument:
+# all of these), and `just bench scale` (sharded matrix into a local S3 server; builds the
+# binary with the feature object-store in target/object-store).
 bench stage="all":
     cargo build --release --quiet -p hexmatrix
     if [ "{{stage}}" = all ]; then for s in crop graph matrix warm cache report; do bench/$s.sh; done; else bench/{{stage}}.sh; fi

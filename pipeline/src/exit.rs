@@ -55,6 +55,14 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         {
             return BAD_INPUT;
         }
+        // A bad URL or a binary without the feature is bad input; a failed transfer is not.
+        if let Some(e) = cause.downcast_ref::<hexmatrix_store::Error>() {
+            return if e.is_bad_input() {
+                BAD_INPUT
+            } else {
+                INTERNAL
+            };
+        }
         if cause.downcast_ref::<crate::download::Error>().is_some() {
             return FETCH;
         }

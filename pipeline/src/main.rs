@@ -13,6 +13,7 @@ mod outputs;
 mod progress;
 mod shard;
 mod stage;
+mod staging;
 mod version;
 
 use std::process::ExitCode;

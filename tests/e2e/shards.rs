@@ -13,7 +13,7 @@ use crate::matrix::monaco_graph;
 use crate::util::{command, text};
 
 /// The manifest fields that are timings or memory: the only ones a merge may differ in.
-const TIMING_FIELDS: [&str; 7] = [
+pub(crate) const TIMING_FIELDS: [&str; 7] = [
     "matrix_s",
     "bucket_s",
     "search_cpu_s",

@@ -10,23 +10,26 @@ use hexmatrix_osm::{Bbox, CropOptions, CropSummary};
 
 use crate::config::{ConfigError, Dataset};
 use crate::memory;
+use crate::staging::{LocalInput, LocalOutput};
 use hexmatrix_contract::Context;
+use hexmatrix_store::Location;
 
 /// Arguments of `hexmatrix crop`.
 #[derive(Debug, clap::Args)]
 pub struct CropArgs {
     /// Region .osm.pbf to read, sorted by type then id (Geofabrik extracts are).
-    /// Overrides the dataset's `region_file`.
-    #[arg(long, required_unless_present = "dataset")]
-    pub input: Option<PathBuf>,
+    /// Overrides the dataset's `region_file`. Or an s3://, gs:// or az:// URL.
+    #[arg(long, required_unless_present = "dataset", value_parser = Location::parse)]
+    pub input: Option<Location>,
     /// Bbox as west,south,east,north in degrees (e.g. 14.46,35.86,14.53,35.92), edges included.
     /// Overrides the dataset's bbox.
     #[arg(long, required_unless_present = "dataset", allow_hyphen_values = true)]
     pub bbox: Option<Bbox>,
     /// City .osm.pbf to write (replaced only when the crop succeeds).
-    /// Default with --dataset: outputs/NAME/city.osm.pbf.
-    #[arg(long, required_unless_present = "dataset")]
-    pub output: Option<PathBuf>,
+    /// Default with --dataset: outputs/NAME/city.osm.pbf. Or an s3://, gs:// or az://
+    /// URL (the object appears when the upload is complete).
+    #[arg(long, required_unless_present = "dataset", value_parser = Location::parse)]
+    pub output: Option<Location>,
     /// A dataset file (datasets/NAME.toml) giving the region file and the bbox.
     #[arg(long)]
     pub dataset: Option<PathBuf>,
@@ -34,18 +37,28 @@ pub struct CropArgs {
 
 /// Runs `hexmatrix crop`.
 pub fn run(args: &CropArgs, ctx: &Context) -> anyhow::Result<()> {
-    let opts = options(args)?;
+    let (input, bbox, output) = locations(args)?;
+    let staged_input =
+        LocalInput::file(&input).with_context(|| format!("cannot read the region {input}"))?;
+    let staged_output = LocalOutput::new(&output)?;
+    let opts = CropOptions {
+        input: staged_input.path().to_owned(),
+        bbox,
+        output: staged_output.path().to_owned(),
+    };
     execute(&opts, ctx)?;
+    staged_output
+        .publish(&[])
+        .with_context(|| format!("cannot publish the crop to {output}"))?;
     tracing::info!(
         target: "crop",
-        "[crop] next: hexmatrix graph --input {} --output <graph dir>",
-        opts.output.display()
+        "[crop] next: hexmatrix graph --input {output} --output <graph dir>"
     );
     Ok(())
 }
 
 /// Input, bbox and output from the flags, falling back on the dataset file.
-fn options(args: &CropArgs) -> anyhow::Result<CropOptions> {
+fn locations(args: &CropArgs) -> anyhow::Result<(Location, Bbox, Location)> {
     let dataset = args.dataset.as_deref().map(Dataset::load).transpose()?;
     let dataset_path = args.dataset.clone().unwrap_or_default();
     let missing = |message: &str| ConfigError::Invalid {
@@ -54,7 +67,7 @@ fn options(args: &CropArgs) -> anyhow::Result<CropOptions> {
     };
     let input = match (&args.input, &dataset) {
         (Some(i), _) => i.clone(),
-        (None, Some(d)) => d.region_file.clone().ok_or_else(|| {
+        (None, Some(d)) => d.region_file.clone().map(Location::Local).ok_or_else(|| {
             missing("has no region_file: run `hexmatrix fetch` for it or pass --input")
         })?,
         (None, None) => return Err(missing("--input is required without --dataset").into()),
@@ -66,14 +79,10 @@ fn options(args: &CropArgs) -> anyhow::Result<CropOptions> {
     };
     let output = match (&args.output, &dataset) {
         (Some(o), _) => o.clone(),
-        (None, Some(d)) => Path::new("outputs").join(&d.name).join("city.osm.pbf"),
+        (None, Some(d)) => Location::Local(Path::new("outputs").join(&d.name).join("city.osm.pbf")),
         (None, None) => return Err(missing("--output is required without --dataset").into()),
     };
-    Ok(CropOptions {
-        input,
-        bbox,
-        output,
-    })
+    Ok((input, bbox, output))
 }
 
 /// Runs the crop stage on `opts` and logs its summary line. Used by `crop` and `run`.

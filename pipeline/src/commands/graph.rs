@@ -2,7 +2,6 @@
 //! (road graph and contraction hierarchy, built beside the output and renamed into
 //! place when complete, with progress), then one summary line.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context as _;
@@ -10,37 +9,48 @@ use clap::builder::TypedValueParser as _;
 use hexmatrix_graph::{GraphOptions, GraphSummary, Profile};
 
 use crate::memory;
+use crate::staging::{LocalInput, LocalOutput};
 use hexmatrix_contract::Context;
+use hexmatrix_store::Location;
 
 /// Arguments of `hexmatrix graph`.
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// City .osm.pbf to read (for example the output of `hexmatrix crop`).
-    #[arg(long)]
-    pub input: PathBuf,
+    /// City .osm.pbf to read (for example the output of `hexmatrix crop`), or its
+    /// s3://, gs:// or az:// URL.
+    #[arg(long, value_parser = Location::parse)]
+    pub input: Location,
     /// Vehicle profile (see stages/graph/PROFILES.md).
     #[arg(long, default_value = "car", value_parser = clap::builder::PossibleValuesParser::new(["car", "motorcycle"])
         .try_map(|name| Profile::by_name(&name)))]
     pub profile: &'static Profile,
     /// Output directory: nodes.parquet, edges.parquet, restrictions.parquet, graph.ch.
-    /// Written beside it first and renamed into place when complete.
-    #[arg(long)]
-    pub output: PathBuf,
+    /// Written beside it first and renamed into place when complete. Or an s3://, gs://
+    /// or az:// URL: written locally, then uploaded with graph.ch last.
+    #[arg(long, value_parser = Location::parse)]
+    pub output: Location,
 }
 
 /// Runs `hexmatrix graph`.
 pub fn run(args: &GraphArgs, ctx: &Context) -> anyhow::Result<()> {
+    let input = LocalInput::file(&args.input)
+        .with_context(|| format!("cannot read the city {}", args.input))?;
+    let output = LocalOutput::new(&args.output)?;
     let opts = GraphOptions {
-        input: args.input.clone(),
+        input: input.path().to_owned(),
         profile: args.profile,
-        output_dir: args.output.clone(),
+        output_dir: output.path().to_owned(),
     };
     execute(&opts, ctx)?;
+    // graph.ch last: `matrix` reads it first, so a graph without it is visibly incomplete.
+    output
+        .publish(&[hexmatrix_contract::graph_dir::CH_FILE])
+        .with_context(|| format!("cannot publish the graph to {}", args.output))?;
     tracing::info!(
         target: "graph",
         "[graph] wrote {}; next: hexmatrix matrix --graph {} ...",
-        args.output.display(),
-        args.output.display()
+        args.output,
+        args.output
     );
     Ok(())
 }

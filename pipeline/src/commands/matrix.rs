@@ -10,6 +10,7 @@ use clap::builder::TypedValueParser as _;
 use h3o::Resolution;
 use hexmatrix_matrix::{DEFAULT_MAX_CELLS, MatrixOptions, MatrixSummary, SizeEstimate};
 use hexmatrix_osm::Bbox;
+use hexmatrix_store::{Location, ObjectUrl};
 use hexmatrix_warm::MemoryEstimate;
 use hexmatrix_warm::ValueFormat;
 use indicatif::HumanBytes;
@@ -17,14 +18,16 @@ use indicatif::HumanBytes;
 use crate::config::Dataset;
 use crate::memory;
 use crate::shard::ShardArgs;
+use crate::staging::{self, LocalInput, LocalOutput};
 use hexmatrix_contract::{Context, ShardSpec};
 
 /// Arguments of `hexmatrix matrix`.
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
-    /// Graph directory written by `hexmatrix graph` (graph.ch, nodes.parquet).
-    #[arg(long)]
-    pub graph: PathBuf,
+    /// Graph directory written by `hexmatrix graph` (graph.ch, nodes.parquet), or its
+    /// s3://, gs:// or az:// URL (downloaded first).
+    #[arg(long, value_parser = Location::parse)]
+    pub graph: Location,
     /// Dataset file (datasets/NAME.toml) giving bbox, resolution and max duration;
     /// the flags below override it.
     #[arg(long)]
@@ -36,9 +39,10 @@ pub struct MatrixArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(6..=11).try_map(hexmatrix_matrix::resolution))]
     pub resolution: Option<Resolution>,
     /// Output directory: cells.parquet, matrix/part-NNNNN.parquet, manifest.json.
-    /// Written beside it first and renamed into place when complete.
-    #[arg(long)]
-    pub output: PathBuf,
+    /// Written beside it first and renamed into place when complete. Or an s3://,
+    /// gs:// or az:// URL: written locally, then uploaded with manifest.json last.
+    #[arg(long, value_parser = Location::parse)]
+    pub output: Location,
     /// Leave out pairs slower than this many seconds (searches stop there; the limit
     /// is recorded in the manifest) [default: the dataset's, else no limit].
     #[arg(long, value_name = "SECONDS")]
@@ -75,14 +79,20 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         (None, Some(d)) => d.bbox,
         (None, None) => anyhow::bail!("--bbox or --dataset is required"),
     };
-    let opts = MatrixOptions {
-        graph_dir: args.graph.clone(),
+    let graph = LocalInput::dir(&args.graph)
+        .with_context(|| format!("cannot read the graph {}", args.graph))?;
+    let graph_url = match &args.graph {
+        Location::Remote(url) => Some(url.to_string()),
+        Location::Local(_) => None,
+    };
+    let options = |output_dir: &Path| MatrixOptions {
+        graph_dir: graph.path().to_owned(),
         bbox,
         resolution: args
             .resolution
             .or(dataset.as_ref().map(|d| d.resolution))
             .unwrap_or(Resolution::Nine),
-        output_dir: args.output.clone(),
+        output_dir: output_dir.to_owned(),
         max_duration: args
             .max_duration
             .or(dataset.as_ref().and_then(|d| d.max_duration)),
@@ -90,12 +100,79 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
     if let Some(count) = args.merge_shards {
-        return merge(&opts, count, ctx);
+        return match &args.output {
+            Location::Local(dir) => {
+                merge(&options(dir), count, ctx)?;
+                graph_url.map_or(Ok(()), |url| record_graph_url(dir, &url))
+            }
+            Location::Remote(url) => merge_remote(url, &options, count, graph_url, ctx),
+        };
     }
+    let output = LocalOutput::new(&args.output)?;
+    let opts = options(output.path());
     if let Some(shard) = args.shard.resolve()? {
-        return execute_shard(&opts, shard, args.max_cells, ctx);
+        // The shard's parts and its record go up like a whole matrix's, the record last.
+        execute_shard(&opts, shard, args.max_cells, ctx)?;
+    } else {
+        execute(&opts, args.max_cells, ctx)?;
+        if let Some(url) = &graph_url {
+            record_graph_url(output.path(), url)?;
+        }
     }
-    execute(&opts, args.max_cells, ctx)?;
+    let target = output.display();
+    output
+        .publish(PUBLISHED_LAST)
+        .with_context(|| format!("cannot publish the matrix to {target}"))
+}
+
+/// The merge of shards published under `url`. It checks every part's size and
+/// SHA-256, so it reads them all: the prefix is downloaded into the cache, merged
+/// there, and only the changes go back: objects the merge removed (an earlier
+/// matrix's parts) are deleted, then `manifest.json` is uploaded, last.
+fn merge_remote(
+    url: &ObjectUrl,
+    options: &dyn Fn(&Path) -> MatrixOptions,
+    count: u32,
+    graph_url: Option<String>,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let location = Location::Remote(url.clone());
+    let local = LocalInput::dir(&location)
+        .with_context(|| format!("cannot read the shards under {url}"))?;
+    merge(&options(local.path()), count, ctx)?;
+    if let Some(graph) = graph_url {
+        record_graph_url(local.path(), &graph)?;
+    }
+    let remote = staging::open(url)?;
+    let mut deleted = 0_usize;
+    for (name, _) in remote.list()? {
+        if !local.path().join(&name).exists() {
+            remote.delete(&name)?;
+            deleted += 1;
+        }
+    }
+    let manifest = hexmatrix_contract::MANIFEST_FILE;
+    remote
+        .upload_file(&local.path().join(manifest), manifest)
+        .with_context(|| format!("cannot publish the merged manifest to {url}"))?;
+    tracing::info!(
+        target: "matrix",
+        "[matrix] uploaded {} to {url} ({deleted} objects the merge removed deleted there first)",
+        manifest
+    );
+    Ok(())
+}
+
+/// Records the graph's URL in the manifest in place of the local copy it was read
+/// from (a temporary directory that no reader could find).
+fn record_graph_url(matrix_dir: &Path, url: &str) -> anyhow::Result<()> {
+    let path = matrix_dir.join(hexmatrix_contract::MANIFEST_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    url.clone_into(&mut manifest.graph.dir);
+    hexmatrix_contract::atomic::write_atomic(&path, manifest.to_json()?.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -177,6 +254,11 @@ fn merge(opts: &MatrixOptions, count: u32, ctx: &Context) -> anyhow::Result<()> 
     );
     Ok(())
 }
+
+/// What a matrix upload sends after everything else, in this order: the shard
+/// records, then the manifest. A reader that finds `manifest.json` finds every file
+/// it lists.
+pub const PUBLISHED_LAST: &[&str] = &["shards/", hexmatrix_contract::MANIFEST_FILE];
 
 /// The size of the matrix of `bbox` at `resolution`, estimated without any work,
 /// logged (cells, pairs, Parquet bytes, Redis bytes in each layout) and refused past
@@ -276,4 +358,12 @@ fn bbox_text(b: &Bbox) -> String {
         b.max_lon(),
         b.max_lat()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_manifest_is_published_last() {
+        assert_eq!(super::PUBLISHED_LAST.last(), Some(&"manifest.json"));
+    }
 }

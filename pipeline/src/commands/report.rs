@@ -8,21 +8,25 @@ use anyhow::Context as _;
 use hexmatrix_report::{ReportOptions, ReportSummary};
 
 use crate::memory;
+use crate::staging::{LocalInput, LocalOutput};
 use hexmatrix_contract::Context;
+use hexmatrix_store::Location;
 
 /// Arguments of `hexmatrix report`.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Matrix directory written by `hexmatrix matrix` (manifest.json, cells.parquet, matrix/).
-    #[arg(long)]
-    pub matrix: PathBuf,
+    /// Matrix directory written by `hexmatrix matrix` (manifest.json, cells.parquet, matrix/),
+    /// or its s3://, gs:// or az:// URL (downloaded into the cache directory first).
+    #[arg(long, value_parser = Location::parse)]
+    pub matrix: Location,
     /// The run's manifest.json (written by `hexmatrix run`), for time and memory per stage.
     #[arg(long)]
     pub manifest: Option<PathBuf>,
     /// Output directory for report.md, map.svg and map.png (created if missing; each file is
-    /// written beside its final name and renamed into place).
-    #[arg(long)]
-    pub output: PathBuf,
+    /// written beside its final name and renamed into place), or an s3://, gs:// or az://
+    /// URL the files are uploaded under.
+    #[arg(long, value_parser = Location::parse)]
+    pub output: Location,
     /// How many suspicious pairs to list.
     #[arg(long, default_value_t = hexmatrix_report::DEFAULT_TOP, value_name = "N")]
     pub top: usize,
@@ -30,16 +34,22 @@ pub struct ReportArgs {
 
 /// Runs `hexmatrix report`.
 pub fn run(args: &ReportArgs, ctx: &Context) -> anyhow::Result<()> {
+    let matrix = LocalInput::dir(&args.matrix)
+        .with_context(|| format!("cannot read the matrix {}", args.matrix))?;
+    let output = LocalOutput::new(&args.output)?;
     let opts = ReportOptions {
         top: args.top,
         ..ReportOptions::new(
-            args.matrix.clone(),
+            matrix.path().to_owned(),
             args.manifest.clone(),
-            args.output.clone(),
+            output.path().to_owned(),
         )
     };
     execute(&opts, ctx)?;
-    Ok(())
+    let target = output.display();
+    output
+        .publish(&[hexmatrix_report::REPORT_FILE])
+        .with_context(|| format!("cannot publish the report to {target}"))
 }
 
 /// Runs the report stage on `opts`, logs its summary lines and returns the

@@ -33,6 +33,7 @@ use hexmatrix_graph::GraphOptions;
 use hexmatrix_matrix::{MatrixOptions, SizeEstimate};
 use hexmatrix_osm::CropOptions;
 use hexmatrix_report::ReportOptions;
+use hexmatrix_store::{Location, ObjectUrl};
 use hexmatrix_warm::{Sink, Target, WarmOptions};
 
 /// Arguments of `hexmatrix run`.
@@ -55,8 +56,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub force: bool,
     /// Root of the outputs tree (a downloaded region goes to OUTPUTS/NAME/region.osm.pbf).
-    #[arg(long, default_value = "outputs")]
-    pub outputs: PathBuf,
+    /// Or an s3://, gs:// or az:// URL: the run works in a local copy under the cache
+    /// directory (kept, so that unchanged stages are skipped next time), uploads
+    /// URL/NAME/<version>/ (run manifest last) and then writes URL/NAME/current.
+    #[arg(long, default_value = "outputs", value_parser = Location::parse)]
+    pub outputs: Location,
     /// Refuse, before any work, a dataset whose bbox is estimated above this many cells.
     #[arg(long, value_name = "N", default_value_t = hexmatrix_matrix::DEFAULT_MAX_CELLS)]
     pub max_cells: u64,
@@ -87,8 +91,9 @@ fn key(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
 /// stages that build it, the report, warm, then `current`.
 pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (ds, outs, _lock) = start(args)?;
-    let (fetch, region, region_input) = fetch(args, &ds, ctx)?;
+    let root = outputs_root(&args.outputs)?;
+    let (ds, outs, _lock) = start(args, &root)?;
+    let (fetch, region, region_input) = fetch(args, &root, &ds, ctx)?;
     let v = Version::of(&ds, &region_input, &outs);
     tracing::info!(target: "run", "[run] dataset {} version {} -> {}", ds.name, v.name, v.dir.display());
     let mut stages = vec![fetch];
@@ -108,6 +113,14 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
     let manifest_path = v.dir.join(RUN_MANIFEST_FILE);
     write_run_manifest(&manifest, &manifest_path)?;
     manifest.stages.push(report(args, &v, &manifest_path, ctx)?);
+    let remote = match &args.outputs {
+        Location::Remote(url) => Some(url.join(&ds.name)),
+        Location::Local(_) => None,
+    };
+    if let Some(url) = &remote {
+        // Before warm: the bucket holds the version before the gateway can switch to it.
+        publish_version(&v.dir, &url.join(&v.name))?;
+    }
     if let Some(redis) = &args.redis {
         // Last, once every output is complete: a failure before here leaves the pointer
         // alone.
@@ -118,6 +131,9 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
     write_run_manifest(&manifest, &manifest_path)?;
+    if let Some(url) = &remote {
+        publish_current(&manifest_path, url, &v.name)?;
+    }
     outs.set_current(&v.name).with_context(|| {
         format!(
             "cannot point {}/current at {}",
@@ -131,7 +147,7 @@ pub fn run(args: &RunArgs, ctx: &Context) -> anyhow::Result<()> {
 
 /// Before any stage: the arguments and the dataset checked, a matrix far too big
 /// refused, the dataset lock taken and what a killed run left swept.
-fn start(args: &RunArgs) -> anyhow::Result<(Dataset, DatasetOutputs, DatasetLock)> {
+fn start(args: &RunArgs, root: &Path) -> anyhow::Result<(Dataset, DatasetOutputs, DatasetLock)> {
     if args.redis.is_none() && !args.no_warm {
         anyhow::bail!(crate::config::ConfigError::Usage(
             "give --redis URL (or set HEXMATRIX_REDIS) to warm the cache, or --no-warm".into()
@@ -140,7 +156,7 @@ fn start(args: &RunArgs) -> anyhow::Result<(Dataset, DatasetOutputs, DatasetLock
     let ds = Dataset::load(&args.dataset)?;
     // Before the lock, the fetch and the crop: a matrix far too big is refused now.
     SizeEstimate::of(&ds.bbox, ds.resolution).check(&ds.bbox, ds.resolution, args.max_cells)?;
-    let outs = DatasetOutputs::new(&args.outputs, &ds.name);
+    let outs = DatasetOutputs::new(root, &ds.name);
     let lock = DatasetLock::acquire(&outs.lock_path())?;
     // Holding the lock, nobody else writes here: a temporary older than now is what
     // a killed run left (a half-written matrix can be gigabytes).
@@ -174,6 +190,7 @@ fn start(args: &RunArgs) -> anyhow::Result<(Dataset, DatasetOutputs, DatasetLock
 /// named: its record, its path and its hash.
 fn fetch(
     args: &RunArgs,
+    root: &Path,
     ds: &Dataset,
     ctx: &Context,
 ) -> anyhow::Result<(StageRecord, PathBuf, InputFile)> {
@@ -181,7 +198,7 @@ fn fetch(
     // Under this run's outputs, without taking the lock again (this run holds it).
     let place = super::fetch::Place {
         output: None,
-        outputs: &args.outputs,
+        outputs: root,
         lock: false,
     };
     let fetch_opts = crate::download::Options {
@@ -210,6 +227,71 @@ fn fetch(
         peak_rss_bytes: None,
     };
     Ok((record, fetched.path, region_input))
+}
+
+/// The local root of the outputs tree: the path given, or for a URL a local copy
+/// under the cache directory, one per URL, kept between runs.
+fn outputs_root(outputs: &Location) -> anyhow::Result<PathBuf> {
+    match outputs {
+        Location::Local(path) => Ok(path.clone()),
+        Location::Remote(url) => {
+            // Configured now: bad settings fail before any stage runs.
+            crate::staging::open(url)?;
+            let mut root = crate::staging::cache_root()
+                .join("runs")
+                .join(url.scheme().as_str());
+            root.push(url.bucket());
+            root.extend(url.prefix().split('/').filter(|s| !s.is_empty()));
+            Ok(root)
+        }
+    }
+}
+
+/// Uploads a complete version directory to `url`: the data first, then the
+/// matrix's shard records and manifest, the stage records, and the run manifest
+/// last. The local copy stays (it is what lets the next run skip unchanged stages).
+fn publish_version(dir: &Path, url: &ObjectUrl) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let moved = crate::staging::open(url)?
+        .upload_dir(
+            dir,
+            &[
+                "matrix/shards/",
+                "matrix/manifest.json",
+                "stages/",
+                RUN_MANIFEST_FILE,
+            ],
+            false,
+        )
+        .with_context(|| format!("cannot publish {} to {url}", dir.display()))?;
+    tracing::info!(
+        target: "run",
+        "[run] uploaded {} files, {} to {url} in {:.2} s",
+        moved.files,
+        crate::memory::mib(moved.bytes),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The final run manifest to the version's prefix under the dataset's `url`, then
+/// the dataset's `current` object (the version name and a newline).
+fn publish_current(manifest: &Path, url: &ObjectUrl, version: &str) -> anyhow::Result<()> {
+    let remote = crate::staging::open(url)?;
+    let manifest_name = format!("{version}/{RUN_MANIFEST_FILE}");
+    remote
+        .upload_file(manifest, &manifest_name)
+        .with_context(|| {
+            format!(
+                "cannot publish the run manifest to {}",
+                url.join(&manifest_name)
+            )
+        })?;
+    remote
+        .put_bytes("current", format!("{version}\n").into_bytes())
+        .with_context(|| format!("cannot point {} at {version}", url.join("current")))?;
+    tracing::info!(target: "run", "[run] {} published; {} -> {version}", url.join(version), url.join("current"));
+    Ok(())
 }
 
 /// The version a run builds: its name (a hash of what determines the result), its

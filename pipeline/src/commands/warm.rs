@@ -13,14 +13,17 @@ use hexmatrix_warm::{
 
 use crate::memory;
 use crate::shard::ShardArgs;
+use crate::staging::LocalInput;
 use hexmatrix_contract::{Context, ShardSpec};
+use hexmatrix_store::Location;
 
 /// Arguments of `hexmatrix warm`.
 #[derive(Debug, clap::Args)]
 pub struct WarmArgs {
-    /// Matrix directory (manifest.json, cells.parquet, matrix/part-*.parquet).
-    #[arg(long)]
-    pub matrix: PathBuf,
+    /// Matrix directory (manifest.json, cells.parquet, matrix/part-*.parquet), or its
+    /// s3://, gs:// or az:// URL (downloaded into the cache directory first).
+    #[arg(long, value_parser = Location::parse)]
+    pub matrix: Location,
     /// Redis server URL; user and password go in the URL (redis://user:pass@host:port/db).
     #[arg(
         long,
@@ -104,7 +107,7 @@ impl WarmArgs {
     /// The stage's options from these arguments (already typed by their value
     /// parsers); `run` starts from [`WarmOptions::new`], whose defaults are the
     /// command line's (see the test below).
-    fn options(&self) -> anyhow::Result<WarmOptions> {
+    fn options(&self, matrix: &std::path::Path) -> anyhow::Result<WarmOptions> {
         let sink = if let Some(path) = &self.resp_out {
             Sink::RespFile(path.clone())
         } else if let Some(list) = &self.cluster {
@@ -115,9 +118,9 @@ impl WarmArgs {
         let version = if let Some(v) = &self.version {
             v.clone()
         } else {
-            MatrixDir::open(&self.matrix)?.fingerprint[..12].to_owned()
+            MatrixDir::open(matrix)?.fingerprint[..12].to_owned()
         };
-        let mut opts = WarmOptions::new(self.matrix.clone(), sink, version);
+        let mut opts = WarmOptions::new(matrix.to_owned(), sink, version);
         opts.key_template = self.key_template.clone();
         opts.layout = self.layout;
         opts.value_format = self.value_format;
@@ -143,7 +146,9 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
     // The elapsed time logged counts from here, opening the matrix for its
     // fingerprint included.
     let started = Instant::now();
-    let opts = args.options()?;
+    let matrix = LocalInput::dir(&args.matrix)
+        .with_context(|| format!("cannot read the matrix {}", args.matrix))?;
+    let opts = args.options(matrix.path())?;
     if args.publish {
         return publish(&opts, args.shard.shards, started, ctx);
     }
@@ -406,7 +411,7 @@ mod tests {
             "v1",
         ])
         .unwrap();
-        let from_cli = cli.args.options().unwrap();
+        let from_cli = cli.args.options(std::path::Path::new("m")).unwrap();
         let direct = WarmOptions::new(
             PathBuf::from("m"),
             Sink::Redis(Target::Single("redis://h:1/0".to_owned())),

@@ -425,26 +425,28 @@ fn minutes(s: f64) -> String {
 }
 
 /// Colour of a cell in the third panel: its share of the city reached within the
-/// panel's threshold on [`RAMP`], by value (a share is
-/// already on a 0..1 scale that reads the same in every city).
+/// panel's threshold on [`RAMP`], by value (a share is already on a 0..1 scale that
+/// reads the same in every city), reversed so that, as in the second panel, the
+/// dark end is the well-connected one: 100 % dark, 0 % bright.
 fn reach_colour(cell: &CellInfo) -> String {
     match (cell.status, cell.reach_share) {
-        (Some(CellStatus::Ok), Some(share)) => ramp(share.clamp(0.0, 1.0)),
+        (Some(CellStatus::Ok), Some(share)) => ramp(1.0 - share.clamp(0.0, 1.0)),
         (Some(CellStatus::Ok), None) => NO_ROUTE.to_owned(),
         _ => NO_ROAD.to_owned(),
     }
 }
 
-/// The legend of the third panel: the ramp from 0 % to 100 % with a tick every 25 %.
+/// The legend of the third panel: the ramp from 100 % (dark, left) to 0 % with a
+/// tick every 25 %, dark on the left like the travel-time scale's shortest times.
 fn reach_legend(svg: &mut String, x: f64, y: f64) {
     let bar_w = 400.0;
     ramp_bar(svg, "ramp-share", x, y, bar_w);
-    for pct in [0u32, 25, 50, 75, 100] {
-        let tick_x = x + f64::from(pct) / 100.0 * bar_w;
+    for pct in [100u32, 75, 50, 25, 0] {
+        let tick_x = x + f64::from(100 - pct) / 100.0 * bar_w;
         // The end labels are anchored inwards so that they stay under the bar.
         let anchor = match pct {
-            0 => "start",
-            100 => "end",
+            100 => "start",
+            0 => "end",
             _ => "middle",
         };
         let _ = writeln!(
@@ -473,7 +475,10 @@ fn escape(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{CellInfo, LABEL_GAP, Ranks, minutes, ramp, render_svg, time_ticks};
+    use super::{
+        CellInfo, LABEL_GAP, Ranks, minutes, ramp, reach_colour, reach_legend, render_svg,
+        time_colour, time_ticks,
+    };
     use hexmatrix_contract::CellStatus;
 
     #[test]
@@ -560,6 +565,28 @@ mod tests {
         assert_eq!(ramp(0.0), "#440154");
         assert_eq!(ramp(1.0), "#fde725");
         assert_eq!(minutes(125.4), "2:05 min");
+    }
+
+    #[test]
+    fn the_best_connected_cells_are_dark_in_both_figure_panels() {
+        let cell = |median_s: f64, share: f64| CellInfo {
+            cell: 0,
+            status: Some(CellStatus::Ok),
+            lat: 0.0,
+            lon: 0.0,
+            median_s: Some(median_s),
+            reach_share: Some(share),
+        };
+        let (best, worst) = (cell(60.0, 1.0), cell(900.0, 0.0));
+        let ranks = Ranks::of(&[best.clone(), worst.clone()]);
+        assert_eq!(time_colour(&best, &ranks), "#440154");
+        assert_eq!(reach_colour(&best), "#440154");
+        assert_eq!(time_colour(&worst, &ranks), "#fde725");
+        assert_eq!(reach_colour(&worst), "#fde725");
+        let mut legend = String::new();
+        reach_legend(&mut legend, 0.0, 0.0);
+        let left = legend.find(">100 %<").unwrap();
+        assert!(left < legend.find(">0 %<").unwrap(), "{legend}");
     }
 
     #[test]
