@@ -94,6 +94,50 @@ impl LocalInput {
         Self::stage(location, true)
     }
 
+    /// The input directory at `location`; when remote, only some of its objects are
+    /// downloaded: the names in `first`, then those `select` picks after reading them
+    /// (from the local directory).
+    ///
+    /// # Errors
+    /// A failed download, or `select`'s error.
+    pub fn dir_subset(
+        location: &Location,
+        first: &[&str],
+        select: impl FnOnce(&Path) -> anyhow::Result<Vec<String>>,
+    ) -> anyhow::Result<Self> {
+        let url = match location {
+            Location::Local(_) => return Self::dir(location),
+            Location::Remote(url) => url,
+        };
+        let started = Instant::now();
+        let staging = staging_dir("input")?;
+        let path = staging.path().join(url.file_name().unwrap_or("input"));
+        let remote = open(url)?;
+        let mut moved = Transfer::default();
+        let mut fetch = |name: &str| -> anyhow::Result<()> {
+            moved.bytes += remote.download_file(name, &path.join(name))?;
+            moved.files += 1;
+            Ok(())
+        };
+        for name in first {
+            fetch(name)?;
+        }
+        for name in select(&path)? {
+            fetch(&name)?;
+        }
+        log_transfer(
+            "downloaded",
+            &moved,
+            &url.to_string(),
+            &path.display().to_string(),
+            started,
+        );
+        Ok(Self {
+            path,
+            _staging: Some(staging),
+        })
+    }
+
     fn stage(location: &Location, is_dir: bool) -> anyhow::Result<Self> {
         let url = match location {
             Location::Local(path) => {

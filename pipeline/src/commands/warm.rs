@@ -118,7 +118,7 @@ impl WarmArgs {
         let version = if let Some(v) = &self.version {
             v.clone()
         } else {
-            MatrixDir::open(matrix)?.fingerprint[..12].to_owned()
+            MatrixDir::open_listing(matrix)?.fingerprint[..12].to_owned()
         };
         let mut opts = WarmOptions::new(matrix.to_owned(), sink, version);
         opts.key_template = self.key_template.clone();
@@ -146,16 +146,48 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
     // The elapsed time logged counts from here, opening the matrix for its
     // fingerprint included.
     let started = Instant::now();
-    let matrix = LocalInput::dir(&args.matrix)
+    let shard = if args.publish {
+        None
+    } else {
+        args.shard.resolve()?
+    };
+    let matrix = stage_matrix(&args.matrix, shard)
         .with_context(|| format!("cannot read the matrix {}", args.matrix))?;
     let opts = args.options(matrix.path())?;
     if args.publish {
         return publish(&opts, args.shard.shards, started, ctx);
     }
-    if let Some(shard) = args.shard.resolve()? {
+    if let Some(shard) = shard {
         return execute_shard(&opts, shard, started, ctx);
     }
     execute(&opts, started, ctx).map(drop)
+}
+
+/// The matrix at `location` on local disk. From a bucket, a shard downloads the
+/// manifest, the cells and its own parts only, so that N warm pods share the download
+/// instead of each paying for all of it. (The publish reads back a random part of
+/// every shard, so it downloads the whole matrix.)
+fn stage_matrix(location: &Location, shard: Option<ShardSpec>) -> anyhow::Result<LocalInput> {
+    let Some(shard) = shard else {
+        return LocalInput::dir(location);
+    };
+    let first = [
+        hexmatrix_contract::MANIFEST_FILE,
+        hexmatrix_contract::CELLS_FILE,
+    ];
+    LocalInput::dir_subset(location, &first, |dir| {
+        let path = dir.join(hexmatrix_contract::MANIFEST_FILE);
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let rows: Vec<u64> = manifest.parts.iter().map(|p| p.rows).collect();
+        Ok(shard
+            .pick(&rows)
+            .into_iter()
+            .map(|i| manifest.parts[i].file.clone())
+            .collect())
+    })
 }
 
 /// Where `opts` loads, for log lines.

@@ -74,6 +74,17 @@ impl MatrixDir {
     /// # Errors
     /// Missing or malformed manifest, or a listed part missing.
     pub fn open(dir: &Path) -> Result<Self> {
+        let matrix = Self::open_listing(dir)?;
+        matrix.check_parts(0..matrix.manifest.parts.len())?;
+        Ok(matrix)
+    }
+
+    /// The manifest and fingerprint of the matrix in `dir`, without checking that its
+    /// parts are there: for a shard, which needs only its own ([`Self::check_parts`]).
+    ///
+    /// # Errors
+    /// As [`Self::open`] but for missing parts.
+    pub fn open_listing(dir: &Path) -> Result<Self> {
         let path = dir.join(MANIFEST_FILE);
         let bytes = std::fs::read(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
@@ -108,16 +119,6 @@ impl MatrixDir {
                 manifest.pairs
             )));
         }
-        for part in &manifest.parts {
-            let p = dir.join(&part.file);
-            if !p.is_file() {
-                return Err(bad(format!(
-                    "part {} is listed but {} does not exist",
-                    part.block,
-                    p.display()
-                )));
-            }
-        }
         let fingerprint =
             hexmatrix_contract::content_fingerprint(dir, &manifest).map_err(contract_error)?;
         Ok(Self {
@@ -126,6 +127,30 @@ impl MatrixDir {
             manifest_json,
             fingerprint,
         })
+    }
+
+    /// Refuses the matrix when one of the parts at `positions` (in the manifest's
+    /// `parts`) is missing: checked before any load, so that a half-copied matrix
+    /// fails at once rather than part-way through.
+    ///
+    /// # Errors
+    /// [`Error::Manifest`] naming the first missing part.
+    pub fn check_parts(&self, positions: impl IntoIterator<Item = usize>) -> Result<()> {
+        for i in positions {
+            let part = &self.manifest.parts[i];
+            let p = self.dir.join(&part.file);
+            if !p.is_file() {
+                return Err(Error::Manifest {
+                    path: self.dir.join(MANIFEST_FILE),
+                    message: format!(
+                        "part {} is listed but {} does not exist",
+                        part.block,
+                        p.display()
+                    ),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The directory.

@@ -83,9 +83,12 @@ pub(crate) fn shard_parts(matrix: &MatrixDir, spec: ShardSpec) -> Vec<usize> {
 /// # Errors
 /// As [`crate::run`]; [`Error::VersionConflict`] when the version holds another matrix.
 pub fn run_shard(opts: &WarmOptions, spec: ShardSpec, ctx: &Context) -> Result<WarmSummary> {
-    let matrix = Job::open(opts)?;
+    // Only this shard's parts need be here: a pod that downloaded a bucket's matrix
+    // fetched just those (and the manifest and cells).
+    let matrix = Job::open_listing(opts)?;
     let counters = Counters::default();
     let parts = shard_parts(&matrix, spec);
+    matrix.check_parts(parts.iter().copied())?;
     let rows: u64 = parts.iter().map(|&i| matrix.manifest.parts[i].rows).sum();
     let shown = ctx.show(
         STAGE,

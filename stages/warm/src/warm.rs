@@ -306,11 +306,19 @@ pub(crate) struct Job<'a> {
 }
 
 impl<'a> Job<'a> {
-    /// Opens the matrix directory (its manifest and fingerprint).
+    /// Opens the matrix directory (its manifest and fingerprint), every part present.
     pub(crate) fn open(opts: &WarmOptions) -> Result<MatrixDir> {
+        let matrix = Self::open_listing(opts)?;
+        matrix.check_parts(0..matrix.manifest.parts.len())?;
+        Ok(matrix)
+    }
+
+    /// Opens the matrix directory without checking its parts: the caller checks the
+    /// ones it reads.
+    pub(crate) fn open_listing(opts: &WarmOptions) -> Result<MatrixDir> {
         validate_version(&opts.version)?;
         opts.ttl.validate()?;
-        MatrixDir::open(&opts.matrix_dir)
+        MatrixDir::open_listing(&opts.matrix_dir)
     }
 
     /// The plan: the `ok` cells (which must match the manifest), the per-version

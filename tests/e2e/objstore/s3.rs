@@ -590,9 +590,11 @@ fn sigkill_mid_upload_leaves_no_partial_object_and_no_manifest() {
 /// Shards publish into the bucket and the merge runs against it: a merge with a
 /// shard missing is refused and writes no manifest; once every shard is there the
 /// objects are an unsharded local run's files, and a part an earlier matrix left under
-/// the prefix is deleted.
+/// the prefix is deleted. Warm shards then read it from the bucket, each downloading
+/// only its own parts, and the publish moves the pointer.
 #[test]
-fn shards_published_to_s3_merge_there_into_the_unsharded_matrix() {
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step")]
+fn shards_published_to_s3_merge_there_then_warm_shards_download_only_their_parts() {
     let Some(monaco) = shared("monaco.osm.pbf") else {
         return;
     };
@@ -676,6 +678,47 @@ fn shards_published_to_s3_merge_there_into_the_unsharded_matrix() {
         let stored = s3.get(&format!("{prefix}{name}"));
         assert!(same(name, &stored, bytes), "{name} differs");
     }
+
+    // Two warm shards read the merged matrix from the bucket, each downloading the
+    // manifest, the cells and its own parts only.
+    let parts = expected
+        .iter()
+        .filter(|(n, _)| n.starts_with("matrix/"))
+        .count();
+    let redis = RedisServer::start();
+    let warm = |extra: &[&str]| {
+        let url = redis.url();
+        let mut args = vec![
+            "warm",
+            "--matrix",
+            &matrix,
+            "--redis",
+            &url,
+            "--version",
+            "v1",
+        ];
+        args.extend_from_slice(extra);
+        run_ok(s3.hexmatrix(&cache, &args))
+    };
+    let mut downloaded = 0;
+    for shard in ["0/2", "1/2"] {
+        let said = warm(&["--shard", shard]);
+        let files: usize = said
+            .split("[store] downloaded ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no download line: {said}"));
+        assert!(files > 2 && files - 2 < parts, "{files} of {parts}: {said}");
+        downloaded += files - 2;
+    }
+    assert_eq!(downloaded, parts, "the shards share the parts");
+    let published = warm(&["--publish"]);
+    assert!(
+        published.contains("every shard's load verified"),
+        "{published}"
+    );
+    assert_eq!(redis.cli(&["get", "route:current"]), "v1");
 }
 
 /// A bad URL, a missing bucket and missing credentials each fail with a non-zero
