@@ -89,7 +89,7 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
     tracing::info!(
         target: "graph",
         "[graph] {} nodes, {} edges, main component {:.1}% ({} of {} components); \
-         restrictions {} applied, {} via-way skipped, {} excepted/conditional, {} not routable, {} malformed; \
+         restrictions {} applied ({} via-way), {} excepted/conditional, {} not routable, {} malformed; \
          anomalies: {} missing node refs in {} ways, {} absurd + {} unparsed maxspeed, {} blocking barriers; \
          CH {} nodes, {} edges; {:.2} s (read {:.2}, graph {:.2}, contract {:.2}, write {:.2}), peak RSS {peak}",
         summary.nodes,
@@ -98,7 +98,7 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
         summary.main_nodes,
         summary.components,
         r.applied,
-        r.skipped_via_way,
+        r.via_way,
         r.skipped_except + r.skipped_conditional,
         r.not_routable,
         r.malformed,

@@ -16,10 +16,11 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
 use crate::extract::RoadGraph;
-use crate::restriction::TurnRule;
+use crate::restriction::{RestrictionPath, TurnRule};
+use crate::turn_table::Turn;
 use crate::{Error, Result};
 
-use hexmatrix_contract::columns::{edges, nodes, restrictions};
+use hexmatrix_contract::columns::{edges, nodes, restriction_paths, restrictions, turns};
 use hexmatrix_contract::graph_dir::{MAIN_COMPONENT, NODES_FILE, OTHER_COMPONENT};
 
 fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
@@ -159,6 +160,73 @@ pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule])
             (restrictions::FROM_NODE, u32s(&|r| edge(r.from_edge).from)),
             (restrictions::VIA_NODE, u32s(&|r| edge(r.from_edge).to)),
             (restrictions::TO_NODE, u32s(&|r| edge(r.to_edge).to)),
+        ],
+    )
+}
+
+/// Writes `turns.parquet`, one row per allowed turn: `from_edge`, `to_edge`,
+/// `via_node`, `angle_deg`, `kind`, `signal`, `duration_s`.
+pub(crate) fn write_turns(path: &Path, g: &RoadGraph, list: &[Turn]) -> Result<()> {
+    let u32s = |f: &dyn Fn(&Turn) -> u32| -> ArrayRef {
+        Arc::new(UInt32Array::from_iter_values(list.iter().map(f)))
+    };
+    let f64s = |f: &dyn Fn(&Turn) -> f64| -> ArrayRef {
+        Arc::new(Float64Array::from_iter_values(list.iter().map(f)))
+    };
+    let kind: StringArray = list.iter().map(|t| Some(t.kind.as_str())).collect();
+    let signal: BooleanArray = list.iter().map(|t| Some(t.signal)).collect();
+    write(
+        path,
+        vec![
+            (turns::FROM_EDGE, u32s(&|t| t.from_edge)),
+            (turns::TO_EDGE, u32s(&|t| t.to_edge)),
+            (turns::VIA_NODE, u32s(&|t| g.edges[t.from_edge as usize].to)),
+            (turns::ANGLE_DEG, f64s(&|t| t.angle_deg)),
+            (turns::KIND, Arc::new(kind)),
+            (turns::SIGNAL, Arc::new(signal)),
+            (turns::DURATION_S, f64s(&|t| t.cost_s)),
+        ],
+    )
+}
+
+/// Writes `restriction_paths.parquet`, one row per edge of each path: `path`,
+/// `relation_id`, `restriction`, `only`, `position`, `edge`.
+pub(crate) fn write_restriction_paths(path: &Path, paths: &[RestrictionPath]) -> Result<()> {
+    let rows: Vec<(u32, &RestrictionPath, u32, u32)> = paths
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            p.edges
+                .iter()
+                .enumerate()
+                .map(move |(pos, &e)| (i as u32, p, pos as u32, e))
+        })
+        .collect();
+    let value: StringArray = rows.iter().map(|r| Some(r.1.value.as_str())).collect();
+    let only: BooleanArray = rows.iter().map(|r| Some(r.1.only)).collect();
+    write(
+        path,
+        vec![
+            (
+                restriction_paths::PATH,
+                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.0))),
+            ),
+            (
+                restriction_paths::RELATION_ID,
+                Arc::new(Int64Array::from_iter_values(
+                    rows.iter().map(|r| r.1.relation_id),
+                )),
+            ),
+            (restriction_paths::RESTRICTION, Arc::new(value)),
+            (restriction_paths::ONLY, Arc::new(only)),
+            (
+                restriction_paths::POSITION,
+                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.2))),
+            ),
+            (
+                restriction_paths::EDGE,
+                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.3))),
+            ),
         ],
     )
 }

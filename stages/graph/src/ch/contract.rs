@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::witness::{Arc, Witness};
 use super::{ChEdge, ChHeader, ContractionHierarchy};
-use crate::turns::TurnGraph;
+use crate::expand::SearchGraph;
 use crate::weight;
 
 /// Settled-node limit of witness searches while estimating priorities.
@@ -95,16 +95,16 @@ fn priority(
 
 /// Contracts `t` into a hierarchy; `contracted` counts progress.
 pub(crate) fn contract(
-    t: &TurnGraph,
+    t: &SearchGraph,
     header: ChHeader,
     contracted: &AtomicU64,
 ) -> ContractionHierarchy {
-    let n = t.node_count();
+    let n = t.node_count;
     let mut p = Prep {
         out: vec![Vec::new(); n],
         inc: vec![Vec::new(); n],
     };
-    for &(from, to, w) in &t.edges {
+    for &(from, to, w) in &t.arcs {
         if from != to {
             add_arc(&mut p.out[from as usize], to, w);
             add_arc(&mut p.inc[to as usize], from, w);
@@ -183,7 +183,7 @@ pub(crate) fn contract(
 
 /// Renumbers nodes by rank and lays the up edges out as arrays.
 fn assemble(
-    t: &TurnGraph,
+    t: &SearchGraph,
     header: ChHeader,
     rank: &[u32],
     up_fwd: &[Vec<Arc>],
@@ -215,25 +215,19 @@ fn assemble(
     };
     let (fwd_first, fwd) = lay(up_fwd);
     let (bwd_first, bwd) = lay(up_bwd);
-    let g = t.graph_nodes as usize;
-    let source: Vec<u32> = rank[..g].to_vec();
-    let mut copies: Vec<(u32, u32)> = t
-        .copy_base
-        .iter()
-        .enumerate()
-        .map(|(k, &base)| (base, rank[g + k]))
-        .collect();
-    copies.sort_unstable();
+    let source: Vec<u32> = t.source.iter().map(|&s| rank[s as usize]).collect();
+    let g = source.len();
     let mut targets_first = Vec::with_capacity(g + 1);
-    let mut targets = Vec::with_capacity(g + copies.len());
+    let mut targets = Vec::with_capacity(t.targets.len());
     targets_first.push(0u32);
     let mut c = 0;
     for v in 0..g as u32 {
-        targets.push(rank[v as usize]);
-        while c < copies.len() && copies[c].0 == v {
-            targets.push(copies[c].1);
+        let from = targets.len();
+        while c < t.targets.len() && t.targets[c].0 == v {
+            targets.push(rank[t.targets[c].1 as usize]);
             c += 1;
         }
+        targets[from..].sort_unstable();
         targets_first.push(targets.len() as u32);
     }
     ContractionHierarchy {
