@@ -69,6 +69,7 @@ mod turn_table;
 mod weight;
 
 pub use ch::{ChEdge, ChHeader, ChQuery, ContractionHierarchy};
+pub use chfile::FORMAT_VERSION as CH_FORMAT_VERSION;
 pub use error::{Error, Result};
 pub use extract::haversine_m;
 pub use parquet::{GraphNodes, read_nodes};

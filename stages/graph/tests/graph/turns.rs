@@ -155,6 +155,10 @@ fn via_way_no_bans_the_whole_sequence_only() {
     let free = build(&ladder(), "car");
     let r = b.summary.restrictions;
     assert_eq!((r.applied, r.via_way), (1, 1), "{r:?}");
+    // The via edges got states of their own that remember the from edge: one per
+    // via edge (4), beyond one per edge and one source per node.
+    let s = &b.summary;
+    assert_eq!(s.expanded_nodes, s.edges + s.nodes + 4, "{s:?}");
     let (from, to) = (g(0, 1), g(4, 5));
     let banned = b.route(from, to).unwrap().0;
     assert!(banned > free.route(from, to).unwrap().0 + 20.0, "{banned}");
