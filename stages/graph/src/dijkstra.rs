@@ -33,7 +33,7 @@ pub struct OracleGraph {
     prefixes: HashSet<Vec<u32>>,
     /// The `no_*` paths, whole.
     banned: HashSet<Vec<u32>>,
-    /// For a proper prefix of an `only_*` path: the edges that must follow it.
+    /// For a proper prefix of an `only_*` path: the edges that may follow it.
     mandatory: HashMap<Vec<u32>, Vec<u32>>,
 }
 
@@ -206,12 +206,14 @@ impl OracleGraph {
     /// Whether a route whose last edges are `seen` (ending with the current edge)
     /// may go on into `next`; and what it then remembers.
     fn step(&self, seen: &[u32], next: u32) -> Option<Vec<u32>> {
-        for i in 0..seen.len() {
-            if let Some(must) = self.mandatory.get(&seen[i..])
-                && must.iter().any(|&m| m != next)
-            {
-                return None;
-            }
+        // Every `only_*` path the route is partway along names an exit; any of them will do.
+        let exits: Vec<u32> = (0..seen.len())
+            .filter_map(|i| self.mandatory.get(&seen[i..]))
+            .flatten()
+            .copied()
+            .collect();
+        if !exits.is_empty() && !exits.contains(&next) {
+            return None;
         }
         let mut driven = seen.to_vec();
         driven.push(next);

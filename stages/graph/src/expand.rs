@@ -7,7 +7,7 @@
 //! `s -> t` is one allowed turn followed by the whole next edge: its weight is
 //! the turn cost plus the edge's, each rounded to ms and cm. Restrictions cut arcs:
 //! a `no_*` path loses the arc that would complete it, an `only_*` path keeps only
-//! the arc that follows it.
+//! the arc that follows it (several `only_*` paths at one state keep each of theirs).
 //!
 //! Departing from graph node `v` starts at a **source node** of its own, with an arc
 //! to the base state of each edge leaving `v` (the vehicle may leave in any
@@ -37,6 +37,39 @@ pub(crate) struct SearchGraph {
 
 /// Restriction progress of a state: `(path, index of its edge in the path)`, sorted.
 type Active = Vec<(u32, u32)>;
+
+/// Whether a route in a state with restriction progress `active` may turn into
+/// edge `next`, and if so the progress it carries on with (without the paths that
+/// start at `next`).
+fn step(paths: &[RestrictionPath], active: &Active, next: u32) -> Option<Active> {
+    // Several `only_*` paths partway at once (two relations from one way,
+    // say `only_left_turn` and `only_straight_on`) allow each of their exits.
+    let mut only_exits = active.iter().filter_map(|&(p, pos)| {
+        let path = &paths[p as usize];
+        path.only
+            .then(|| path.edges.get(pos as usize + 1))
+            .flatten()
+    });
+    let allowed = only_exits
+        .next()
+        .is_none_or(|&first| first == next || only_exits.any(|&exit| exit == next));
+    if !allowed {
+        return None;
+    }
+    let mut progress: Active = Vec::new();
+    for &(p, pos) in active {
+        let path = &paths[p as usize];
+        if path.edges.get(pos as usize + 1) != Some(&next) {
+            continue;
+        }
+        if pos as usize + 2 < path.edges.len() {
+            progress.push((p, pos + 1));
+        } else if !path.only {
+            return None; // a `no_*` path completed
+        }
+    }
+    Some(progress)
+}
 
 /// Builds the edge-based graph from the turns (sorted by from edge) and the
 /// restriction paths.
@@ -71,27 +104,9 @@ pub(crate) fn expand(g: &RoadGraph, turns: &[Turn], paths: &[RestrictionPath]) -
     while let Some((state, edge, active)) = queue.pop_front() {
         for t in &turns[turn_start[edge as usize]..turn_start[edge as usize + 1]] {
             let next = t.to_edge;
-            let mut allowed = true;
-            let mut progress: Active = Vec::new();
-            for &(p, pos) in &active {
-                let path = &paths[p as usize];
-                let Some(&expected) = path.edges.get(pos as usize + 1) else {
-                    continue;
-                };
-                let last = pos as usize + 2 == path.edges.len();
-                if next == expected {
-                    if last {
-                        allowed &= path.only; // `no_*` completed: banned
-                    } else {
-                        progress.push((p, pos + 1));
-                    }
-                } else if path.only {
-                    allowed = false; // left an `only_*` path
-                }
-            }
-            if !allowed {
+            let Some(progress) = step(paths, &active, next) else {
                 continue;
-            }
+            };
             let mut into = base(next);
             let to = if progress.is_empty() {
                 next

@@ -47,7 +47,8 @@ pub(crate) struct RestrictionPath {
 pub struct RestrictionCounts {
     /// Relations applied (at least one turn rule).
     pub applied: u64,
-    /// Turn rules written (one per from edge and to edge).
+    /// Via-node turn rules written to `restrictions.parquet` (one per from edge
+    /// and to edge).
     pub turn_rules: u64,
     /// Of the applied relations, those with via ways.
     pub via_way: u64,

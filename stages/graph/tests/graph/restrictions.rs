@@ -182,3 +182,25 @@ fn broken_via_way_timed_conditional_and_malformed_are_counted_not_applied() {
     assert_eq!(r.not_routable, 1, "{r:?}");
     assert!((south_to_west(&b) - free()).abs() < 0.01);
 }
+
+#[test]
+fn two_only_rules_from_one_way_allow_both_exits() {
+    let mut f = cross();
+    restriction(&mut f, 906, 1, 2, &[("restriction", "only_straight_on")]);
+    restriction(&mut f, 907, 1, 3, &[("restriction", "only_left_turn")]);
+    let b = build(&f, "car");
+    let free = build(&cross(), "car");
+    assert_eq!(b.summary.restrictions.applied, 2);
+    for to in [g(6, 3), g(3, 0)] {
+        let (x, y) = (
+            b.route(g(0, 3), to).unwrap().0,
+            free.route(g(0, 3), to).unwrap().0,
+        );
+        assert!((x - y).abs() < 0.002, "->{to}: {x} vs {y}");
+    }
+    let (x, y) = (
+        b.route(g(0, 3), g(3, 6)).unwrap().0,
+        free.route(g(0, 3), g(3, 6)).unwrap().0,
+    );
+    assert!(x > y + 40.0, "east {x} vs {y}");
+}
