@@ -13,6 +13,7 @@
 //! |---|---|
 //! | `cells.parquet` | one row per H3 cell covering the bbox, ascending: `cell` `UInt64`, `cell_hex` `Utf8`, `lat`, `lon` `Float64` (cell centre, degrees), `node` `UInt32` (null unless `ok`), `node_lat`, `node_lon` `Float64` (snapped node, degrees), `snap_m` `Float64` (metres), `status` `Utf8` ([`CellStatus`]: `ok`, `no_road`, `unroutable`), `geometry` `Binary` (the hexagon, WKB polygon), `node_geometry` `Binary` (the snapped node, WKB point, null for `no_road`); a GeoParquet 1.1 file ([`geo`]) |
 //! | `matrix/part-NNNNN.parquet` | origin block NNNNN ([`part_name`]): `origin`, `dest` `UInt64`, `distance_m` `Float32` (metres), `duration_s` `Float32` (seconds), null when there is no route; one row per ordered pair of `ok` cells (pairs slower than the manifest's `max_duration_s` left out), sorted by origin then dest |
+//! | `shards/K-of-N.json` | [`ShardRecord`], only in a sharded run (`matrix --shard K/N`): the blocks of shard K of N ([`ShardSpec`], chosen by [`assign`]), its parts with sizes and SHA-256, the graph fingerprint and the parameters; written after the shard's parts. The merge (`matrix --merge-shards N`) checks them all and writes `manifest.json` |
 //! | `manifest.json` | [`MatrixManifest`]: resolution, bbox, limits, cells by status, pairs, the parts with their rows and SHA-256, the SHA-256 of `cells.parquet`, timings, peak memory. Written last: its presence means the matrix is complete |
 //!
 //! **Who writes, who reads**: the matrix stage (`hexmatrix-matrix`) writes the
@@ -28,7 +29,8 @@
 //! How any of these files appears on disk (a temporary name, fsync, rename, fsync of
 //! the directory) is [`atomic`], which every stage uses for its outputs.
 //!
-//! With the feature `arrow`, [`schema`] gives the Arrow schemas of both Parquet files.
+//! With the feature `parquet`, [`schema`] gives the Parquet schemas of both files and
+//! [`table`] writes and reads Parquet tables column by column.
 //!
 //! # The graph directory
 //!
@@ -77,9 +79,12 @@ pub mod geo;
 pub mod graph_dir;
 mod manifest;
 mod run;
-#[cfg(feature = "arrow")]
+#[cfg(feature = "parquet")]
 pub mod schema;
+mod shard;
 mod status;
+#[cfg(feature = "parquet")]
+pub mod table;
 
 pub use context::{Cancelled, Context, Counter, Output, Progress, Shown, Silent, Unit};
 pub use error::{Error, Result};
@@ -88,5 +93,8 @@ pub use fingerprint::{FINGERPRINT_TAG, content_fingerprint, hex, sha256_file, sh
 pub use manifest::{GraphRef, MatrixManifest, PartEntry, STAGE};
 pub use run::{
     InputFile, RUN_MANIFEST_FILE, RunManifest, StageRecord, StageStatus, peak_rss_bytes,
+};
+pub use shard::{
+    BadShard, SHARD_STAGE, SHARDS_DIR, ShardParameters, ShardPart, ShardRecord, ShardSpec, assign,
 };
 pub use status::{CellCounts, CellStatus, UnknownStatus};

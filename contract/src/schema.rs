@@ -1,36 +1,63 @@
-//! Arrow schemas of the Parquet files (feature `arrow`).
+//! Parquet schemas of the matrix files (feature `parquet`), in the types Arrow readers
+//! see: `UInt64` is INT64 annotated unsigned, `Utf8` is `BYTE_ARRAY` annotated `String`.
 
-use std::sync::Arc;
-
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::basic::{LogicalType, Type as PhysicalType};
+use parquet::schema::types::TypePtr;
 
 use crate::columns::{cells, pairs};
+use crate::table::{field, message};
+
+/// Builds a schema from fixed fields, which the parquet crate always accepts.
+fn fixed(fields: &[(&str, PhysicalType, Option<LogicalType>, bool)]) -> TypePtr {
+    let fields = fields
+        .iter()
+        .map(|(name, physical, logical, nullable)| {
+            field(name, *physical, logical.clone(), *nullable)
+        })
+        .collect::<crate::Result<Vec<_>>>()
+        .and_then(message);
+    fields.expect("the matrix schemas are valid Parquet schemas")
+}
 
 /// Schema of `cells.parquet`.
 #[must_use]
-pub fn cells_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(cells::CELL, DataType::UInt64, false),
-        Field::new(cells::CELL_HEX, DataType::Utf8, false),
-        Field::new(cells::LAT, DataType::Float64, false),
-        Field::new(cells::LON, DataType::Float64, false),
-        Field::new(cells::NODE, DataType::UInt32, true),
-        Field::new(cells::NODE_LAT, DataType::Float64, true),
-        Field::new(cells::NODE_LON, DataType::Float64, true),
-        Field::new(cells::SNAP_M, DataType::Float64, true),
-        Field::new(cells::STATUS, DataType::Utf8, false),
-        Field::new(cells::GEOMETRY, DataType::Binary, false),
-        Field::new(cells::NODE_GEOMETRY, DataType::Binary, true),
-    ]))
+pub fn cells_schema() -> TypePtr {
+    use PhysicalType::{BYTE_ARRAY, DOUBLE, INT32, INT64};
+    let text = || Some(LogicalType::String);
+    fixed(&[
+        (
+            cells::CELL,
+            INT64,
+            Some(LogicalType::integer(64, false)),
+            false,
+        ),
+        (cells::CELL_HEX, BYTE_ARRAY, text(), false),
+        (cells::LAT, DOUBLE, None, false),
+        (cells::LON, DOUBLE, None, false),
+        (
+            cells::NODE,
+            INT32,
+            Some(LogicalType::integer(32, false)),
+            true,
+        ),
+        (cells::NODE_LAT, DOUBLE, None, true),
+        (cells::NODE_LON, DOUBLE, None, true),
+        (cells::SNAP_M, DOUBLE, None, true),
+        (cells::STATUS, BYTE_ARRAY, text(), false),
+        (cells::GEOMETRY, BYTE_ARRAY, None, false),
+        (cells::NODE_GEOMETRY, BYTE_ARRAY, None, true),
+    ])
 }
 
 /// Schema of every matrix part.
 #[must_use]
-pub fn pairs_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(pairs::ORIGIN, DataType::UInt64, false),
-        Field::new(pairs::DEST, DataType::UInt64, false),
-        Field::new(pairs::DISTANCE_M, DataType::Float32, true),
-        Field::new(pairs::DURATION_S, DataType::Float32, true),
-    ]))
+pub fn pairs_schema() -> TypePtr {
+    use PhysicalType::{FLOAT, INT64};
+    let id = || Some(LogicalType::integer(64, false));
+    fixed(&[
+        (pairs::ORIGIN, INT64, id(), false),
+        (pairs::DEST, INT64, id(), false),
+        (pairs::DISTANCE_M, FLOAT, None, true),
+        (pairs::DURATION_S, FLOAT, None, true),
+    ])
 }

@@ -41,7 +41,11 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
                 INTERNAL
             };
         }
-        if cause.downcast_ref::<crate::config::ConfigError>().is_some() {
+        if cause.downcast_ref::<crate::config::ConfigError>().is_some()
+            || cause
+                .downcast_ref::<hexmatrix_contract::BadShard>()
+                .is_some()
+        {
             return BAD_INPUT;
         }
         // A dataset naming an unusable URL is bad input, not a failed fetch.

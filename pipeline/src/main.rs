@@ -11,6 +11,7 @@ mod manifest;
 mod memory;
 mod outputs;
 mod progress;
+mod shard;
 mod stage;
 mod version;
 

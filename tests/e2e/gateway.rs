@@ -29,7 +29,7 @@ fn oracle(dir: &Path) -> HashMap<(u64, u64), Option<(f64, f64)>> {
         for batch in matrix.read_part(part, 4096).unwrap() {
             let batch = batch.unwrap();
             for i in 0..batch.len() {
-                let key = (batch.origin.value(i), batch.dest.value(i));
+                let key = (batch.origin[i], batch.dest[i]);
                 pairs.insert(key, batch.route(i));
             }
         }

@@ -16,5 +16,7 @@ mod matrix;
 mod regression;
 mod report;
 mod run;
+mod shards;
 mod util;
 mod warm;
+mod warm_shards;

@@ -15,7 +15,7 @@ fn datasets() -> PathBuf {
 }
 
 /// The car graph of the whole Monaco file, built with the graph crate.
-fn monaco_graph(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn monaco_graph(dir: &Path) -> Option<PathBuf> {
     let src = hexmatrix_osm::fixture::shared_dataset("monaco.osm.pbf")?;
     let g = dir.join("graph");
     let opts = GraphOptions {
@@ -403,8 +403,8 @@ fn issue_14_duckdb_polars_and_pyarrow_read_the_parts_alike() {
             let batch = batch.unwrap();
             for i in 0..batch.len() {
                 rows += 1;
-                origin += u128::from(batch.origin.value(i));
-                dest += u128::from(batch.dest.value(i));
+                origin += u128::from(batch.origin[i]);
+                dest += u128::from(batch.dest[i]);
                 match batch.route(i) {
                     Some((d, t)) => {
                         distance += d;

@@ -4,7 +4,7 @@
 //! beside it, access.parquet has a row per ok cell, and bad input exits 1 or 2 with a
 //! message naming the file.
 
-use polars::prelude::{ParquetReader, SerReader as _};
+use polars_io::prelude::{ParquetReader, SerReader as _};
 
 use crate::util::{hexmatrix, text, valletta};
 

@@ -16,7 +16,8 @@ use indicatif::HumanBytes;
 
 use crate::config::Dataset;
 use crate::memory;
-use hexmatrix_contract::Context;
+use crate::shard::ShardArgs;
+use hexmatrix_contract::{Context, ShardSpec};
 
 /// Arguments of `hexmatrix matrix`.
 #[derive(Debug, clap::Args)]
@@ -53,6 +54,17 @@ pub struct MatrixArgs {
     /// resolution 9 is ≈13,000).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CELLS)]
     pub max_cells: u64,
+    /// Sharding: with --shard K/N (or --shards N), compute only shard K's balanced share
+    /// of the origin blocks into --output, shared with the other shards: its parts
+    /// (named as an unsharded run names them), cells.parquet, and its record
+    /// shards/K-of-N.json last; no manifest.json until --merge-shards.
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// Check the N shard records in --output (same --graph, bbox and parameters as the
+    /// shards) and the parts they list, then write manifest.json; computes nothing.
+    #[arg(long, value_name = "N", conflicts_with_all = ["shard", "shards"],
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub merge_shards: Option<u32>,
 }
 
 /// Runs `hexmatrix matrix`.
@@ -77,7 +89,92 @@ pub fn run(args: &MatrixArgs, ctx: &Context) -> anyhow::Result<()> {
         snap_radius_m: args.snap_radius,
         origin_block_size: args.origin_block_size.map(|n| n as usize),
     };
+    if let Some(count) = args.merge_shards {
+        return merge(&opts, count, ctx);
+    }
+    if let Some(shard) = args.shard.resolve()? {
+        return execute_shard(&opts, shard, args.max_cells, ctx);
+    }
     execute(&opts, args.max_cells, ctx)?;
+    Ok(())
+}
+
+/// Runs shard `shard` of the matrix stage on `opts` after [`check_size`], and logs
+/// the plan and the summary.
+fn execute_shard(
+    opts: &MatrixOptions,
+    shard: ShardSpec,
+    max_cells: u64,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    check_size(&opts.bbox, opts.resolution, max_cells)?;
+    let output = &opts.output_dir;
+    tracing::info!(
+        target: "matrix",
+        "[matrix] shard {shard}: graph {}, bbox {}, resolution {}, max duration {} -> {} (shared with the other shards)",
+        opts.graph_dir.display(),
+        bbox_text(&opts.bbox),
+        opts.resolution,
+        opts.max_duration_s.map_or_else(|| "none".to_string(), |s| format!("{s} s")),
+        output.display()
+    );
+    let s = hexmatrix_matrix::run_shard(opts, shard, ctx)
+        .with_context(|| format!("matrix shard {shard} into {}", output.display()))?;
+    let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    tracing::info!(
+        target: "matrix",
+        "[matrix] shard {shard}: {} of {} blocks, {} pairs; {} cells ({} ok); search+write {:.2} s, total {:.2} s, peak RSS {peak}",
+        s.blocks.len(),
+        s.blocks_total,
+        s.pairs,
+        s.cells.total,
+        s.cells.ok,
+        s.matrix_s,
+        started.elapsed().as_secs_f64()
+    );
+    tracing::info!(
+        target: "matrix",
+        "[matrix] wrote {}; next, once all {} shards are done: hexmatrix matrix --merge-shards {} (same --graph, bbox and --output)",
+        s.record.display(),
+        shard.count(),
+        shard.count()
+    );
+    Ok(())
+}
+
+/// Merges the `count` shards of `opts.output_dir` into its manifest, and logs it.
+fn merge(opts: &MatrixOptions, count: u32, ctx: &Context) -> anyhow::Result<()> {
+    let output = &opts.output_dir;
+    tracing::info!(
+        target: "matrix",
+        "[matrix] merging {count} shards in {} (graph {}, bbox {}, resolution {})",
+        output.display(),
+        opts.graph_dir.display(),
+        bbox_text(&opts.bbox),
+        opts.resolution
+    );
+    let s = hexmatrix_matrix::merge_shards(opts, count, ctx)
+        .with_context(|| format!("merging {count} matrix shards in {}", output.display()))?;
+    tracing::info!(
+        target: "matrix",
+        "[matrix] {} shards checked: {} parts, {} pairs, {} cells ({} ok), every part's size and SHA-256 as recorded; \
+         {} temporary files of killed shards and {} files of an earlier matrix removed; {:.2} s",
+        s.shards,
+        s.parts,
+        s.pairs,
+        s.cells.total,
+        s.cells.ok,
+        s.temporaries_removed,
+        s.unlisted_removed,
+        s.elapsed_s
+    );
+    tracing::info!(
+        target: "matrix",
+        "[matrix] wrote {}; next: hexmatrix warm --matrix {} ... (or warm --shard K/N, then warm --publish)",
+        s.manifest.display(),
+        output.display()
+    );
     Ok(())
 }
 

@@ -12,7 +12,8 @@ use hexmatrix_warm::{
 };
 
 use crate::memory;
-use hexmatrix_contract::Context;
+use crate::shard::ShardArgs;
+use hexmatrix_contract::{Context, ShardSpec};
 
 /// Arguments of `hexmatrix warm`.
 #[derive(Debug, clap::Args)]
@@ -87,6 +88,16 @@ pub struct WarmArgs {
     /// the live version's and the pointer's among them.
     #[arg(long)]
     pub allow_eviction: bool,
+    /// Sharding: with --shard K/N (or --shards N and `JOB_COMPLETION_INDEX`), load only
+    /// shard K's balanced share of the parts into the version, verify it and record it
+    /// in Redis (route:{version}:shards); the pointer is not moved. With --publish,
+    /// --shards N says how many shards to expect [default: the count the records show].
+    #[command(flatten)]
+    pub shard: ShardArgs,
+    /// After every `warm --shard K/N` (same options): verify every shard's load against
+    /// Redis, write the cell set, the version manifest, then move the pointer.
+    #[arg(long, conflicts_with_all = ["shard", "resp_out"])]
+    pub publish: bool,
 }
 
 impl WarmArgs {
@@ -132,7 +143,117 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
     // The elapsed time logged counts from here, opening the matrix for its
     // fingerprint included.
     let started = Instant::now();
-    execute(&args.options()?, started, ctx).map(drop)
+    let opts = args.options()?;
+    if args.publish {
+        return publish(&opts, args.shard.shards, started, ctx);
+    }
+    if let Some(shard) = args.shard.resolve()? {
+        return execute_shard(&opts, shard, started, ctx);
+    }
+    execute(&opts, started, ctx).map(drop)
+}
+
+/// Where `opts` loads, for log lines.
+fn destination(opts: &WarmOptions) -> String {
+    match &opts.sink {
+        Sink::Redis(t) => t.display(),
+        Sink::RespFile(p) => format!("RESP file {}", p.display()),
+    }
+}
+
+/// Loads shard `shard` of the matrix (see [`hexmatrix_warm::run_shard`]) and logs it.
+fn execute_shard(
+    opts: &WarmOptions,
+    shard: ShardSpec,
+    started: Instant,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let destination = destination(opts);
+    tracing::info!(
+        target: "warm",
+        "[warm] shard {shard}: {} -> {destination}, version {}, layout {}, keys {}; pointer {} left for warm --publish",
+        opts.matrix_dir.display(),
+        opts.version,
+        opts.layout,
+        opts.key_template.as_str(),
+        opts.pointer_key,
+    );
+    let s = hexmatrix_warm::run_shard(opts, shard, ctx).with_context(|| {
+        format!(
+            "warm shard {shard} of {} into {destination} (version {})",
+            opts.matrix_dir.display(),
+            opts.version
+        )
+    })?;
+    if s.status == WarmStatus::RespFile {
+        report(&s, started);
+        return Ok(());
+    }
+    let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
+    tracing::info!(
+        target: "warm",
+        "[warm] shard {shard} of version {}: {} of its {} parts loaded ({} resumed), {} keys written in {:.2} s, {} keys in its parts; \
+         verified: counts exact, {} pairs read back; recorded; {:.2} s, peak RSS {peak}",
+        s.version,
+        s.parts_loaded,
+        s.parts_total,
+        s.parts_resumed,
+        s.keys_written,
+        s.load_seconds,
+        s.keys_total,
+        s.pairs_read_back,
+        started.elapsed().as_secs_f64()
+    );
+    tracing::info!(
+        target: "warm",
+        "[warm] next, once all {} shards are loaded: hexmatrix warm --publish (same --matrix, Redis and options)",
+        shard.count()
+    );
+    Ok(())
+}
+
+/// Publishes a sharded load (see [`hexmatrix_warm::publish`]) and logs it.
+fn publish(
+    opts: &WarmOptions,
+    shards: Option<u32>,
+    started: Instant,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let destination = destination(opts);
+    tracing::info!(
+        target: "warm",
+        "[warm] publish of version {} ({}) in {destination}, layout {}, pointer {}",
+        opts.version,
+        opts.matrix_dir.display(),
+        opts.layout,
+        opts.pointer_key,
+    );
+    let s = hexmatrix_warm::publish(opts, shards, ctx).with_context(|| {
+        format!(
+            "publish of version {} into {destination}: pointer {} unchanged",
+            opts.version, opts.pointer_key
+        )
+    })?;
+    if s.status == WarmStatus::AlreadyCurrent {
+        report(&s, started);
+        return Ok(());
+    }
+    tracing::info!(
+        target: "warm",
+        "[warm] version {}: every shard's load verified: {} parts with their rows, {} keys, {} cells{}, {} pairs read back; \
+         {} -> {} (was {}); {:.2} s",
+        s.version,
+        s.parts_total,
+        s.keys_total,
+        s.cells,
+        if s.rows_checked > 0 { format!(", every row's length ({} rows)", s.rows_checked) } else { String::new() },
+        s.pairs_read_back,
+        s.pointer_key,
+        s.version,
+        s.previous_version.as_deref().unwrap_or("unset"),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Runs the warm stage on `opts` (load, verify, make current; it shows its
@@ -142,10 +263,7 @@ pub fn run(args: &WarmArgs, ctx: &Context) -> anyhow::Result<()> {
 /// # Errors
 /// Bad options, an incomplete matrix, or any Redis failure (the pointer is then unchanged).
 pub fn execute(opts: &WarmOptions, started: Instant, ctx: &Context) -> anyhow::Result<WarmSummary> {
-    let destination = match &opts.sink {
-        Sink::Redis(t) => t.display(),
-        Sink::RespFile(p) => format!("RESP file {}", p.display()),
-    };
+    let destination = destination(opts);
     tracing::info!(
         target: "warm",
         "[warm] {} -> {destination}, version {}, layout {}, keys {}, values {}, ttl {} s (+{:.0}%), no-route ttl {} s, pointer {}",
@@ -199,6 +317,11 @@ fn report(s: &WarmSummary, started: Instant) {
             s.load_seconds,
             s.no_route_keys,
             s.beyond_max_duration
+        ),
+        WarmStatus::ShardLoaded => tracing::info!(
+            target: "warm",
+            "[warm] version {}: this shard's {} parts are loaded ({} keys); the pointer waits for warm --publish",
+            s.version, s.parts_total, s.keys_total
         ),
         WarmStatus::Loaded | WarmStatus::Refreshed => {
             if s.status == WarmStatus::Refreshed {

@@ -11,12 +11,10 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
 
-use arrow_array::{BooleanArray, Float64Array, UInt32Array};
-
 use hexmatrix_contract::columns::{edges, restriction_paths, turns};
 use hexmatrix_contract::graph_dir::{EDGES_FILE, NODES_FILE, RESTRICTION_PATHS_FILE, TURNS_FILE};
 
-use crate::parquet::{column, read_batches};
+use crate::parquet::{open, table_error};
 use crate::{Error, Result, weight};
 
 /// The uncontracted road graph with its turns and restriction paths.
@@ -40,43 +38,43 @@ pub struct OracleGraph {
 /// `(from, to, packed weight, metres)` of every row of edges.parquet.
 fn read_edges(graph_dir: &Path) -> Result<Vec<(u32, u32, u64, f64)>> {
     let path = graph_dir.join(EDGES_FILE);
-    let mut out = Vec::new();
-    for b in read_batches(&path)? {
-        let f = column::<UInt32Array>(&path, &b, edges::FROM, "UInt32")?;
-        let t = column::<UInt32Array>(&path, &b, edges::TO, "UInt32")?;
-        let d = column::<Float64Array>(&path, &b, edges::DISTANCE_M, "Float64")?;
-        let s = column::<Float64Array>(&path, &b, edges::DURATION_S, "Float64")?;
-        for i in 0..b.num_rows() {
-            out.push((
-                f.value(i),
-                t.value(i),
-                weight::pack(s.value(i), d.value(i)),
-                d.value(i),
-            ));
-        }
-    }
-    Ok(out)
+    let table = open(&path)?;
+    let err = |e| table_error(&path, e);
+    let from = table.column::<u32>(edges::FROM).map_err(err)?;
+    let to = table.column::<u32>(edges::TO).map_err(err)?;
+    let distance_m = table.column::<f64>(edges::DISTANCE_M).map_err(err)?;
+    let duration_s = table.column::<f64>(edges::DURATION_S).map_err(err)?;
+    Ok(from
+        .into_iter()
+        .zip(to)
+        .zip(duration_s.into_iter().zip(distance_m))
+        .map(|((f, t), (s, d))| (f, t, weight::pack(s, d), d))
+        .collect())
 }
 
 /// The paths of `restriction_paths.parquet`: `(only, edges)` in path order.
 fn read_paths(graph_dir: &Path, edge_count: usize) -> Result<Vec<(bool, Vec<u32>)>> {
     let path = graph_dir.join(RESTRICTION_PATHS_FILE);
-    let mut rows = Vec::new();
-    for b in read_batches(&path)? {
-        let p = column::<UInt32Array>(&path, &b, restriction_paths::PATH, "UInt32")?;
-        let only = column::<BooleanArray>(&path, &b, restriction_paths::ONLY, "Boolean")?;
-        let pos = column::<UInt32Array>(&path, &b, restriction_paths::POSITION, "UInt32")?;
-        let e = column::<UInt32Array>(&path, &b, restriction_paths::EDGE, "UInt32")?;
-        for i in 0..b.num_rows() {
-            if e.value(i) as usize >= edge_count {
-                return Err(Error::BadValue {
-                    path,
-                    reason: format!("path edge {} beyond {edge_count} edges", e.value(i)),
-                });
-            }
-            rows.push((p.value(i), pos.value(i), only.value(i), e.value(i)));
-        }
+    let table = open(&path)?;
+    let err = |e| table_error(&path, e);
+    let path_ids = table.column::<u32>(restriction_paths::PATH).map_err(err)?;
+    let only = table.column::<bool>(restriction_paths::ONLY).map_err(err)?;
+    let positions = table
+        .column::<u32>(restriction_paths::POSITION)
+        .map_err(err)?;
+    let edge_ids = table.column::<u32>(restriction_paths::EDGE).map_err(err)?;
+    if let Some(&bad) = edge_ids.iter().find(|&&e| e as usize >= edge_count) {
+        return Err(Error::BadValue {
+            path,
+            reason: format!("path edge {bad} beyond {edge_count} edges"),
+        });
     }
+    let mut rows: Vec<(u32, u32, bool, u32)> = path_ids
+        .into_iter()
+        .zip(positions)
+        .zip(only.into_iter().zip(edge_ids))
+        .map(|((p, pos), (only, e))| (p, pos, only, e))
+        .collect();
     rows.sort_unstable();
     let mut paths: Vec<(bool, Vec<u32>)> = Vec::new();
     let mut current = None;
@@ -143,20 +141,20 @@ impl OracleGraph {
         let m = rows.len();
         let path = graph_dir.join(TURNS_FILE);
         let mut next = vec![Vec::new(); m];
-        for b in read_batches(&path)? {
-            let f = column::<UInt32Array>(&path, &b, turns::FROM_EDGE, "UInt32")?;
-            let t = column::<UInt32Array>(&path, &b, turns::TO_EDGE, "UInt32")?;
-            let s = column::<Float64Array>(&path, &b, turns::DURATION_S, "Float64")?;
-            for i in 0..b.num_rows() {
-                let (f, t) = (f.value(i) as usize, t.value(i));
-                if f >= m || t as usize >= m || rows[f].1 != rows[t as usize].0 {
-                    return Err(Error::BadValue {
-                        path,
-                        reason: format!("turn {f} -> {t} does not join two of the {m} edges"),
-                    });
-                }
-                next[f].push((t, weight::pack(s.value(i), 0.0)));
+        let table = open(&path)?;
+        let err = |e| table_error(&path, e);
+        let from_edge = table.column::<u32>(turns::FROM_EDGE).map_err(err)?;
+        let to_edge = table.column::<u32>(turns::TO_EDGE).map_err(err)?;
+        let duration_s = table.column::<f64>(turns::DURATION_S).map_err(err)?;
+        for ((&f, &t), &s) in from_edge.iter().zip(&to_edge).zip(&duration_s) {
+            let f = f as usize;
+            if f >= m || t as usize >= m || rows[f].1 != rows[t as usize].0 {
+                return Err(Error::BadValue {
+                    path,
+                    reason: format!("turn {f} -> {t} does not join two of the {m} edges"),
+                });
             }
+            next[f].push((t, weight::pack(s, 0.0)));
         }
         let mut prefixes = HashSet::new();
         let mut banned = HashSet::new();

@@ -73,24 +73,10 @@ pub enum Error {
         /// The underlying error.
         source: parquet::errors::ParquetError,
     },
-    /// An Arrow batch could not be built or read.
-    #[error("{path}: arrow: {source}")]
-    Arrow {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: arrow_schema::ArrowError,
-    },
-    /// A Parquet file lacks a column or has it with the wrong type.
-    #[error("{path}: column {column:?} is missing or not of type {expected}")]
-    BadColumn {
-        /// The file.
-        path: PathBuf,
-        /// The column name.
-        column: &'static str,
-        /// The expected Arrow type.
-        expected: &'static str,
-    },
+    /// A graph table lacks a column, has it with another type or a null where the
+    /// contract has none.
+    #[error("{0}")]
+    Table(hexmatrix_contract::Error),
     /// The build was cancelled through its context.
     #[error("{0}")]
     Cancelled(#[from] hexmatrix_contract::Cancelled),

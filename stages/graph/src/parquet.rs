@@ -1,16 +1,10 @@
-//! `nodes.parquet`, `edges.parquet` and `restrictions.parquet`: writers, and
-//! the readers that the matrix stage and the oracle use.
+//! `nodes.parquet`, `edges.parquet`, `restrictions.parquet`, `turns.parquet` and
+//! `restriction_paths.parquet`: writers, and the readers that the matrix stage and
+//! the oracle use.
 
 use std::fs::File;
 use std::path::Path;
-use std::sync::Arc;
 
-use arrow_array::{
-    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt32Array,
-};
-use arrow_schema::{Field, Schema};
-use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
@@ -22,33 +16,28 @@ use crate::{Error, Result};
 
 use hexmatrix_contract::columns::{edges, nodes, restriction_paths, restrictions, turns};
 use hexmatrix_contract::graph_dir::{MAIN_COMPONENT, NODES_FILE, OTHER_COMPONENT};
+use hexmatrix_contract::table::{Column, TableReader, write_table};
 
-fn write(path: &Path, columns: Vec<(&str, ArrayRef)>) -> Result<()> {
-    let fields: Vec<Field> = columns
-        .iter()
-        .map(|(name, a)| Field::new(*name, a.data_type().clone(), a.null_count() > 0))
-        .collect();
-    let schema = Arc::new(Schema::new(fields));
-    let arrow_err = |source| Error::Arrow {
-        path: path.to_path_buf(),
-        source,
-    };
+fn write(path: &Path, columns: &[Column]) -> Result<()> {
     let pq_err = |source| write_error(path, source);
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        columns.into_iter().map(|(_, a)| a).collect(),
-    )
-    .map_err(arrow_err)?;
     let level = ZstdLevel::try_new(3).map_err(pq_err)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
         .set_max_row_group_row_count(Some(1 << 20))
         .build();
     let file = File::create(path).map_err(|e| Error::io(path, e))?;
-    let mut writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(pq_err)?;
-    writer.write(&batch).map_err(pq_err)?;
-    writer.close().map_err(pq_err)?;
+    write_table(path, file, columns, props, Vec::new()).map_err(|e| table_error(path, e))?;
     Ok(())
+}
+
+/// An error of the contract's table reader or writer for `path`, a Parquet error
+/// classified as [`write_error`] does.
+pub(crate) fn table_error(path: &Path, e: hexmatrix_contract::Error) -> Error {
+    match e {
+        hexmatrix_contract::Error::Parquet { source, .. } => write_error(path, source),
+        hexmatrix_contract::Error::Io { source, .. } => Error::io(path, source),
+        other => Error::Table(other),
+    }
 }
 
 /// A Parquet error while writing `path`. The I/O error under it, when there is one,
@@ -73,18 +62,18 @@ fn write_error(path: &Path, source: ParquetError) -> Error {
 /// Writes `nodes.parquet`: `node`, `osm_id`, `lat`, `lon`, `component`.
 pub(crate) fn write_nodes(path: &Path, g: &RoadGraph, main: &[bool]) -> Result<()> {
     let n = g.osm_id.len() as u32;
-    let component: StringArray = main
+    let ids: Vec<u32> = (0..n).collect();
+    let component = main
         .iter()
-        .map(|&m| Some(if m { MAIN_COMPONENT } else { OTHER_COMPONENT }))
-        .collect();
+        .map(|&m| if m { MAIN_COMPONENT } else { OTHER_COMPONENT });
     write(
         path,
-        vec![
-            (nodes::NODE, Arc::new(UInt32Array::from_iter_values(0..n))),
-            (nodes::OSM_ID, Arc::new(Int64Array::from(g.osm_id.clone()))),
-            (nodes::LAT, Arc::new(Float64Array::from(g.lat.clone()))),
-            (nodes::LON, Arc::new(Float64Array::from(g.lon.clone()))),
-            (nodes::COMPONENT, Arc::new(component)),
+        &[
+            Column::required(nodes::NODE, &ids),
+            Column::required(nodes::OSM_ID, &g.osm_id),
+            Column::required(nodes::LAT, &g.lat),
+            Column::required(nodes::LON, &g.lon),
+            Column::text(nodes::COMPONENT, component),
         ],
     )
 }
@@ -92,38 +81,21 @@ pub(crate) fn write_nodes(path: &Path, g: &RoadGraph, main: &[bool]) -> Result<(
 /// Writes `edges.parquet`: `from`, `to`, `way_id`, `highway`, `distance_m`, `duration_s`.
 pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
     let e = &g.edges;
-    let highway: StringArray = e
-        .iter()
-        .map(|x| Some(g.classes[x.class as usize]))
-        .collect();
+    let u32s = |f: fn(&crate::extract::RoadEdge) -> u32| e.iter().map(f).collect::<Vec<_>>();
+    let f64s = |f: fn(&crate::extract::RoadEdge) -> f64| e.iter().map(f).collect::<Vec<_>>();
+    let way_ids: Vec<i64> = e.iter().map(|x| x.way_id).collect();
     write(
         path,
-        vec![
-            (
-                edges::FROM,
-                Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.from))),
+        &[
+            Column::required(edges::FROM, &u32s(|x| x.from)),
+            Column::required(edges::TO, &u32s(|x| x.to)),
+            Column::required(edges::WAY_ID, &way_ids),
+            Column::text(
+                edges::HIGHWAY,
+                e.iter().map(|x| g.classes[x.class as usize]),
             ),
-            (
-                edges::TO,
-                Arc::new(UInt32Array::from_iter_values(e.iter().map(|x| x.to))),
-            ),
-            (
-                edges::WAY_ID,
-                Arc::new(Int64Array::from_iter_values(e.iter().map(|x| x.way_id))),
-            ),
-            (edges::HIGHWAY, Arc::new(highway)),
-            (
-                edges::DISTANCE_M,
-                Arc::new(Float64Array::from_iter_values(
-                    e.iter().map(|x| x.distance_m),
-                )),
-            ),
-            (
-                edges::DURATION_S,
-                Arc::new(Float64Array::from_iter_values(
-                    e.iter().map(|x| x.duration_s),
-                )),
-            ),
+            Column::required(edges::DISTANCE_M, &f64s(|x| x.distance_m)),
+            Column::required(edges::DURATION_S, &f64s(|x| x.duration_s)),
         ],
     )
 }
@@ -133,33 +105,29 @@ pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
 /// `via_osm_id`, `to_way`, `from_node`, `via_node`, `to_node`.
 pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule]) -> Result<()> {
     let edge = |i: u32| &g.edges[i as usize];
-    let value: StringArray = rules.iter().map(|r| Some(r.value.as_str())).collect();
-    let u32s = |f: &dyn Fn(&TurnRule) -> u32| -> ArrayRef {
-        Arc::new(UInt32Array::from_iter_values(rules.iter().map(f)))
-    };
-    let i64s = |f: &dyn Fn(&TurnRule) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from_iter_values(rules.iter().map(f)))
-    };
+    let u32s = |f: &dyn Fn(&TurnRule) -> u32| rules.iter().map(f).collect::<Vec<_>>();
+    let i64s = |f: &dyn Fn(&TurnRule) -> i64| rules.iter().map(f).collect::<Vec<_>>();
+    let only: Vec<bool> = rules.iter().map(|r| r.only).collect();
     write(
         path,
-        vec![
-            (restrictions::RELATION_ID, i64s(&|r| r.relation_id)),
-            (restrictions::RESTRICTION, Arc::new(value)),
-            (
-                restrictions::ONLY,
-                Arc::new(rules.iter().map(|r| Some(r.only)).collect::<BooleanArray>()),
+        &[
+            Column::required(restrictions::RELATION_ID, &i64s(&|r| r.relation_id)),
+            Column::text(
+                restrictions::RESTRICTION,
+                rules.iter().map(|r| r.value.as_str()),
             ),
-            (restrictions::FROM_EDGE, u32s(&|r| r.from_edge)),
-            (restrictions::TO_EDGE, u32s(&|r| r.to_edge)),
-            (restrictions::FROM_WAY, i64s(&|r| edge(r.from_edge).way_id)),
-            (
+            Column::required(restrictions::ONLY, &only),
+            Column::required(restrictions::FROM_EDGE, &u32s(&|r| r.from_edge)),
+            Column::required(restrictions::TO_EDGE, &u32s(&|r| r.to_edge)),
+            Column::required(restrictions::FROM_WAY, &i64s(&|r| edge(r.from_edge).way_id)),
+            Column::required(
                 restrictions::VIA_OSM_ID,
-                i64s(&|r| g.osm_id[edge(r.from_edge).to as usize]),
+                &i64s(&|r| g.osm_id[edge(r.from_edge).to as usize]),
             ),
-            (restrictions::TO_WAY, i64s(&|r| edge(r.to_edge).way_id)),
-            (restrictions::FROM_NODE, u32s(&|r| edge(r.from_edge).from)),
-            (restrictions::VIA_NODE, u32s(&|r| edge(r.from_edge).to)),
-            (restrictions::TO_NODE, u32s(&|r| edge(r.to_edge).to)),
+            Column::required(restrictions::TO_WAY, &i64s(&|r| edge(r.to_edge).way_id)),
+            Column::required(restrictions::FROM_NODE, &u32s(&|r| edge(r.from_edge).from)),
+            Column::required(restrictions::VIA_NODE, &u32s(&|r| edge(r.from_edge).to)),
+            Column::required(restrictions::TO_NODE, &u32s(&|r| edge(r.to_edge).to)),
         ],
     )
 }
@@ -167,24 +135,22 @@ pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule])
 /// Writes `turns.parquet`, one row per allowed turn: `from_edge`, `to_edge`,
 /// `via_node`, `angle_deg`, `kind`, `signal`, `duration_s`.
 pub(crate) fn write_turns(path: &Path, g: &RoadGraph, list: &[Turn]) -> Result<()> {
-    let u32s = |f: &dyn Fn(&Turn) -> u32| -> ArrayRef {
-        Arc::new(UInt32Array::from_iter_values(list.iter().map(f)))
-    };
-    let f64s = |f: &dyn Fn(&Turn) -> f64| -> ArrayRef {
-        Arc::new(Float64Array::from_iter_values(list.iter().map(f)))
-    };
-    let kind: StringArray = list.iter().map(|t| Some(t.kind.as_str())).collect();
-    let signal: BooleanArray = list.iter().map(|t| Some(t.signal)).collect();
+    let u32s = |f: &dyn Fn(&Turn) -> u32| list.iter().map(f).collect::<Vec<_>>();
+    let f64s = |f: &dyn Fn(&Turn) -> f64| list.iter().map(f).collect::<Vec<_>>();
+    let signal: Vec<bool> = list.iter().map(|t| t.signal).collect();
     write(
         path,
-        vec![
-            (turns::FROM_EDGE, u32s(&|t| t.from_edge)),
-            (turns::TO_EDGE, u32s(&|t| t.to_edge)),
-            (turns::VIA_NODE, u32s(&|t| g.edges[t.from_edge as usize].to)),
-            (turns::ANGLE_DEG, f64s(&|t| t.angle_deg)),
-            (turns::KIND, Arc::new(kind)),
-            (turns::SIGNAL, Arc::new(signal)),
-            (turns::DURATION_S, f64s(&|t| t.cost_s)),
+        &[
+            Column::required(turns::FROM_EDGE, &u32s(&|t| t.from_edge)),
+            Column::required(turns::TO_EDGE, &u32s(&|t| t.to_edge)),
+            Column::required(
+                turns::VIA_NODE,
+                &u32s(&|t| g.edges[t.from_edge as usize].to),
+            ),
+            Column::required(turns::ANGLE_DEG, &f64s(&|t| t.angle_deg)),
+            Column::text(turns::KIND, list.iter().map(|t| t.kind.as_str())),
+            Column::required(turns::SIGNAL, &signal),
+            Column::required(turns::DURATION_S, &f64s(&|t| t.cost_s)),
         ],
     )
 }
@@ -202,70 +168,30 @@ pub(crate) fn write_restriction_paths(path: &Path, paths: &[RestrictionPath]) ->
                 .map(move |(pos, &e)| (i as u32, p, pos as u32, e))
         })
         .collect();
-    let value: StringArray = rows.iter().map(|r| Some(r.1.value.as_str())).collect();
-    let only: BooleanArray = rows.iter().map(|r| Some(r.1.only)).collect();
+    let path_ids: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let relation_ids: Vec<i64> = rows.iter().map(|r| r.1.relation_id).collect();
+    let only: Vec<bool> = rows.iter().map(|r| r.1.only).collect();
+    let positions: Vec<u32> = rows.iter().map(|r| r.2).collect();
+    let edge_ids: Vec<u32> = rows.iter().map(|r| r.3).collect();
     write(
         path,
-        vec![
-            (
-                restriction_paths::PATH,
-                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.0))),
+        &[
+            Column::required(restriction_paths::PATH, &path_ids),
+            Column::required(restriction_paths::RELATION_ID, &relation_ids),
+            Column::text(
+                restriction_paths::RESTRICTION,
+                rows.iter().map(|r| r.1.value.as_str()),
             ),
-            (
-                restriction_paths::RELATION_ID,
-                Arc::new(Int64Array::from_iter_values(
-                    rows.iter().map(|r| r.1.relation_id),
-                )),
-            ),
-            (restriction_paths::RESTRICTION, Arc::new(value)),
-            (restriction_paths::ONLY, Arc::new(only)),
-            (
-                restriction_paths::POSITION,
-                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.2))),
-            ),
-            (
-                restriction_paths::EDGE,
-                Arc::new(UInt32Array::from_iter_values(rows.iter().map(|r| r.3))),
-            ),
+            Column::required(restriction_paths::ONLY, &only),
+            Column::required(restriction_paths::POSITION, &positions),
+            Column::required(restriction_paths::EDGE, &edge_ids),
         ],
     )
 }
 
-/// Reads every batch of a Parquet file.
-pub(crate) fn read_batches(path: &Path) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let pq_err = |source| Error::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(pq_err)?
-        .with_batch_size(1 << 16)
-        .build()
-        .map_err(pq_err)?;
-    reader
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|source| Error::Arrow {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
-/// One typed column of a batch.
-pub(crate) fn column<'a, T: 'static>(
-    path: &Path,
-    batch: &'a RecordBatch,
-    name: &'static str,
-    expected: &'static str,
-) -> Result<&'a T> {
-    batch
-        .column_by_name(name)
-        .and_then(|c| c.as_any().downcast_ref::<T>())
-        .ok_or_else(|| Error::BadColumn {
-            path: path.to_path_buf(),
-            column: name,
-            expected,
-        })
+/// Opens a graph table for reading whole columns.
+pub(crate) fn open(path: &Path) -> Result<TableReader<File>> {
+    TableReader::open(path).map_err(|e| table_error(path, e))
 }
 
 /// The node table the matrix stage needs; index = graph node id.
@@ -287,28 +213,26 @@ pub struct GraphNodes {
 /// I/O or Parquet errors, a missing column, or rows whose `node` is not their index.
 pub fn read_nodes(graph_dir: &Path) -> Result<GraphNodes> {
     let path = graph_dir.join(NODES_FILE);
-    let mut out = GraphNodes::default();
-    for batch in read_batches(&path)? {
-        let node = column::<UInt32Array>(&path, &batch, nodes::NODE, "UInt32")?;
-        let osm = column::<Int64Array>(&path, &batch, nodes::OSM_ID, "Int64")?;
-        let lat = column::<Float64Array>(&path, &batch, nodes::LAT, "Float64")?;
-        let lon = column::<Float64Array>(&path, &batch, nodes::LON, "Float64")?;
-        let comp = column::<StringArray>(&path, &batch, nodes::COMPONENT, "Utf8")?;
-        for i in 0..batch.num_rows() {
-            if node.value(i) as usize != out.osm_id.len() {
-                return Err(Error::BadValue {
-                    path,
-                    reason: format!("row {} has node {}", out.osm_id.len(), node.value(i)),
-                });
-            }
-            out.osm_id.push(osm.value(i));
-            out.lat.push(lat.value(i));
-            out.lon.push(lon.value(i));
-            out.in_main
-                .push(comp.is_valid(i) && comp.value(i) == MAIN_COMPONENT);
-        }
+    let table = open(&path)?;
+    let err = |e| table_error(&path, e);
+    let node = table.column::<u32>(nodes::NODE).map_err(err)?;
+    if let Some((row, &bad)) = node.iter().enumerate().find(|&(i, &v)| v as usize != i) {
+        return Err(Error::BadValue {
+            path,
+            reason: format!("row {row} has node {bad}"),
+        });
     }
-    Ok(out)
+    Ok(GraphNodes {
+        osm_id: table.column::<i64>(nodes::OSM_ID).map_err(err)?,
+        lat: table.column::<f64>(nodes::LAT).map_err(err)?,
+        lon: table.column::<f64>(nodes::LON).map_err(err)?,
+        in_main: table
+            .text(nodes::COMPONENT)
+            .map_err(err)?
+            .into_iter()
+            .map(|c| c.as_deref() == Some(MAIN_COMPONENT))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

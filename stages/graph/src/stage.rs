@@ -104,7 +104,8 @@ pub struct GraphOptions {
 }
 
 /// Builds the graph of `opts.input` for `opts.profile` into `opts.output_dir`:
-/// nodes.parquet, edges.parquet, restrictions.parquet and graph.ch (recording
+/// `nodes.parquet`, `edges.parquet`, `restrictions.parquet`, `turns.parquet`,
+/// `restriction_paths.parquet` and `graph.ch` (recording
 /// [`Context::tool_version`]), written into a temporary directory beside it that
 /// replaces it when complete. Shows the bytes read, then the nodes contracted.
 ///

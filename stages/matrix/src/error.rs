@@ -43,14 +43,6 @@ pub enum Error {
         /// The column name.
         column: String,
     },
-    /// An Arrow batch could not be built or decoded.
-    #[error("arrow batch of {path}: {source}")]
-    Arrow {
-        /// The file the batch was meant for.
-        path: PathBuf,
-        /// The underlying error.
-        source: arrow_schema::ArrowError,
-    },
     /// The H3 resolution is outside the accepted range.
     #[error("h3 resolution {0} is outside the accepted 6..=11")]
     Resolution(u8),
@@ -133,6 +125,26 @@ pub enum Error {
         /// The serializer error.
         source: hexmatrix_contract::Error,
     },
+    /// A shard record the merge needs is not there: that shard has not finished.
+    #[error(
+        "shard record {path} is missing: shard {shard} has not finished (rerun it: matrix --shard {shard})"
+    )]
+    ShardMissing {
+        /// The record's path.
+        path: PathBuf,
+        /// The shard, `K/N`.
+        shard: String,
+    },
+    /// A shard record cannot be merged: unreadable, written for another shard,
+    /// another graph or other parameters (stale), overlapping another record
+    /// (duplicated), or naming a part that is missing or differs (half-written).
+    #[error("shard record {path} refused: {message}")]
+    ShardRefused {
+        /// The record's path.
+        path: PathBuf,
+        /// Why, naming the part or the field.
+        message: String,
+    },
 }
 
 impl Error {
@@ -148,7 +160,9 @@ impl Error {
             | Self::NodeRange { .. }
             | Self::GraphMismatch { .. }
             | Self::ParquetRead { .. }
-            | Self::Column { .. } => true,
+            | Self::Column { .. }
+            | Self::ShardMissing { .. }
+            | Self::ShardRefused { .. } => true,
             Self::Graph { source, .. } => source.is_bad_input(),
             _ => false,
         }
@@ -168,6 +182,41 @@ impl Error {
                 },
             },
             source => Self::Parquet { path, source },
+        }
+    }
+
+    /// An error of the contract's table writer or reader for `path`: Parquet errors
+    /// as [`Self::parquet`] (`reading` chooses [`Error::ParquetRead`]), a missing or
+    /// mistyped column as [`Error::Column`].
+    pub(crate) fn table(path: &std::path::Path) -> impl FnOnce(hexmatrix_contract::Error) -> Self {
+        Self::table_io(path, false)
+    }
+
+    /// As [`Self::table`], for a file being read.
+    pub(crate) fn table_read(
+        path: &std::path::Path,
+    ) -> impl FnOnce(hexmatrix_contract::Error) -> Self {
+        Self::table_io(path, true)
+    }
+
+    fn table_io(
+        path: &std::path::Path,
+        reading: bool,
+    ) -> impl FnOnce(hexmatrix_contract::Error) -> Self {
+        let path = path.to_owned();
+        move |e| match e {
+            hexmatrix_contract::Error::Parquet { source, .. } if reading => {
+                Self::ParquetRead { path, source }
+            }
+            hexmatrix_contract::Error::Parquet { source, .. } => Self::parquet(path)(source),
+            hexmatrix_contract::Error::Io { source, .. } => Self::Io { path, source },
+            hexmatrix_contract::Error::MissingColumn { column, .. }
+            | hexmatrix_contract::Error::ColumnType { column, .. }
+            | hexmatrix_contract::Error::Null { column, .. } => Self::Column { path, column },
+            other => Self::Io {
+                path,
+                source: std::io::Error::other(other.to_string()),
+            },
         }
     }
 

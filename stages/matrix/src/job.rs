@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use h3o::{LatLng, Resolution};
-use hexmatrix_contract::Context;
+use hexmatrix_contract::{Context, ShardSpec};
 use hexmatrix_osm::Bbox;
 use rayon::prelude::*;
 
@@ -82,12 +82,12 @@ pub struct MatrixSummary {
 
 /// Cells covered and snapped, ready to compute on `graph`.
 pub struct Prepared<G> {
-    opts: MatrixOptions,
+    pub(crate) opts: MatrixOptions,
     graph: G,
-    profile: Option<String>,
+    pub(crate) profile: Option<String>,
     radius_m: f64,
-    rows: Vec<CellRow>,
-    started: Instant,
+    pub(crate) rows: Vec<CellRow>,
+    pub(crate) started: Instant,
 }
 
 impl<G: RoutingGraph> Prepared<G> {
@@ -235,7 +235,7 @@ impl<G: RoutingGraph> Prepared<G> {
     ) -> Result<MatrixSummary> {
         let cells_sha256 = write_cells(&dir.join(hexmatrix_contract::CELLS_FILE), &self.rows)?;
         let search_started = Instant::now();
-        let parts = self.search_and_write(dir, counters, ctx)?;
+        let parts = self.search_and_write(dir, None, counters, ctx)?;
         let matrix_s = search_started.elapsed().as_secs_f64();
         let summary = self.summary(&parts, matrix_s);
         let manifest = self.manifest(&summary, &parts, cells_sha256);
@@ -276,11 +276,14 @@ impl<G: RoutingGraph> Prepared<G> {
             .unwrap_or_else(|| block::default_block_size(origins))
     }
 
-    /// Builds the buckets, then searches and writes every origin block in parallel;
-    /// the parts in block order.
-    fn search_and_write(
+    /// Builds the buckets, then searches and writes every origin block (or, for a
+    /// `shard`, its share of them) in parallel; the parts in block order. A shard
+    /// writes into the shared output directory, so each of its parts goes through a
+    /// temporary name and a rename: a killed shard leaves no half part under a real name.
+    pub(crate) fn search_and_write(
         &self,
         dir: &Path,
+        shard: Option<ShardSpec>,
         counters: &MatrixCounters,
         ctx: &Context,
     ) -> Result<Parts> {
@@ -302,10 +305,15 @@ impl<G: RoutingGraph> Prepared<G> {
         drop(targets);
         let n = cells.len();
         let size = self.block_size(n);
-        let blocks = n.div_ceil(size);
+        let blocks_total = n.div_ceil(size);
+        let blocks: Vec<usize> = match shard {
+            None => (0..blocks_total).collect(),
+            // A block's work is its origins times every destination: its rows.
+            Some(spec) => spec.pick(&block_rows(n, size)),
+        };
         // Blocks are the unit of parallelism: each rayon task searches one block and
         // writes its part, so at most one block per worker thread is in memory.
-        let mut parts = (0..blocks)
+        let mut parts = blocks
             .into_par_iter()
             .map(|b| -> Result<PartDone> {
                 ctx.check(STAGE)?;
@@ -323,7 +331,17 @@ impl<G: RoutingGraph> Prepared<G> {
                 let search_s = t.elapsed().as_secs_f64();
                 let t = Instant::now();
                 let file = hexmatrix_contract::part_name(b as u64);
-                let counts = block::write(&dir.join(&file), &rows, &cells, limited)?;
+                let target = dir.join(&file);
+                let counts = if shard.is_some() {
+                    let tmp = ctx.output().temp_for(&target);
+                    let counts = block::write(&tmp, &rows, &cells, limited)?;
+                    ctx.output()
+                        .commit_file(&tmp, &target)
+                        .map_err(Error::io(&target))?;
+                    counts
+                } else {
+                    block::write(&target, &rows, &cells, limited)?
+                };
                 let write_s = t.elapsed().as_secs_f64();
                 let entry = PartEntry {
                     file,
@@ -342,11 +360,12 @@ impl<G: RoutingGraph> Prepared<G> {
             bucket_s,
             origins: n,
             block_size: size,
+            blocks_total,
         })
     }
 
     /// The summary of a run whose search and writes took `matrix_s`.
-    fn summary(&self, p: &Parts, matrix_s: f64) -> MatrixSummary {
+    pub(crate) fn summary(&self, p: &Parts, matrix_s: f64) -> MatrixSummary {
         let sum = |f: fn(&PartCounts) -> u64| p.done.iter().map(|p| f(&p.1)).sum::<u64>();
         let n = p.origins;
         MatrixSummary {
@@ -412,17 +431,27 @@ pub(crate) const STAGE: &str = "matrix";
 type OkCells = (Vec<u64>, Vec<u32>, Vec<u32>, HashMap<u32, Vec<u32>>);
 
 /// One written part: its manifest entry, its counts, and its search and write seconds.
-type PartDone = (PartEntry, PartCounts, [f64; 2]);
+pub(crate) type PartDone = (PartEntry, PartCounts, [f64; 2]);
 
-/// What the search and write of every block gave.
-struct Parts {
+/// What the search and write of every block (or a shard's blocks) gave.
+pub(crate) struct Parts {
     /// Per part, in block order.
-    done: Vec<PartDone>,
-    bucket_entries: u64,
-    bucket_s: f64,
+    pub(crate) done: Vec<PartDone>,
+    pub(crate) bucket_entries: u64,
+    pub(crate) bucket_s: f64,
     /// `ok` cells (origins and destinations).
-    origins: usize,
-    block_size: usize,
+    pub(crate) origins: usize,
+    pub(crate) block_size: usize,
+    /// Blocks of the whole matrix.
+    pub(crate) blocks_total: usize,
+}
+
+/// The rows of each origin block of `n` cells cut into blocks of `size` origins:
+/// the estimated work that balances shards.
+fn block_rows(n: usize, size: usize) -> Vec<u64> {
+    (0..n.div_ceil(size))
+        .map(|b| (size.min(n - b * size) * n) as u64)
+        .collect()
 }
 
 fn bad(name: &'static str, value: &dyn ToString, message: &'static str) -> Error {

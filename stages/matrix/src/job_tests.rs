@@ -47,6 +47,19 @@ fn roads<'a>(
     }
 }
 
+/// The fields of an Arrow schema as `name Type`, `?` after a nullable one.
+fn arrow_fields(schema: &arrow_schema::Schema) -> String {
+    let fields: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let null = if f.is_nullable() { "?" } else { "" };
+            format!("{} {}{null}", f.name(), f.data_type())
+        })
+        .collect();
+    fields.join(", ")
+}
+
 struct CellsFile {
     status: HashMap<u64, String>,
     node: HashMap<u64, u32>,
@@ -54,14 +67,23 @@ struct CellsFile {
 
 fn read_cells(dir: &Path) -> CellsFile {
     let file = File::open(dir.join(hexmatrix_contract::CELLS_FILE)).unwrap();
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .unwrap()
-        .build()
-        .unwrap();
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    assert_eq!(
+        builder.parquet_schema().root_schema_ptr(),
+        hexmatrix_contract::schema::cells_schema()
+    );
+    // What an Arrow reader sees: the types the contract documents (and Arrow wrote
+    // before the writers went without it).
+    assert_eq!(
+        arrow_fields(builder.schema()),
+        "cell UInt64, cell_hex Utf8, lat Float64, lon Float64, node UInt32?, \
+         node_lat Float64?, node_lon Float64?, snap_m Float64?, status Utf8, \
+         geometry Binary, node_geometry Binary?"
+    );
+    let reader = builder.build().unwrap();
     let (mut status, mut node) = (HashMap::new(), HashMap::new());
     for batch in reader {
         let b = batch.unwrap();
-        assert_eq!(b.schema(), crate::schema::cells_schema());
         let cell = b.column(0).as_primitive::<UInt64Type>();
         let hex = b.column(1).as_string::<i32>();
         let n = b.column(4).as_primitive::<UInt32Type>();
@@ -91,14 +113,19 @@ fn read_matrix(dir: &Path) -> (Vec<Row>, serde_json::Value) {
     let mut rows = Vec::new();
     for part in manifest["parts"].as_array().unwrap() {
         let file = File::open(dir.join(part["file"].as_str().unwrap())).unwrap();
-        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-            .unwrap()
-            .build()
-            .unwrap();
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+        assert_eq!(
+            builder.parquet_schema().root_schema_ptr(),
+            crate::schema::pairs_schema()
+        );
+        assert_eq!(
+            arrow_fields(builder.schema()),
+            "origin UInt64, dest UInt64, distance_m Float32?, duration_s Float32?"
+        );
+        let reader = builder.build().unwrap();
         let before = rows.len();
         for batch in reader {
             let batch = batch.unwrap();
-            assert_eq!(batch.schema(), crate::schema::pairs_schema());
             let origin = batch.column(0).as_primitive::<UInt64Type>();
             let dest = batch.column(1).as_primitive::<UInt64Type>();
             let metres = batch.column(2).as_primitive::<Float32Type>();

@@ -16,6 +16,11 @@
 //! origin then dest) and `manifest.json`, written last: the contract of
 //! `hexmatrix-contract`.
 //!
+//! **Shards** ([`run_shard`], [`merge_shards`]): N processes each compute a balanced,
+//! deterministic share of the origin blocks into one output directory and leave a
+//! record `shards/K-of-N.json`; the merge checks the records and the files and
+//! writes `manifest.json`, equal to an unsharded run's but for its timings.
+//!
 //! How it runs: the bbox is covered with H3 cells and each cell centre snapped to
 //! the nearest road of the main component; backward searches from every `ok` cell
 //! fill one flat, sorted bucket array; origin blocks are then searched forward in
@@ -48,8 +53,10 @@ mod hierarchy;
 mod job;
 mod load;
 mod manifest;
+mod merge;
 mod schema;
 mod search;
+mod shard;
 mod snap;
 mod stage;
 #[cfg(test)]
@@ -61,5 +68,7 @@ pub use error::{Error, Result};
 pub use estimate::{DEFAULT_MAX_CELLS, PARQUET_BYTES_PER_PAIR, SizeEstimate};
 pub use job::{MatrixCounters, MatrixOptions, MatrixSummary, Prepared};
 pub use load::prepare;
+pub use merge::{MergeSummary, merge_shards};
 pub use schema::matrix_properties;
-pub use stage::run;
+pub use shard::{ShardSummary, graph_fingerprint, parameters};
+pub use stage::{run, run_shard};

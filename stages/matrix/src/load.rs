@@ -2,16 +2,12 @@
 //! and columns from the contract's graph directory), and the bridge to
 //! `hexmatrix_graph`: its hierarchy seen through this crate's search traits.
 
-use std::fs::File;
 use std::path::Path;
 
-use arrow_array::cast::AsArray as _;
-use arrow_array::types::UInt32Type;
 use hexmatrix_contract::columns::edges;
 use hexmatrix_contract::graph_dir::{CH_FILE, EDGES_FILE, FERRY};
+use hexmatrix_contract::table::TableReader;
 use hexmatrix_graph::{ChEdge, ContractionHierarchy, read_nodes};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{Error, Result};
 use crate::hierarchy::{Hierarchy, RoutingGraph, UpEdge};
@@ -93,61 +89,18 @@ pub fn prepare(opts: MatrixOptions) -> Result<Prepared<ContractionHierarchy>> {
 /// [`Error::Io`] or [`Error::Parquet`] naming the file, [`Error::Column`] if a column
 /// is missing or of another type.
 pub fn read_segments(path: &Path) -> Result<Vec<(u32, u32)>> {
-    let pq = |source| Error::ParquetRead {
-        path: path.to_owned(),
-        source,
-    };
-    let file = File::open(path).map_err(Error::io(path))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(pq)?;
-    let wanted = [edges::FROM, edges::TO, edges::HIGHWAY];
-    let fields = builder.parquet_schema();
-    let indices: Vec<usize> = wanted
+    let err = |e| Error::table_read(path)(e);
+    let table = TableReader::open(path).map_err(err)?;
+    let from = table.column::<u32>(edges::FROM).map_err(err)?;
+    let to = table.column::<u32>(edges::TO).map_err(err)?;
+    let highway = table.text(edges::HIGHWAY).map_err(err)?;
+    let mut out: Vec<(u32, u32)> = from
         .iter()
-        .map(|name| {
-            fields
-                .columns()
-                .iter()
-                .position(|c| c.name() == *name)
-                .ok_or_else(|| Error::Column {
-                    path: path.to_owned(),
-                    column: (*name).to_string(),
-                })
-        })
-        .collect::<Result<_>>()?;
-    let mask = ProjectionMask::leaves(fields, indices);
-    let reader = builder.with_projection(mask).build().map_err(pq)?;
-    let mut out = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|source| Error::Arrow {
-            path: path.to_owned(),
-            source,
-        })?;
-        let column = |name: &str| {
-            batch.column_by_name(name).ok_or_else(|| Error::Column {
-                path: path.to_owned(),
-                column: name.to_string(),
-            })
-        };
-        let bad = |name: &str| Error::Column {
-            path: path.to_owned(),
-            column: name.to_string(),
-        };
-        let from = column(edges::FROM)?
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad(edges::FROM))?;
-        let to = column(edges::TO)?
-            .as_primitive_opt::<UInt32Type>()
-            .ok_or_else(|| bad(edges::TO))?;
-        let highway = column(edges::HIGHWAY)?
-            .as_string_opt::<i32>()
-            .ok_or_else(|| bad(edges::HIGHWAY))?;
-        for i in 0..batch.num_rows() {
-            if highway.value(i) != FERRY {
-                let (a, b) = (from.value(i), to.value(i));
-                out.push((a.min(b), a.max(b)));
-            }
-        }
-    }
+        .zip(&to)
+        .zip(&highway)
+        .filter(|(_, h)| h.as_deref() != Some(FERRY))
+        .map(|((&a, &b), _)| (a.min(b), a.max(b)))
+        .collect();
     out.sort_unstable();
     out.dedup();
     Ok(out)

@@ -3,7 +3,7 @@
 //! the schemas are re-exported here for the writers.
 
 use hexmatrix_contract::columns::pairs;
-pub use hexmatrix_contract::schema::{cells_schema, pairs_schema};
+pub use hexmatrix_contract::schema::pairs_schema;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::metadata::SortingColumn;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};

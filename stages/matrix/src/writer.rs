@@ -1,26 +1,22 @@
-//! Parquet writers: `cells.parquet` in one go, matrix parts streamed batch by batch.
+//! Parquet writers: `cells.parquet` in one go, matrix parts streamed row group by row
+//! group straight into the parquet crate's column writers (no Arrow arrays between).
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow_array::builder::{
-    BinaryBuilder, Float32Builder, Float64Builder, StringBuilder, UInt32Builder, UInt64Builder,
-};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
-use arrow_schema::SchemaRef;
+use hexmatrix_contract::columns::cells;
 use hexmatrix_contract::geo;
-use parquet::arrow::ArrowWriter;
+use hexmatrix_contract::table::{Column, write_table};
+use parquet::data_type::{FloatType, Int64Type};
 use parquet::file::metadata::KeyValue;
+use parquet::file::writer::SerializedFileWriter;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::schema;
 use crate::snap::Snap;
-
-/// Rows per Arrow batch handed to the Parquet writer: bounds the staging buffers.
-const BATCH_ROWS: usize = 1 << 17;
 
 /// One row of `cells.parquet`.
 #[derive(Debug, Clone, Copy)]
@@ -79,81 +75,68 @@ impl Write for HashingFile {
 /// # Errors
 /// [`Error::Io`], [`Error::Parquet`] or [`Error::Arrow`] naming `path`.
 pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
-    let mut hex = StringBuilder::new();
-    let mut node = UInt32Builder::new();
-    let mut node_lat = Float64Builder::new();
-    let mut node_lon = Float64Builder::new();
-    let mut snap_m = Float64Builder::new();
-    let mut status = StringBuilder::new();
-    let mut hexagon = BinaryBuilder::new();
-    let mut node_point = BinaryBuilder::new();
     let (mut hexagons_bbox, mut nodes_bbox) = (None, None);
     let mut ring = Vec::with_capacity(10);
+    let mut hexagons = Vec::with_capacity(rows.len());
+    let mut points = Vec::with_capacity(rows.len());
     for r in rows {
         ring.clear();
         ring.extend(r.cell.boundary().iter().map(|v| (v.lng(), v.lat())));
         for &(lon, lat) in &ring {
             geo::extend_bbox(&mut hexagons_bbox, lon, lat);
         }
-        hexagon.append_value(geo::wkb_polygon(&ring));
-        if let (Some(lat), Some(lon)) = (r.snap.node_lat, r.snap.node_lon) {
-            geo::extend_bbox(&mut nodes_bbox, lon, lat);
-            node_point.append_value(geo::wkb_point(lon, lat));
-        } else {
-            node_point.append_null();
-        }
-        hex.append_value(r.cell.to_string());
-        node.append_option(r.snap.node);
-        node_lat.append_option(r.snap.node_lat);
-        node_lon.append_option(r.snap.node_lon);
-        snap_m.append_option(r.snap.snap_m);
-        status.append_value(r.snap.status.as_str());
+        hexagons.push(Some(geo::wkb_polygon(&ring)));
+        points.push(match (r.snap.node_lat, r.snap.node_lon) {
+            (Some(lat), Some(lon)) => {
+                geo::extend_bbox(&mut nodes_bbox, lon, lat);
+                Some(geo::wkb_point(lon, lat))
+            }
+            _ => None,
+        });
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt64Array::from_iter_values(
-            rows.iter().map(|r| u64::from(r.cell)),
-        )),
-        Arc::new(hex.finish()),
-        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.lat))),
-        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.lon))),
-        Arc::new(node.finish()),
-        Arc::new(node_lat.finish()),
-        Arc::new(node_lon.finish()),
-        Arc::new(snap_m.finish()),
-        Arc::new(status.finish()),
-        Arc::new(hexagon.finish()),
-        Arc::new(node_point.finish()),
+    let ids: Vec<u64> = rows.iter().map(|r| u64::from(r.cell)).collect();
+    let f64s = |f: fn(&CellRow) -> f64| rows.iter().map(f).collect::<Vec<_>>();
+    let opt_f64s = |f: fn(&CellRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
+    let nodes: Vec<Option<u32>> = rows.iter().map(|r| r.snap.node).collect();
+    let columns = [
+        Column::required(cells::CELL, &ids),
+        Column::text(cells::CELL_HEX, rows.iter().map(|r| r.cell.to_string())),
+        Column::required(cells::LAT, &f64s(|r| r.lat)),
+        Column::required(cells::LON, &f64s(|r| r.lon)),
+        Column::optional(cells::NODE, &nodes),
+        Column::optional(cells::NODE_LAT, &opt_f64s(|r| r.snap.node_lat)),
+        Column::optional(cells::NODE_LON, &opt_f64s(|r| r.snap.node_lon)),
+        Column::optional(cells::SNAP_M, &opt_f64s(|r| r.snap.snap_m)),
+        Column::text(cells::STATUS, rows.iter().map(|r| r.snap.status.as_str())),
+        Column::binary(cells::GEOMETRY, hexagons, false),
+        Column::binary(cells::NODE_GEOMETRY, points, true),
     ];
-    let schema = schema::cells_schema();
-    let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|source| Error::Arrow {
-        path: path.to_owned(),
-        source,
-    })?;
-    let file = HashingFile::create(path)?;
-    let mut w = ArrowWriter::try_new(file, schema, Some(schema::cells_properties()))
-        .map_err(Error::parquet(path))?;
-    w.write(&batch).map_err(Error::parquet(path))?;
-    w.append_key_value_metadata(KeyValue::new(
+    let metadata = vec![KeyValue::new(
         geo::GEO_METADATA_KEY.to_owned(),
         geo::cells_geo_metadata(hexagons_bbox, nodes_bbox),
-    ));
-    // into_inner writes the footer and hands the file back with its hash complete.
-    Ok(w.into_inner().map_err(Error::parquet(path))?.sha256())
+    )];
+    let file = HashingFile::create(path)?;
+    // The footer is written before the sink comes back, so its hash is complete.
+    let file = write_table(path, file, &columns, schema::cells_properties(), metadata)
+        .map_err(Error::table(path))?;
+    Ok(file.sha256())
 }
 
 /// A matrix part being written: rows are appended origin by origin (in ascending
-/// origin order, each with its destinations in ascending order) and handed to the
-/// Parquet writer every `BATCH_ROWS` rows.
+/// origin order, each with its destinations in ascending order), staged as the
+/// columns' stored values, and written as one row group every
+/// [`schema::ROW_GROUP_ROWS`] rows, column after column.
 pub struct PartWriter {
     path: PathBuf,
-    schema: SchemaRef,
-    writer: ArrowWriter<HashingFile>,
-    origin: UInt64Builder,
-    dest: UInt64Builder,
-    distance: Float32Builder,
-    duration: Float32Builder,
-    scratch: Vec<f32>,
-    staged: usize,
+    writer: SerializedFileWriter<HashingFile>,
+    origin: Vec<i64>,
+    dest: Vec<i64>,
+    /// Distances and durations of the rows with a route (nulls are left out, as
+    /// Parquet stores them).
+    distance: Vec<f32>,
+    duration: Vec<f32>,
+    /// Definition levels of the two measure columns: 1 with a route, 0 without.
+    defined: Vec<i16>,
     rows: u64,
 }
 
@@ -169,19 +152,21 @@ impl PartWriter {
     /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
     pub fn create(path: &Path) -> Result<Self> {
         let file = HashingFile::create(path)?;
-        let schema = schema::pairs_schema();
-        let writer = ArrowWriter::try_new(file, schema.clone(), Some(schema::matrix_properties()))
-            .map_err(Error::parquet(path))?;
+        let writer = SerializedFileWriter::new(
+            file,
+            schema::pairs_schema(),
+            Arc::new(schema::matrix_properties()),
+        )
+        .map_err(Error::parquet(path))?;
+        let staged = schema::ROW_GROUP_ROWS;
         Ok(Self {
             path: path.to_owned(),
-            schema,
             writer,
-            origin: UInt64Builder::with_capacity(BATCH_ROWS),
-            dest: UInt64Builder::with_capacity(BATCH_ROWS),
-            distance: Float32Builder::with_capacity(BATCH_ROWS),
-            duration: Float32Builder::with_capacity(BATCH_ROWS),
-            scratch: Vec::new(),
-            staged: 0,
+            origin: Vec::with_capacity(staged),
+            dest: Vec::with_capacity(staged),
+            distance: Vec::with_capacity(staged),
+            duration: Vec::with_capacity(staged),
+            defined: Vec::with_capacity(staged),
             rows: 0,
         })
     }
@@ -206,60 +191,77 @@ impl PartWriter {
         } else {
             dests.len()
         };
-        self.origin.append_value_n(origin, rows);
+        // H3 indexes leave bit 63 clear, so the stored i64 is the id itself.
+        let origin = origin as i64;
+        self.origin.resize(self.origin.len() + rows, origin);
         if missing == 0 {
             // The common case: every pair has a route; copy whole columns.
-            self.dest.append_slice(dests);
-            self.distance.append_slice(distance_m);
-            self.scratch.clear();
-            self.scratch
+            self.dest.extend(dests.iter().map(|&d| d as i64));
+            self.distance.extend_from_slice(distance_m);
+            self.duration
                 .extend(duration_ms.iter().map(|&ms| seconds(ms)));
-            self.duration.append_slice(&self.scratch);
+            self.defined.resize(self.defined.len() + rows, 1);
         } else {
             for ((&dest, &ms), &m) in dests.iter().zip(duration_ms).zip(distance_m) {
                 if ms != u32::MAX {
-                    self.dest.append_value(dest);
-                    self.distance.append_value(m);
-                    self.duration.append_value(seconds(ms));
+                    self.dest.push(dest as i64);
+                    self.distance.push(m);
+                    self.duration.push(seconds(ms));
+                    self.defined.push(1);
                 } else if !limited {
-                    self.dest.append_value(dest);
-                    self.distance.append_null();
-                    self.duration.append_null();
+                    self.dest.push(dest as i64);
+                    self.defined.push(0);
                 }
             }
         }
-        self.staged += rows;
         self.rows += rows as u64;
-        if self.staged >= BATCH_ROWS {
+        if self.origin.len() >= schema::ROW_GROUP_ROWS {
             self.flush()?;
         }
         let missing = missing as u64;
         Ok(if limited { (0, missing) } else { (missing, 0) })
     }
 
-    /// Hands the staged rows to the Parquet writer.
+    /// Writes the staged rows as one row group.
     ///
     /// # Errors
-    /// [`Error::Arrow`] or [`Error::Parquet`] naming the part.
+    /// [`Error::Parquet`] naming the part.
     pub fn flush(&mut self) -> Result<()> {
-        if self.staged == 0 {
+        if self.origin.is_empty() {
             return Ok(());
         }
-        self.staged = 0;
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.origin.finish()),
-            Arc::new(self.dest.finish()),
-            Arc::new(self.distance.finish()),
-            Arc::new(self.duration.finish()),
-        ];
-        let batch =
-            RecordBatch::try_new(self.schema.clone(), columns).map_err(|source| Error::Arrow {
-                path: self.path.clone(),
-                source,
-            })?;
-        self.writer
-            .write(&batch)
-            .map_err(Error::parquet(self.path.as_path()))
+        let path = self.path.as_path();
+        let err = |e| Error::parquet(path)(e);
+        let mut group = self.writer.next_row_group().map_err(&err)?;
+        for (i, ids) in [&self.origin, &self.dest].into_iter().enumerate() {
+            let mut column = group
+                .next_column()
+                .map_err(&err)?
+                .ok_or_else(|| err(missing_column(i)))?;
+            column
+                .typed::<Int64Type>()
+                .write_batch(ids, None, None)
+                .map_err(&err)?;
+            column.close().map_err(&err)?;
+        }
+        for (i, values) in [&self.distance, &self.duration].into_iter().enumerate() {
+            let mut column = group
+                .next_column()
+                .map_err(&err)?
+                .ok_or_else(|| err(missing_column(i + 2)))?;
+            column
+                .typed::<FloatType>()
+                .write_batch(values, Some(&self.defined), None)
+                .map_err(&err)?;
+            column.close().map_err(&err)?;
+        }
+        group.close().map_err(&err)?;
+        self.origin.clear();
+        self.dest.clear();
+        self.distance.clear();
+        self.duration.clear();
+        self.defined.clear();
+        Ok(())
     }
 
     /// Flushes and closes the file; returns the number of rows written and the
@@ -275,4 +277,9 @@ impl PartWriter {
             .map_err(Error::parquet(self.path))?;
         Ok((self.rows, file.sha256()))
     }
+}
+
+/// The schema has four columns: the writer asked for one it does not have.
+fn missing_column(i: usize) -> parquet::errors::ParquetError {
+    parquet::errors::ParquetError::General(format!("the pairs schema has no column {i}"))
 }

@@ -17,7 +17,7 @@
 //! durations of the median bins (a few per cent of the pairs; see the README).
 
 use hexmatrix_contract::columns::cells;
-use polars::prelude::*;
+use polars_core::prelude::*;
 
 use crate::exact::{key, median_of_keys, value};
 
@@ -238,6 +238,68 @@ impl ToPlan {
     }
 }
 
+/// Accessibility over all ok cells, for `report.md`: per threshold, the share of
+/// the ok cells one cell reaches, as exact order statistics across cells.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccessSummary {
+    /// Ok cells summarised.
+    pub cells: usize,
+    /// Per threshold of [`THRESHOLDS_MIN`]: the 10th percentile, median and 90th
+    /// percentile (nearest rank) of the share reached.
+    pub share_p10: [f64; 5],
+    /// See [`Self::share_p10`].
+    pub share_p50: [f64; 5],
+    /// See [`Self::share_p10`].
+    pub share_p90: [f64; 5],
+    /// The median over cells of each cell's median travel time to the others, seconds.
+    pub median_from_s: Option<f64>,
+    /// The cells reaching the largest and the smallest share within 30 minutes (hex,
+    /// share); ties go to the lower cell index.
+    pub best_30: Option<(String, f64)>,
+    /// See [`Self::best_30`].
+    pub worst_30: Option<(String, f64)>,
+}
+
+/// Nearest-rank `q` quantile of sorted `v` (empty: 0).
+fn nearest_rank(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let rank = (q * v.len() as f64).ceil().max(1.0) as usize;
+    v[rank.min(v.len()) - 1]
+}
+
+/// Summarises the rows of `access.parquet` (`hex[i]` names `rows[i]`).
+pub(crate) fn summarise(rows: &[Access], hex: &[String]) -> AccessSummary {
+    let mut out = AccessSummary {
+        cells: rows.len(),
+        ..AccessSummary::default()
+    };
+    for t in 0..THRESHOLDS_MIN.len() {
+        let mut shares: Vec<f64> = rows.iter().map(|a| a.share[t]).collect();
+        shares.sort_by(f64::total_cmp);
+        out.share_p10[t] = nearest_rank(&shares, 0.1);
+        out.share_p50[t] = nearest_rank(&shares, 0.5);
+        out.share_p90[t] = nearest_rank(&shares, 0.9);
+    }
+    let mut medians: Vec<f64> = rows.iter().filter_map(|a| a.median_from_s).collect();
+    medians.sort_by(f64::total_cmp);
+    out.median_from_s = (!medians.is_empty()).then(|| nearest_rank(&medians, 0.5));
+    let thirty = THRESHOLDS_MIN.iter().position(|&m| m == 30).unwrap_or(3);
+    let named = |i: usize| {
+        (
+            hex.get(i).cloned().unwrap_or_default(),
+            rows[i].share[thirty],
+        )
+    };
+    let by_share = |a: &usize, b: &usize| rows[*a].share[thirty].total_cmp(&rows[*b].share[thirty]);
+    // max_by keeps the last of equal elements, min_by the first: reverse the range
+    // for the best so that both prefer the lower index.
+    out.best_30 = (0..rows.len()).rev().max_by(by_share).map(named);
+    out.worst_30 = (0..rows.len()).min_by(by_share).map(named);
+    out
+}
+
 /// Column names of `access.parquet`, after `cell` and `cell_hex`.
 #[must_use]
 pub fn reach_column(minutes: u32) -> String {
@@ -286,7 +348,50 @@ pub(crate) fn frame(rows: &[Access], hex: &[String]) -> PolarsResult<DataFrame> 
 
 #[cfg(test)]
 mod tests {
-    use super::{BINS, bin, key};
+    use super::{Access, BINS, bin, key, summarise};
+
+    fn row(cell: u64, share30: f64, median: Option<f64>) -> Access {
+        Access {
+            cell,
+            reach: [0; 5],
+            share: [share30 / 4.0, share30 / 2.0, share30 / 1.5, share30, 1.0],
+            median_from_s: median,
+            median_to_s: None,
+        }
+    }
+
+    #[test]
+    fn access_summary_is_exact_order_statistics() {
+        let rows: Vec<Access> = (0..10)
+            .map(|i| {
+                row(
+                    i,
+                    f64::from(i as u32) / 10.0,
+                    (i != 3).then_some(f64::from(i as u32 * 60)),
+                )
+            })
+            .collect();
+        let hex: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+        let s = summarise(&rows, &hex);
+        assert_eq!(s.cells, 10);
+        // Shares at 30 min: 0.0, 0.1, ... 0.9; nearest rank: p10 = 1st, p50 = 5th, p90 = 9th.
+        assert!((s.share_p10[3] - 0.0).abs() < 1e-12, "{s:?}");
+        assert!((s.share_p50[3] - 0.4).abs() < 1e-12, "{s:?}");
+        assert!((s.share_p90[3] - 0.8).abs() < 1e-12, "{s:?}");
+        assert!((s.share_p50[4] - 1.0).abs() < 1e-12);
+        // Medians 0, 60, 120, 240, ... 540 (cell 3 has none): the 5th of 9 is 300.
+        assert_eq!(s.median_from_s, Some(300.0));
+        assert_eq!(s.best_30, Some(("c9".to_owned(), 0.9)));
+        assert_eq!(s.worst_30, Some(("c0".to_owned(), 0.0)));
+        let ties = summarise(
+            &[row(1, 0.5, None), row(2, 0.5, None)],
+            &["a".into(), "b".into()],
+        );
+        assert_eq!(ties.best_30.map(|b| b.0), Some("a".to_owned()));
+        assert_eq!(ties.worst_30.map(|b| b.0), Some("a".to_owned()));
+        assert_eq!(ties.median_from_s, None);
+        assert_eq!(summarise(&[], &[]).best_30, None);
+    }
 
     #[test]
     fn bins_are_ordered_and_clamped() {

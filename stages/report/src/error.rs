@@ -33,7 +33,7 @@ pub enum Error {
         /// The matrix directory or file read.
         path: PathBuf,
         /// The underlying error.
-        source: polars::error::PolarsError,
+        source: polars_core::error::PolarsError,
     },
     /// A Parquet file's footer points outside the file (Polars would read past
     /// its end instead of refusing it).
@@ -83,7 +83,7 @@ impl Error {
     pub(crate) fn query(
         what: &'static str,
         path: impl Into<PathBuf>,
-    ) -> impl FnOnce(polars::error::PolarsError) -> Self {
+    ) -> impl FnOnce(polars_core::error::PolarsError) -> Self {
         let path = path.into();
         move |source| Self::Query { what, path, source }
     }

@@ -71,7 +71,7 @@ mod underlay;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub use access::Access;
+pub use access::{Access, AccessSummary};
 pub use error::{Error, Result};
 pub use hexmatrix_contract::CellCounts;
 pub use histogram::Quantiles;
@@ -80,7 +80,7 @@ pub use suspicious::SuspiciousPair;
 pub use underlay::UnderlayStatus;
 
 use hexmatrix_contract::{CELLS_FILE, Context, Counter, MatrixManifest, Unit};
-use polars::prelude::ParquetWriter;
+use polars_io::prelude::ParquetWriter;
 
 use crate::manifest::{part_paths, read_matrix_manifest, read_run_manifest};
 use crate::scan::MatrixFiles;
@@ -141,6 +141,8 @@ pub struct ReportSummary {
     pub map_path: PathBuf,
     /// The written `access.parquet`.
     pub access_path: PathBuf,
+    /// What `access.parquet` says over all ok cells.
+    pub access: AccessSummary,
     /// Durations held for the exact medians to each destination (second pass).
     pub kept_for_medians: usize,
     /// The written `map.png`.
@@ -235,6 +237,7 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         report_path: opts.output_dir.join(REPORT_FILE),
         map_path: opts.output_dir.join(MAP_FILE),
         access_path: opts.output_dir.join(ACCESS_FILE),
+        access: access::summarise(&access, &hex),
         kept_for_medians,
         png_path: opts.output_dir.join(MAP_PNG_FILE),
         underlay,

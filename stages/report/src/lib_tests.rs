@@ -7,7 +7,8 @@ use std::path::Path;
 use h3o::{CellIndex, LatLng, Resolution};
 use hexmatrix_contract::columns::{cells as cell_col, pairs as pair_col};
 use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE, part_name};
-use polars::prelude::*;
+use polars_core::prelude::*;
+use polars_io::prelude::*;
 
 use crate::{Error, ReportOptions, ReportSummary, Result};
 

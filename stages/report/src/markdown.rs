@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use hexmatrix_contract::{CellStatus, MatrixManifest, RunManifest};
 
+use crate::access::THRESHOLDS_MIN;
 use crate::histogram::Quantiles;
 use crate::suspicious::{DETOUR_LIMIT, SuspiciousPair};
 use crate::{ACCESS_FILE, ReportSummary};
@@ -174,6 +175,7 @@ pub fn render(
         }
     }
 
+    access_section(&mut md, s);
     suspicious_section(&mut md, s);
     if let Some(run) = run {
         stages_section(&mut md, run);
@@ -190,6 +192,42 @@ pub fn render(
         crate::MAP_PNG_FILE
     );
     md
+}
+
+fn access_section(md: &mut String, s: &ReportSummary) {
+    let a = &s.access;
+    let _ = writeln!(
+        md,
+        "\n## Accessibility\n\nThe share of the {} ok cells that one ok cell reaches by car \
+         within each time, across cells (nearest rank; every cell's figures are in \
+         `{ACCESS_FILE}`).\n\n| within | p10 | median | p90 |\n|---:|---:|---:|---:|",
+        a.cells
+    );
+    for (t, minutes) in THRESHOLDS_MIN.iter().enumerate() {
+        let pc = |v: f64| format!("{:.1} %", v * 100.0);
+        let _ = writeln!(
+            md,
+            "| {minutes} min | {} | {} | {} |",
+            pc(a.share_p10[t]),
+            pc(a.share_p50[t]),
+            pc(a.share_p90[t])
+        );
+    }
+    if let Some(m) = a.median_from_s {
+        let _ = writeln!(
+            md,
+            "\nA typical cell's median travel time to the others: {:.1} min.",
+            m / 60.0
+        );
+    }
+    if let (Some((best, b)), Some((worst, w))) = (&a.best_30, &a.worst_30) {
+        let _ = writeln!(
+            md,
+            "Within 30 min, `{best}` reaches the most ({:.1} %) and `{worst}` the fewest ({:.1} %).",
+            b * 100.0,
+            w * 100.0
+        );
+    }
 }
 
 fn suspicious_section(md: &mut String, s: &ReportSummary) {

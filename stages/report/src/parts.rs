@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use polars::prelude::DataFrame;
+use polars_core::prelude::DataFrame;
 
 use crate::access::{Access, FromAndBins};
 use crate::error::{Error, Result};

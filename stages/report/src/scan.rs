@@ -6,7 +6,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use polars::prelude::*;
+use polars_core::prelude::*;
+use polars_io::prelude::*;
 
 use hexmatrix_contract::columns::pairs;
 

@@ -1,6 +1,8 @@
 //! Resume state, kept in Redis beside the data it describes: the hash
 //! `route:{version}:progress` holds the matrix fingerprint and one field per part
-//! whose keys are all acknowledged (`part-00003.parquet` → `rows written`).
+//! whose keys are all acknowledged (`part-00003.parquet` → `rows written no_route
+//! beyond_max`; checkpoints written before the last two were recorded hold
+//! `rows written`, and still read).
 //!
 //! Keeping it in Redis rather than in a local file is deliberate: if the server
 //! restarts without persistence, the keys and the checkpoints vanish together
@@ -25,6 +27,10 @@ pub struct Progress {
     pub fingerprint: Option<String>,
     /// Completed parts: file name → (rows, keys written).
     pub parts: HashMap<String, (u64, u64)>,
+    /// Completed parts whose checkpoint says so: file name → (pairs without a
+    /// route, pairs beyond the duration limit), so that a load resumed or split
+    /// into shards still counts them for the whole version.
+    pub counts: HashMap<String, (u64, u64)>,
 }
 
 /// Reads the progress hash `key`.
@@ -36,17 +42,29 @@ pub fn read(conn: &mut Conn, key: &str) -> Result<Progress> {
         redis::cmd("HGETALL").arg(key),
         "reading the load checkpoints",
     )?;
+    Ok(parse(fields))
+}
+
+/// The progress hash's fields as a [`Progress`]; fields that are not a checkpoint
+/// are ignored.
+fn parse(fields: HashMap<String, String>) -> Progress {
     let mut progress = Progress::default();
     for (field, value) in fields {
         if field == FINGERPRINT {
             progress.fingerprint = Some(value);
-        } else if let Some((rows, written)) = value.split_once(' ')
-            && let (Ok(r), Ok(w)) = (rows.parse(), written.parse())
-        {
-            progress.parts.insert(field, (r, w));
+        } else {
+            let numbers: Vec<u64> = value.split(' ').map_while(|n| n.parse().ok()).collect();
+            if let [rows, written, ref rest @ ..] = numbers[..] {
+                if let [no_route, beyond_max] = *rest {
+                    progress
+                        .counts
+                        .insert(field.clone(), (no_route, beyond_max));
+                }
+                progress.parts.insert(field, (rows, written));
+            }
         }
     }
-    Ok(progress)
+    progress
 }
 
 /// Starts (or restarts) a load: records the matrix fingerprint.
@@ -68,17 +86,49 @@ pub fn start(conn: &mut Conn, key: &str, fingerprint: &str, ttl_s: u64) -> Resul
     Ok(())
 }
 
+/// What a completed part's checkpoint records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartDone {
+    /// Matrix rows read.
+    pub rows: u64,
+    /// Keys acknowledged.
+    pub written: u64,
+    /// Pairs without a route.
+    pub no_route: u64,
+    /// Pairs beyond the duration limit.
+    pub beyond_max: u64,
+}
+
 /// Records a completed part.
 ///
 /// # Errors
 /// The write fails.
-pub fn mark_part(conn: &mut Conn, key: &str, file: &str, rows: u64, written: u64) -> Result<()> {
+pub fn mark_part(conn: &mut Conn, key: &str, file: &str, done: PartDone) -> Result<()> {
+    let PartDone {
+        rows,
+        written,
+        no_route,
+        beyond_max,
+    } = done;
     let _: () = conn.query(
         redis::cmd("HSET")
             .arg(key)
             .arg(file)
-            .arg(format!("{rows} {written}")),
+            .arg(format!("{rows} {written} {no_route} {beyond_max}")),
         "writing the load checkpoint",
+    )?;
+    Ok(())
+}
+
+/// Forgets the checkpoint of one part (the field [`part_field`] of `file`), so that
+/// the next load of it rewrites its keys.
+///
+/// # Errors
+/// The delete fails.
+pub fn forget_part(conn: &mut Conn, key: &str, file: &str) -> Result<()> {
+    let _: () = conn.query(
+        redis::cmd("HDEL").arg(key).arg(part_field(file)),
+        "clearing a load checkpoint",
     )?;
     Ok(())
 }
@@ -96,4 +146,30 @@ pub fn clear(conn: &mut Conn, key: &str) -> Result<()> {
 #[must_use]
 pub fn part_field(file: &str) -> &str {
     file.rsplit('/').next().unwrap_or(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_of_both_formats_read() {
+        let fields = [
+            (FINGERPRINT, "abc"),
+            ("part-00000.parquet", "10 9 1 0"),
+            ("part-00001.parquet", "10 10"),
+            ("part-00002.parquet", "ten"),
+        ]
+        .into_iter()
+        .map(|(f, v)| (f.to_owned(), v.to_owned()))
+        .collect();
+        let p = parse(fields);
+        assert_eq!(p.fingerprint.as_deref(), Some("abc"));
+        assert_eq!(p.parts["part-00000.parquet"], (10, 9));
+        assert_eq!(p.counts["part-00000.parquet"], (1, 0));
+        // Written before the counts were recorded: a checkpoint without them.
+        assert_eq!(p.parts["part-00001.parquet"], (10, 10));
+        assert!(!p.counts.contains_key("part-00001.parquet"));
+        assert_eq!(p.parts.len(), 2);
+    }
 }

@@ -120,6 +120,15 @@ pub enum Error {
         /// What disagreed.
         message: String,
     },
+    /// A sharded load cannot be published (or a shard cannot load): a shard is
+    /// missing, stale (another matrix or other options) or inconsistent.
+    #[error("sharded load of version {version} refused: {message}; the pointer was not moved")]
+    Shards {
+        /// The version.
+        version: String,
+        /// Which shard, and why.
+        message: String,
+    },
     /// The version already exists in Redis, loaded from a different matrix.
     #[error(
         "version {version} in redis was loaded from another matrix (fingerprint {found}, this matrix {expected}); choose another --version or pass --force to overwrite it"

@@ -144,6 +144,8 @@ struct PartState {
     done: bool,
     rows: u64,
     written: u64,
+    no_route: u64,
+    beyond_max: u64,
 }
 
 struct Shared {
@@ -334,7 +336,7 @@ impl<'a> Emitter<'a> {
 
     /// Sends the rest of the part and its checkpoint once every pipeline is
     /// acknowledged; false when the load stopped.
-    fn finish_part(&mut self, rows: u64) -> bool {
+    fn finish_part(&mut self, rows: u64, (no_route, beyond_max): (u64, u64)) -> bool {
         if !self.flush() {
             return false;
         }
@@ -346,6 +348,8 @@ impl<'a> Emitter<'a> {
                 .unwrap_or_else(PoisonError::into_inner);
             let p = &mut parts[self.slot];
             p.rows = rows;
+            p.no_route = no_route;
+            p.beyond_max = beyond_max;
             p.all_sent = true;
             let complete = p.acked == p.sent && !p.done;
             if complete {
@@ -447,6 +451,7 @@ fn read_parts(
     let mut emit = Emitter::new(shared, tx, cluster, plan.batch_keys);
     for (slot, &part_index) in plan.parts.iter().enumerate() {
         emit.start_part(slot);
+        let counted_before = (outcome.no_route, outcome.beyond_max);
         let part_rows = match &plan.encoding {
             Encoding::Pairs { keys, format } => encode_pairs(
                 matrix,
@@ -474,7 +479,11 @@ fn read_parts(
         let Some(part_rows) = part_rows else {
             break;
         };
-        if !emit.finish_part(part_rows) {
+        let counts = (
+            outcome.no_route - counted_before.0,
+            outcome.beyond_max - counted_before.1,
+        );
+        if !emit.finish_part(part_rows, counts) {
             break;
         }
     }
@@ -506,8 +515,8 @@ fn encode_pairs(
             return Ok(None);
         }
         let pairs = pairs?;
-        let origin = pairs.origin.values();
-        let dest = pairs.dest.values();
+        let origin = &pairs.origin;
+        let dest = &pairs.dest;
         for i in 0..pairs.len() {
             outcome.rows += 1;
             part_rows += 1;
@@ -594,7 +603,7 @@ fn encode_rows(
             return Ok(None);
         }
         let pairs = pairs?;
-        let origin = pairs.origin.values();
+        let origin = &pairs.origin;
         let n = pairs.len();
         let mut i = 0;
         // Rows come sorted by origin: each run of one origin extends its row at once.
@@ -615,14 +624,14 @@ fn encode_rows(
             outcome.beyond_max += stats.beyond_max;
             sample.offer_run(end - i, |k| {
                 let j = i + k;
-                let entry = if pairs.dest.value(j) == o {
+                let entry = if pairs.dest[j] == o {
                     [0; ENTRY_BYTES]
                 } else {
                     rows::encode(pairs.route(j), max_duration_s)
                 };
                 Sample {
                     origin: o,
-                    dest: pairs.dest.value(j),
+                    dest: pairs.dest[j],
                     expected: Some(entry.to_vec()),
                 }
             });
@@ -736,11 +745,17 @@ fn write_checkpoint(out: &mut Out, slot: usize, shared: &Shared) -> Result<()> {
     let (Out::Redis(conn), Some(key)) = (out, &shared.progress_key) else {
         return Ok(());
     };
-    let (rows, written) = {
+    let done = {
         let parts = shared.parts.lock().unwrap_or_else(PoisonError::into_inner);
-        (parts[slot].rows, parts[slot].written)
+        let p = &parts[slot];
+        checkpoint::PartDone {
+            rows: p.rows,
+            written: p.written,
+            no_route: p.no_route,
+            beyond_max: p.beyond_max,
+        }
     };
-    checkpoint::mark_part(conn, key, &shared.part_files[slot], rows, written)
+    checkpoint::mark_part(conn, key, &shared.part_files[slot], done)
 }
 
 fn send_batch(out: &mut Out, batch: &Batch, shared: &Shared) -> Result<()> {

@@ -5,15 +5,10 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, UInt64Type};
-use arrow_array::{Array, Float32Array, RecordBatch, UInt64Array};
-use arrow_schema::DataType;
 pub use hexmatrix_contract::MatrixManifest;
 use hexmatrix_contract::columns::{cells, pairs};
+use hexmatrix_contract::table::{ColumnStream, TableReader};
 use hexmatrix_contract::{CELLS_FILE, CellStatus, MANIFEST_FILE};
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::error::{Error, Result};
 
@@ -31,17 +26,19 @@ pub struct MatrixDir {
     pub fingerprint: String,
 }
 
-/// One decoded batch of pairs.
-#[derive(Debug, Clone)]
+/// One decoded batch of pairs, column by column.
+#[derive(Debug, Clone, Default)]
 pub struct PairBatch {
     /// Origin cells.
-    pub origin: UInt64Array,
+    pub origin: Vec<u64>,
     /// Destination cells.
-    pub dest: UInt64Array,
-    /// Distances in metres, null when unreachable.
-    pub distance_m: Float32Array,
-    /// Durations in seconds, null when unreachable.
-    pub duration_s: Float32Array,
+    pub dest: Vec<u64>,
+    /// Distances in metres (0 where there is no route).
+    pub distance_m: Vec<f32>,
+    /// Durations in seconds (0 where there is no route).
+    pub duration_s: Vec<f32>,
+    /// Whether the pair has a route: distance and duration both present.
+    pub routed: Vec<bool>,
 }
 
 impl PairBatch {
@@ -61,14 +58,13 @@ impl PairBatch {
     #[must_use]
     #[inline]
     pub fn route(&self, i: usize) -> Option<(f64, f64)> {
-        if self.distance_m.is_null(i) || self.duration_s.is_null(i) {
-            None
-        } else {
-            Some((
-                f64::from(self.distance_m.value(i)),
-                f64::from(self.duration_s.value(i)),
-            ))
-        }
+        self.routed[i].then(|| (f64::from(self.distance_m[i]), f64::from(self.duration_s[i])))
+    }
+
+    /// Whether every pair of the batch has a route.
+    #[must_use]
+    pub fn all_routed(&self) -> bool {
+        self.routed.iter().all(|&r| r)
     }
 }
 
@@ -150,25 +146,21 @@ impl MatrixDir {
     /// The file is missing or lacks the `cell`/`status` columns.
     pub fn ok_cells(&self) -> Result<Vec<u64>> {
         let path = self.dir.join(CELLS_FILE);
-        let mut reader = open_reader(&path, &[cells::CELL, cells::STATUS], 8192)?;
-        let mut cells = Vec::new();
-        while let Some(batch) = isolated(&path, || Ok(reader.next()))? {
-            let batch = batch.map_err(|e| Error::Parquet {
-                path: path.clone(),
-                source: e.into(),
-            })?;
-            let cell =
-                column(&batch, &path, cells::CELL, &DataType::UInt64)?.as_primitive::<UInt64Type>();
-            let status = column(&batch, &path, cells::STATUS, &DataType::Utf8)?.as_string::<i32>();
-            for i in 0..batch.num_rows() {
-                if !cell.is_null(i)
-                    && status.is_valid(i)
-                    && status.value(i) == CellStatus::Ok.as_str()
-                {
-                    cells.push(cell.value(i));
-                }
-            }
-        }
+        let (cell, status) = isolated(&path, || {
+            let table = open_table(&path)?;
+            let err = |e| table_error(&path, e);
+            Ok((
+                table.column::<u64>(cells::CELL).map_err(err)?,
+                table.text(cells::STATUS).map_err(err)?,
+            ))
+        })?;
+        let ok = Some(CellStatus::Ok.as_str());
+        let mut cells: Vec<u64> = cell
+            .into_iter()
+            .zip(status)
+            .filter(|(_, s)| s.as_deref() == ok)
+            .map(|(c, _)| c)
+            .collect();
         cells.sort_unstable();
         Ok(cells)
     }
@@ -179,30 +171,104 @@ impl MatrixDir {
     /// The part cannot be opened or lacks a column.
     pub fn read_part(&self, index: usize, batch_rows: usize) -> Result<PartReader> {
         let path = self.part_path(index);
-        let reader = open_reader(
-            &path,
-            &[
-                pairs::ORIGIN,
-                pairs::DEST,
-                pairs::DISTANCE_M,
-                pairs::DURATION_S,
-            ],
-            batch_rows,
-        )?;
-        Ok(PartReader {
+        let table = isolated(&path, || open_table(&path))?;
+        let mut reader = PartReader {
             path,
-            reader,
+            table,
+            group: 0,
+            streams: None,
+            batch_rows: batch_rows.max(1),
             failed: false,
-        })
+        };
+        // Opening the first row group checks the columns and their types now.
+        isolated(&reader.path.clone(), || reader.open_group())?;
+        Ok(reader)
     }
 }
 
-/// Batches of one part file.
+/// The four column streams of the row group being read.
+struct PairStreams {
+    origin: ColumnStream<u64>,
+    dest: ColumnStream<u64>,
+    distance_m: ColumnStream<f32>,
+    duration_s: ColumnStream<f32>,
+}
+
+/// Batches of one part file, read row group by row group.
 pub struct PartReader {
     path: PathBuf,
-    reader: ParquetRecordBatchReader,
+    table: TableReader<StrictFile>,
+    /// The row group `streams` read (or the next one to open).
+    group: usize,
+    streams: Option<PairStreams>,
+    batch_rows: usize,
     /// Set after the decoder panicked: the reader's state is unknown, stop.
     failed: bool,
+}
+
+impl PartReader {
+    /// Opens the streams of row group `self.group`, or none past the last.
+    fn open_group(&mut self) -> Result<()> {
+        self.streams = None;
+        if self.group >= self.table.row_groups() {
+            return Ok(());
+        }
+        let err = |e| table_error(&self.path, e);
+        let g = self.group;
+        self.streams = Some(PairStreams {
+            origin: self.table.stream(g, pairs::ORIGIN).map_err(err)?,
+            dest: self.table.stream(g, pairs::DEST).map_err(err)?,
+            distance_m: self.table.stream(g, pairs::DISTANCE_M).map_err(err)?,
+            duration_s: self.table.stream(g, pairs::DURATION_S).map_err(err)?,
+        });
+        Ok(())
+    }
+
+    /// The next batch, `None` after the last row group.
+    fn next_batch(&mut self) -> Result<Option<PairBatch>> {
+        let mut batch = PairBatch::default();
+        let (mut valid, mut distance_valid) = (Vec::new(), Vec::new());
+        loop {
+            let Some(streams) = self.streams.as_mut() else {
+                return Ok(None);
+            };
+            let path = &self.path;
+            let err = |e| table_error(path, e);
+            let n = self.batch_rows;
+            let rows = streams
+                .origin
+                .read_dense(n, &mut batch.origin, &mut valid)
+                .map_err(err)?;
+            let counts = [
+                streams
+                    .dest
+                    .read_dense(n, &mut batch.dest, &mut valid)
+                    .map_err(err)?,
+                streams
+                    .distance_m
+                    .read_dense(n, &mut batch.distance_m, &mut distance_valid)
+                    .map_err(err)?,
+                streams
+                    .duration_s
+                    .read_dense(n, &mut batch.duration_s, &mut batch.routed)
+                    .map_err(err)?,
+            ];
+            if counts.iter().any(|&c| c != rows) {
+                return Err(Error::Schema {
+                    path: self.path.clone(),
+                    message: format!("row group {} has columns of different lengths", self.group),
+                });
+            }
+            if rows > 0 {
+                for (r, &d) in batch.routed.iter_mut().zip(&distance_valid) {
+                    *r &= d;
+                }
+                return Ok(Some(batch));
+            }
+            self.group += 1;
+            self.open_group()?;
+        }
+    }
 }
 
 impl Iterator for PartReader {
@@ -212,37 +278,14 @@ impl Iterator for PartReader {
         if self.failed {
             return None;
         }
-        let batch = match isolated(&self.path, || Ok(self.reader.next())) {
-            Ok(batch) => batch?,
+        let path = self.path.clone();
+        match isolated(&path, || self.next_batch()) {
+            Ok(batch) => batch.map(Ok),
             Err(e) => {
                 self.failed = true;
-                return Some(Err(e));
+                Some(Err(e))
             }
-        };
-        Some(
-            batch
-                .map_err(|e| Error::Parquet {
-                    path: self.path.clone(),
-                    source: e.into(),
-                })
-                .and_then(|b| {
-                    let p = &self.path;
-                    Ok(PairBatch {
-                        origin: column(&b, p, pairs::ORIGIN, &DataType::UInt64)?
-                            .as_primitive::<UInt64Type>()
-                            .clone(),
-                        dest: column(&b, p, pairs::DEST, &DataType::UInt64)?
-                            .as_primitive::<UInt64Type>()
-                            .clone(),
-                        distance_m: column(&b, p, pairs::DISTANCE_M, &DataType::Float32)?
-                            .as_primitive::<Float32Type>()
-                            .clone(),
-                        duration_s: column(&b, p, pairs::DURATION_S, &DataType::Float32)?
-                            .as_primitive::<Float32Type>()
-                            .clone(),
-                    })
-                }),
-        )
+        }
     }
 }
 
@@ -363,68 +406,41 @@ fn contract_error(e: hexmatrix_contract::Error) -> Error {
     }
 }
 
-fn open_reader(
-    path: &Path,
-    columns: &[&str],
-    batch_rows: usize,
-) -> Result<ParquetRecordBatchReader> {
-    isolated(path, || open_reader_unisolated(path, columns, batch_rows))
-}
-
-fn open_reader_unisolated(
-    path: &Path,
-    columns: &[&str],
-    batch_rows: usize,
-) -> Result<ParquetRecordBatchReader> {
+/// Opens `path` through [`StrictFile`] for the contract's table reader.
+fn open_table(path: &Path) -> Result<TableReader<StrictFile>> {
     let io = |source| Error::Io {
         path: path.to_owned(),
         source,
     };
     let file = File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
-    let perr = |source| Error::Parquet {
-        path: path.to_owned(),
-        source,
-    };
-    let builder =
-        ParquetRecordBatchReaderBuilder::try_new(StrictFile { file, len }).map_err(perr)?;
-    let schema = builder.schema().clone();
-    for name in columns {
-        if schema.field_with_name(name).is_err() {
-            return Err(Error::Schema {
-                path: path.to_owned(),
-                message: format!("column {name} is missing"),
-            });
-        }
-    }
-    let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
-    builder
-        .with_projection(mask)
-        .with_batch_size(batch_rows.max(1))
-        .build()
-        .map_err(perr)
+    TableReader::new(path, StrictFile { file, len }).map_err(|e| table_error(path, e))
 }
 
-fn column<'a>(
-    batch: &'a RecordBatch,
-    path: &Path,
-    name: &str,
-    ty: &DataType,
-) -> Result<&'a dyn Array> {
-    let col = batch.column_by_name(name).ok_or_else(|| Error::Schema {
-        path: path.to_owned(),
-        message: format!("column {name} is missing"),
-    })?;
-    if col.data_type() == ty {
-        Ok(col.as_ref())
-    } else {
-        Err(Error::Schema {
-            path: path.to_owned(),
-            message: format!(
-                "column {name} is {} but the matrix contract says {ty}",
-                col.data_type()
-            ),
-        })
+/// The contract table reader's errors as this crate's, naming `path`.
+fn table_error(path: &Path, e: hexmatrix_contract::Error) -> Error {
+    let path = path.to_owned();
+    match e {
+        hexmatrix_contract::Error::Parquet { source, .. } => Error::Parquet { path, source },
+        hexmatrix_contract::Error::Io { source, .. } => Error::Io { path, source },
+        hexmatrix_contract::Error::ColumnType {
+            column, expected, ..
+        } => Error::Schema {
+            path,
+            message: format!("column {column} is not {expected} as the matrix contract says"),
+        },
+        hexmatrix_contract::Error::MissingColumn { column, .. } => Error::Schema {
+            path,
+            message: format!("column {column} is missing"),
+        },
+        hexmatrix_contract::Error::Null { column, row, .. } => Error::Schema {
+            path,
+            message: format!("column {column} is null at row {row}, which the contract forbids"),
+        },
+        other => Error::Schema {
+            path,
+            message: other.to_string(),
+        },
     }
 }
 

@@ -19,8 +19,6 @@ use std::fmt;
 use std::ops::Range;
 use std::str::FromStr;
 
-use arrow_array::Array as _;
-
 use crate::error::Error;
 use crate::matrix::PairBatch;
 
@@ -269,7 +267,7 @@ impl<'a> RowBuilder<'a> {
         range: Range<usize>,
         max_duration_s: Option<f64>,
     ) -> Result<RunStats, RowError> {
-        let dests = &pairs.dest.values()[range.clone()];
+        let dests = &pairs.dest[range.clone()];
         let len = dests.len();
         let columns = self.index.get(self.next..self.next + len);
         if columns != Some(dests) {
@@ -283,13 +281,9 @@ impl<'a> RowBuilder<'a> {
             return Err(err);
         }
         let mut stats = RunStats::default();
-        let (dist, dur) = (&pairs.distance_m, &pairs.duration_s);
-        let all_valid = dist.null_count() == 0 && dur.null_count() == 0;
-        let (dist_v, dur_v) = (dist.values(), dur.values());
         self.row.reserve(len * ENTRY_BYTES);
         for j in range {
-            let route = (all_valid || (dist.is_valid(j) && dur.is_valid(j)))
-                .then(|| (f64::from(dist_v[j]), f64::from(dur_v[j])));
+            let route = pairs.route(j);
             match route {
                 None => stats.no_route += 1,
                 Some((_, d)) if max_duration_s.is_some_and(|m| d > m) => stats.beyond_max += 1,
@@ -388,18 +382,12 @@ mod tests {
     }
 
     fn batch(origin: u64, dests: &[u64], routes: &[Option<(f32, f32)>]) -> PairBatch {
-        use arrow_array::{Float32Array, UInt64Array};
         PairBatch {
-            origin: UInt64Array::from(vec![origin; dests.len()]),
-            dest: UInt64Array::from(dests.to_vec()),
-            distance_m: routes
-                .iter()
-                .map(|r| r.map(|x| x.0))
-                .collect::<Float32Array>(),
-            duration_s: routes
-                .iter()
-                .map(|r| r.map(|x| x.1))
-                .collect::<Float32Array>(),
+            origin: vec![origin; dests.len()],
+            dest: dests.to_vec(),
+            distance_m: routes.iter().map(|r| r.map_or(0.0, |x| x.0)).collect(),
+            duration_s: routes.iter().map(|r| r.map_or(0.0, |x| x.1)).collect(),
+            routed: routes.iter().map(Option::is_some).collect(),
         }
     }
 

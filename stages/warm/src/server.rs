@@ -2,13 +2,13 @@
 //! after a load, the memory limit for error messages, and the facts that make a
 //! load unsound (a restart: `run_id` changed; evictions: `evicted_keys` grew).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::connect::{Conn, Target};
 use crate::error::Result;
 
 /// INFO and DBSIZE of one master.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NodeStats {
     /// The node (password masked).
     pub url: String,
@@ -27,7 +27,7 @@ pub struct NodeStats {
 }
 
 /// Statistics of all masters.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServerStats {
     /// One entry per master.
     pub nodes: Vec<NodeStats>,

@@ -115,6 +115,9 @@ pub enum WarmStatus {
     Refreshed,
     /// Commands written to a RESP file; Redis untouched.
     RespFile,
+    /// One shard's parts loaded, verified and recorded (`warm --shard`); the
+    /// version manifest and the pointer wait for `warm --publish`.
+    ShardLoaded,
 }
 
 /// What a warm run did.
@@ -246,7 +249,7 @@ fn warm(
 }
 
 /// The stage's name in progress lines and cancellation errors.
-const STAGE: &str = "warm";
+pub(crate) const STAGE: &str = "warm";
 
 /// What [`Job::load`] did, for [`Job::verify`] and [`Job::publish`].
 struct Loaded {
@@ -280,29 +283,31 @@ enum LoadMode {
 }
 
 /// The per-version keys.
-struct VersionKeys {
-    manifest: String,
-    cells: String,
-    progress: String,
-    index: String,
-    row_prefix: String,
+pub(crate) struct VersionKeys {
+    pub(crate) manifest: String,
+    pub(crate) cells: String,
+    pub(crate) progress: String,
+    pub(crate) index: String,
+    pub(crate) row_prefix: String,
+    /// The shard records of a sharded load (`warm --shard`), a hash by `K-of-N`.
+    pub(crate) shards: String,
 }
 
 /// One warm run's state.
-struct Job<'a> {
-    opts: &'a WarmOptions,
-    matrix: &'a MatrixDir,
-    cells: Arc<[u64]>,
-    keys: VersionKeys,
-    plan: LoadPlan,
-    summary: WarmSummary,
+pub(crate) struct Job<'a> {
+    pub(crate) opts: &'a WarmOptions,
+    pub(crate) matrix: &'a MatrixDir,
+    pub(crate) cells: Arc<[u64]>,
+    pub(crate) keys: VersionKeys,
+    pub(crate) plan: LoadPlan,
+    pub(crate) summary: WarmSummary,
     /// Recorded in the version manifest.
     tool_version: String,
 }
 
 impl<'a> Job<'a> {
     /// Opens the matrix directory (its manifest and fingerprint).
-    fn open(opts: &WarmOptions) -> Result<MatrixDir> {
+    pub(crate) fn open(opts: &WarmOptions) -> Result<MatrixDir> {
         validate_version(&opts.version)?;
         opts.ttl.validate()?;
         MatrixDir::open(&opts.matrix_dir)
@@ -310,7 +315,11 @@ impl<'a> Job<'a> {
 
     /// The plan: the `ok` cells (which must match the manifest), the per-version
     /// keys, the encoding and every part to load.
-    fn plan(opts: &'a WarmOptions, matrix: &'a MatrixDir, tool_version: &str) -> Result<Self> {
+    pub(crate) fn plan(
+        opts: &'a WarmOptions,
+        matrix: &'a MatrixDir,
+        tool_version: &str,
+    ) -> Result<Self> {
         let cells: Arc<[u64]> = matrix.ok_cells()?.into();
         if cells.len() as u64 != matrix.manifest.cells.ok {
             return Err(Error::Manifest {
@@ -337,6 +346,7 @@ impl<'a> Job<'a> {
             progress: t.meta_key(v, "progress"),
             index: t.meta_key(v, "index"),
             row_prefix: t.meta_key(v, "row:"),
+            shards: t.meta_key(v, "shards"),
         };
         let encoding = match opts.layout {
             Layout::Pairs => Encoding::Pairs {
@@ -398,7 +408,7 @@ impl<'a> Job<'a> {
         }
     }
 
-    fn fill_load(&mut self, outcome: &LoadOutcome, started: Instant) {
+    pub(crate) fn fill_load(&mut self, outcome: &LoadOutcome, started: Instant) {
         let s = &mut self.summary;
         s.load_seconds = started.elapsed().as_secs_f64();
         s.rows_read = outcome.rows;
@@ -414,7 +424,7 @@ impl<'a> Job<'a> {
     }
 
     /// The RESP-file sink: every part written as commands, Redis untouched.
-    fn write_resp(mut self, counters: &Counters) -> Result<WarmSummary> {
+    pub(crate) fn write_resp(mut self, counters: &Counters) -> Result<WarmSummary> {
         let started = Instant::now();
         let outcome = load::load(self.matrix, &self.plan, &self.opts.sink, None, counters)?;
         self.fill_load(&outcome, started);
@@ -461,7 +471,7 @@ impl<'a> Job<'a> {
     }
 
     /// A plan over up to `n` random parts among `parts` (for re-reading a sample).
-    fn random_parts(&self, parts: &[usize], n: usize) -> LoadPlan {
+    pub(crate) fn random_parts(&self, parts: &[usize], n: usize) -> LoadPlan {
         let mut state = self.plan.seed;
         let mut parts: Vec<usize> = if parts.is_empty() {
             (0..self.matrix.manifest.parts.len()).collect()
@@ -482,7 +492,7 @@ impl<'a> Job<'a> {
     }
 
     /// Reads `samples` back (and, in the rows layout, checks every row's length).
-    fn check_data(&mut self, conn: &mut Conn, samples: &[Sample]) -> Result<()> {
+    pub(crate) fn check_data(&mut self, conn: &mut Conn, samples: &[Sample]) -> Result<()> {
         let v = &self.opts.version;
         match &self.plan.encoding {
             Encoding::Pairs { keys, .. } => {
@@ -637,7 +647,7 @@ impl<'a> Job<'a> {
     }
 
     /// Refuses a load that would not fit or could evict the live version.
-    fn check_capacity(&mut self, before: &ServerStats) -> Result<()> {
+    pub(crate) fn check_capacity(&mut self, before: &ServerStats) -> Result<()> {
         let parts = &self.matrix.manifest.parts;
         let stored_pairs: u64 = self.plan.parts.iter().map(|&i| parts[i].rows).sum();
         let cells = self.cells.len() as u64;
@@ -674,7 +684,7 @@ impl<'a> Job<'a> {
         )
     }
 
-    fn version_manifest(&self, outcome: &LoadOutcome) -> VersionManifest {
+    pub(crate) fn version_manifest(&self, outcome: &LoadOutcome) -> VersionManifest {
         let opts = self.opts;
         let rows = opts.layout == Layout::Rows;
         VersionManifest {
@@ -707,7 +717,7 @@ impl<'a> Job<'a> {
     }
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
