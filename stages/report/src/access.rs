@@ -244,7 +244,7 @@ impl ToPlan {
 pub struct AccessSummary {
     /// Ok cells summarised.
     pub cells: usize,
-    /// Per threshold of [`THRESHOLDS_MIN`]: the 10th percentile, median and 90th
+    /// Per threshold (5, 10, 15, 30 and 60 min, as in `access.parquet`): the 10th percentile, median and 90th
     /// percentile (nearest rank) of the share reached.
     pub share_p10: [f64; 5],
     /// See [`Self::share_p10`].
