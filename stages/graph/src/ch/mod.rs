@@ -7,6 +7,7 @@
 //! [`crate::expand`]), so departing from a graph node starts at its source node
 //! and arriving means reaching any state of an edge into it.
 
+mod adjacency;
 mod contract;
 mod query;
 mod witness;
