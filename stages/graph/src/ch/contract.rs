@@ -1,9 +1,14 @@
 //! Node ordering and contraction, in rounds. Priority is the edge difference
 //! (shortcuts added minus edges removed) plus the number of already contracted
 //! neighbours and the node's level. Each round contracts, in parallel, every node
-//! whose priority is lower than that of every node within two hops (an
-//! independent set: no two of them are neighbours), then re-evaluates, in
-//! parallel, the neighbours of the nodes it contracted.
+//! whose priority is lower than that of each of its neighbours (an independent
+//! set: no two of them are neighbours), then re-evaluates, in parallel, the
+//! neighbours of the nodes it contracted, once each.
+//!
+//! Comparing with the neighbours only, not everything within two hops as
+//! OSRM does, gives 2.6% more shortcuts on whole Malta but a third as many
+//! rounds, and a node next to several of a round's nodes is re-evaluated once
+//! instead of once per round: 20% less work.
 //!
 //! A round's witness searches never enter a node contracted in the same round:
 //! a witness is then a path that survives the round, so the result is as exact
@@ -253,12 +258,7 @@ pub(crate) fn contract(
         let chosen: Vec<u32> = remaining
             .par_iter()
             .copied()
-            .filter(|&v| {
-                let k = key(v);
-                p.neighbours(v).all(|x| {
-                    x == v || (k < key(x) && p.neighbours(x).all(|y| y == v || k < key(y)))
-                })
-            })
+            .filter(|&v| p.neighbours(v).all(|x| key(v) < key(x)))
             .collect();
         for &v in &chosen {
             in_round[v as usize] = true;
@@ -398,5 +398,82 @@ fn assemble(
         source,
         targets_first,
         targets,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    use super::*;
+    use crate::ch::ChQuery;
+
+    /// Plain Dijkstra over `arcs` from `s`: packed weight per node.
+    fn dijkstra(n: usize, arcs: &[(u32, u32, u64)], s: u32) -> Vec<u64> {
+        let mut dist = vec![u64::MAX; n];
+        let mut heap = BinaryHeap::from([Reverse((0, s))]);
+        dist[s as usize] = 0;
+        while let Some(Reverse((d, v))) = heap.pop() {
+            if d > dist[v as usize] {
+                continue;
+            }
+            for &(_, to, w) in arcs.iter().filter(|a| a.0 == v) {
+                let nd = weight::add(d, w).unwrap();
+                if nd < dist[to as usize] {
+                    dist[to as usize] = nd;
+                    heap.push(Reverse((nd, to)));
+                }
+            }
+        }
+        dist
+    }
+
+    /// Random graphs with few distinct weights (many equal paths, where a
+    /// round's nodes could lean on each other as witnesses): every pair's CH
+    /// distance equals Dijkstra's, and contracting twice gives the same hierarchy.
+    #[test]
+    fn rounds_keep_every_distance_on_graphs_full_of_ties() {
+        let mut rng = StdRng::seed_from_u64(15);
+        for _ in 0..30 {
+            let n = rng.random_range(5..60usize);
+            let mut arcs = Vec::new();
+            for _ in 0..rng.random_range(n..4 * n) {
+                let (a, b) = (rng.random_range(0..n as u32), rng.random_range(0..n as u32));
+                let w = weight::from_parts(rng.random_range(1..4u32) * 1000, 100);
+                arcs.push((a, b, w));
+            }
+            arcs.sort_unstable();
+            let g = SearchGraph {
+                node_count: n,
+                arcs: arcs.clone(),
+                source: (0..n as u32).collect(),
+                targets: (0..n as u32).map(|v| (v, v)).collect(),
+            };
+            let header = ChHeader {
+                tool_version: String::new(),
+                profile: String::new(),
+                input_sha256: [0; 32],
+                graph_nodes: n as u32,
+            };
+            let ch = contract(&g, header.clone(), &AtomicU64::new(0));
+            assert_eq!(ch, contract(&g, header, &AtomicU64::new(0)));
+            let mut q = ChQuery::new(&ch);
+            for s in 0..n as u32 {
+                let truth = dijkstra(n, &arcs, s);
+                for t in 0..n as u32 {
+                    let want =
+                        (truth[t as usize] != u64::MAX).then(|| weight::ms(truth[t as usize]));
+                    assert_eq!(
+                        q.route(&ch, s, t).map(|r| r.0),
+                        want,
+                        "{s} -> {t} in {arcs:?}"
+                    );
+                }
+            }
+        }
     }
 }
