@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 WORK=${WORK:-/tmp/bench-graph}
 SHARED=${SHARED:-$(cd .. && pwd)/shared}
-BIN=target/release/hexmatrix
+BIN=${BIN:-${CARGO_TARGET_DIR:-target}/release/hexmatrix}
 VENV=/tmp/peers/venv
 mkdir -p "$WORK"
 

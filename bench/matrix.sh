@@ -22,7 +22,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${BIN:-$ROOT/target/release/hexmatrix}
+BIN=${BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/release/hexmatrix}
 RUNS=${RUNS:-3}
 PEERS=${PEERS:-osrm,pandana,valhalla}
 WORK=${WORK:-/tmp/hexmatrix-bench/matrix}

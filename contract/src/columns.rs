@@ -96,3 +96,43 @@ pub mod restrictions {
     /// Graph node after the turn, `UInt32`.
     pub const TO_NODE: &str = "to_node";
 }
+
+/// Columns of the graph directory's `turns.parquet`, one row per allowed turn (the
+/// turn model before restrictions), sorted by from edge then to edge. A pair of
+/// edges meeting at a node without a row is not a turn a route may make (a U-turn
+/// where the road just continues).
+pub mod turns {
+    /// The edge driven before the turn, `UInt32` (a row of `edges.parquet`).
+    pub const FROM_EDGE: &str = "from_edge";
+    /// The edge driven after it, `UInt32`.
+    pub const TO_EDGE: &str = "to_edge";
+    /// Graph node where it happens, `UInt32`.
+    pub const VIA_NODE: &str = "via_node";
+    /// Deviation from straight on in degrees, positive to the right, `Float64`.
+    pub const ANGLE_DEG: &str = "angle_deg";
+    /// `continue`, `straight`, `right`, `left` or `u_turn`, `Utf8`.
+    pub const KIND: &str = "kind";
+    /// Whether the node has traffic signals, `Boolean`.
+    pub const SIGNAL: &str = "signal";
+    /// What the turn adds to a route, seconds (signal delay included), `Float64`.
+    pub const DURATION_S: &str = "duration_s";
+}
+
+/// Columns of the graph directory's `restriction_paths.parquet`: every applied
+/// restriction as a sequence of edges, one row per edge of each path, sorted by
+/// path then position. `no_*`: a route never drives the whole sequence; `only_*`:
+/// a route that drove its first edge goes on along the rest.
+pub mod restriction_paths {
+    /// The path (0, 1, ...), `UInt32`.
+    pub const PATH: &str = "path";
+    /// The restriction relation, `Int64`.
+    pub const RELATION_ID: &str = "relation_id";
+    /// Its value, such as `no_left_turn`, `Utf8`.
+    pub const RESTRICTION: &str = "restriction";
+    /// Whether it is an `only_*` rule, `Boolean`.
+    pub const ONLY: &str = "only";
+    /// Index of the edge in the path: 0 is the from edge, the last the to edge, `UInt32`.
+    pub const POSITION: &str = "position";
+    /// The edge, `UInt32` (a row of `edges.parquet`).
+    pub const EDGE: &str = "edge";
+}

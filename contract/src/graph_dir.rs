@@ -1,6 +1,6 @@
 //! File names and values of a graph directory (`graph-PROFILE/`), which the graph
 //! stage writes and the matrix stage reads; its columns are in [`crate::columns`]
-//! (`nodes`, `edges`, `restrictions`).
+//! (`nodes`, `edges`, `restrictions`, `turns`, `restriction_paths`).
 
 /// The node table.
 pub const NODES_FILE: &str = "nodes.parquet";
@@ -8,6 +8,10 @@ pub const NODES_FILE: &str = "nodes.parquet";
 pub const EDGES_FILE: &str = "edges.parquet";
 /// The applied turn rules.
 pub const RESTRICTIONS_FILE: &str = "restrictions.parquet";
+/// Every allowed turn with its cost (the turn model, before restrictions).
+pub const TURNS_FILE: &str = "turns.parquet";
+/// Every applied restriction as a sequence of edges (via-node and via-way).
+pub const RESTRICTION_PATHS_FILE: &str = "restriction_paths.parquet";
 /// The contraction hierarchy (its binary format is the graph crate's `chfile`).
 pub const CH_FILE: &str = "graph.ch";
 /// `component` value of nodes in the routable (largest strongly connected) component.

@@ -34,9 +34,10 @@
 //!
 //! # The graph directory
 //!
-//! `graph-PROFILE/` holds `nodes.parquet`, `edges.parquet`, `restrictions.parquet`
-//! and `graph.ch`: their names are in [`graph_dir`], their columns in
-//! [`columns::nodes`], [`columns::edges`] and [`columns::restrictions`]. The graph
+//! `graph-PROFILE/` holds `nodes.parquet`, `edges.parquet`, `restrictions.parquet`,
+//! `turns.parquet`, `restriction_paths.parquet` and `graph.ch`: their names are in
+//! [`graph_dir`], their columns in [`columns::nodes`], [`columns::edges`],
+//! [`columns::restrictions`], [`columns::turns`] and [`columns::restriction_paths`]. The graph
 //! stage writes it; the matrix stage (and the graph crate's test oracle) read it.
 //!
 //! # The stage entry shape

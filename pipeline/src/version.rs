@@ -25,7 +25,8 @@ pub fn sha256_str(text: &str) -> String {
 
 /// The version of a dataset's result: `NAME-` and 12 hex digits of a hash over
 /// everything that determines the result (region content, bbox, profile,
-/// resolution, duration limit, tool version). Same inputs, same version, so a
+/// resolution, duration limit, tool version, and what the caller adds: the
+/// `graph.ch` format version). Same inputs, same version, so a
 /// nightly run over an unchanged region finds its outputs in place.
 pub fn version_string(dataset: &str, determinants: &[(&str, String)]) -> String {
     let mut text = format!("tool={TOOL_VERSION}\n");

@@ -36,10 +36,16 @@ fn monaco_graph_writes_every_file_and_a_summary() {
         "nodes.parquet",
         "edges.parquet",
         "restrictions.parquet",
+        "turns.parquet",
+        "restriction_paths.parquet",
         "graph.ch",
     ] {
         assert!(output.join(f).is_file(), "{f} missing; {stderr}");
     }
+    assert!(
+        stderr.contains("driving side right") && stderr.contains("(edge-based)"),
+        "{stderr}"
+    );
     assert!(stderr.contains("main component"), "{stderr}");
     assert!(
         stderr.contains("restrictions") && stderr.contains("peak RSS"),

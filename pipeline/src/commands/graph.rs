@@ -24,9 +24,10 @@ pub struct GraphArgs {
     #[arg(long, default_value = "car", value_parser = clap::builder::PossibleValuesParser::new(["car", "motorcycle"])
         .try_map(|name| Profile::by_name(&name)))]
     pub profile: &'static Profile,
-    /// Output directory: nodes.parquet, edges.parquet, restrictions.parquet, graph.ch.
-    /// Written beside it first and renamed into place when complete. Or an s3://, gs://
-    /// or az:// URL: written locally, then uploaded with graph.ch last.
+    /// Output directory: the node, edge, restriction, turn and restriction-path
+    /// tables (Parquet) and graph.ch. Written beside it first and renamed into place
+    /// when complete. Or an s3://, gs:// or az:// URL: written locally, then uploaded
+    /// with graph.ch last.
     #[arg(long, value_parser = Location::parse)]
     pub output: Location,
 }
@@ -99,16 +100,16 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
     tracing::info!(
         target: "graph",
         "[graph] {} nodes, {} edges, main component {:.1}% ({} of {} components); \
-         restrictions {} applied, {} via-way skipped, {} excepted/conditional, {} not routable, {} malformed; \
+         restrictions {} applied ({} via-way), {} excepted/conditional, {} not routable, {} malformed; \
          anomalies: {} missing node refs in {} ways, {} absurd + {} unparsed maxspeed, {} blocking barriers; \
-         CH {} nodes, {} edges; {:.2} s (read {:.2}, graph {:.2}, contract {:.2}, write {:.2}), peak RSS {peak}",
+         {} turns, {} traffic signals, driving side {}; CH {} nodes, {} edges (edge-based); {:.2} s (read {:.2}, graph {:.2}, contract {:.2}, write {:.2}), peak RSS {peak}",
         summary.nodes,
         summary.edges,
         100.0 * summary.main_share(),
         summary.main_nodes,
         summary.components,
         r.applied,
-        r.skipped_via_way,
+        r.via_way,
         r.skipped_except + r.skipped_conditional,
         r.not_routable,
         r.malformed,
@@ -117,6 +118,9 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
         summary.maxspeed_absurd,
         summary.maxspeed_unparsed,
         summary.blocked_nodes,
+        summary.turns,
+        summary.signal_nodes,
+        summary.driving_side.map_or("unknown", hexmatrix_graph::DrivingSide::as_str),
         summary.ch_nodes,
         summary.ch_edges,
         started.elapsed().as_secs_f64(),

@@ -319,7 +319,16 @@ impl Version {
             ("resolution", u8::from(ds.resolution).to_string()),
             ("max_duration_s", max_duration.clone()),
         ];
-        let mut hashed = vec![("region_sha256", region.sha256.clone())];
+        // The routing model is part of the result: a graph.ch format change (2: the
+        // edge-based graph with turn costs, issue 15) gives new durations for the
+        // same region, so it must give a new version and new cache keys.
+        let mut hashed = vec![
+            ("region_sha256", region.sha256.clone()),
+            (
+                "graph_format",
+                hexmatrix_graph::CH_FORMAT_VERSION.to_string(),
+            ),
+        ];
         hashed.extend(parameters.iter().cloned());
         let name = version_string(&ds.name, &hashed);
         let dir = outs.version_dir(&name);
@@ -369,6 +378,10 @@ fn build(
         key: key(&[
             ("city_sha256", input_file(&city)?.sha256),
             ("profile", ds.profile.name.to_owned()),
+            (
+                "graph_format",
+                hexmatrix_graph::CH_FORMAT_VERSION.to_string(),
+            ),
         ]),
     };
     stages.push(graph.execute(&v.records, args.force, || {

@@ -23,8 +23,9 @@ use crate::{Error, Result};
 
 /// First bytes of every graph.ch.
 pub const MAGIC: &[u8; 8] = b"HEXMXCH\n";
-/// Version of the layout above; bump on any change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the layout above; bump on any change. 2: the hierarchy is
+/// edge-based (CH nodes are edge states and source nodes; same layout as 1).
+pub const FORMAT_VERSION: u32 = 2;
 
 pub(crate) fn save(ch: &ContractionHierarchy, path: &Path) -> Result<()> {
     let h = &ch.header;

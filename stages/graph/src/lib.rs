@@ -16,19 +16,24 @@
 //! - `restrictions.parquet`: one row per applied turn rule (`relation_id`,
 //!   `restriction`, `only`, `from_edge`, `to_edge` = rows of edges.parquet,
 //!   `from_way`, `via_osm_id`, `to_way`, `from_node`, `via_node`, `to_node`);
-//! - `graph.ch`: the CH (magic, format version, tool version, profile, input
-//!   SHA-256, counts, checksum; refused when corrupt, truncated or of another
-//!   format version).
+//! - `turns.parquet`: every allowed turn with its angle, kind, signal flag and
+//!   cost (the turn model of the profile, before restrictions);
+//! - `restriction_paths.parquet`: every applied restriction (via node or via
+//!   ways) as a sequence of edges;
+//! - `graph.ch`: the edge-based CH (magic, format version, tool version, profile,
+//!   input SHA-256, counts, checksum; refused when corrupt, truncated or of
+//!   another format version).
 //!
 //! File and column names are the graph-directory contract of `hexmatrix-contract`
-//! (`graph_dir`, `columns::{nodes, edges, restrictions}`).
+//! (`graph_dir`, `columns::{nodes, edges, restrictions, turns, restriction_paths}`).
 //!
 //! Entry point: [`run`] with [`GraphOptions`] and a [`hexmatrix_contract::Context`]
 //! (progress, cancellation, the atomic output helper); the directory appears
 //! complete or not at all. The input must be sorted by type then id, as for the
-//! crop: unsorted input is refused with `hexmatrix_osm::Error::Unsorted`. Turn
-//! restrictions are compiled into the graph by node splitting, so a CH node is a
-//! graph node or a copy of one.
+//! crop: unsorted input is refused with `hexmatrix_osm::Error::Unsorted`. The
+//! hierarchy is edge-based: a CH node is an edge state (an edge, and the
+//! restriction paths a route on it is partway along) or a graph node's source
+//! node, so turn costs, U-turn rules and every restriction form are in its arcs.
 //!
 //! ```no_run
 //! use hexmatrix_contract::Context;
@@ -51,6 +56,7 @@ mod component;
 #[cfg(any(test, feature = "oracle"))]
 pub mod dijkstra;
 mod error;
+mod expand;
 mod extract;
 mod maxspeed;
 mod parquet;
@@ -59,13 +65,14 @@ mod read;
 mod restriction;
 mod stage;
 mod tags;
-mod turns;
+mod turn_table;
 mod weight;
 
 pub use ch::{ChEdge, ChHeader, ChQuery, ContractionHierarchy};
+pub use chfile::FORMAT_VERSION as CH_FORMAT_VERSION;
 pub use error::{Error, Result};
 pub use extract::haversine_m;
 pub use parquet::{GraphNodes, read_nodes};
-pub use profile::Profile;
+pub use profile::{DrivingSide, Profile};
 pub use restriction::RestrictionCounts;
 pub use stage::{GraphOptions, GraphSummary, run};

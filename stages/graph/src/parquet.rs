@@ -1,5 +1,6 @@
-//! `nodes.parquet`, `edges.parquet` and `restrictions.parquet`: writers, and
-//! the readers that the matrix stage and the oracle use.
+//! `nodes.parquet`, `edges.parquet`, `restrictions.parquet`, `turns.parquet` and
+//! `restriction_paths.parquet`: writers, and the readers that the matrix stage and
+//! the oracle use.
 
 use std::fs::File;
 use std::path::Path;
@@ -9,10 +10,11 @@ use parquet::errors::ParquetError;
 use parquet::file::properties::WriterProperties;
 
 use crate::extract::RoadGraph;
-use crate::restriction::TurnRule;
+use crate::restriction::{RestrictionPath, TurnRule};
+use crate::turn_table::Turn;
 use crate::{Error, Result};
 
-use hexmatrix_contract::columns::{edges, nodes, restrictions};
+use hexmatrix_contract::columns::{edges, nodes, restriction_paths, restrictions, turns};
 use hexmatrix_contract::graph_dir::{MAIN_COMPONENT, NODES_FILE, OTHER_COMPONENT};
 use hexmatrix_contract::table::{Column, TableReader, write_table};
 
@@ -126,6 +128,63 @@ pub(crate) fn write_restrictions(path: &Path, g: &RoadGraph, rules: &[TurnRule])
             Column::required(restrictions::FROM_NODE, &u32s(&|r| edge(r.from_edge).from)),
             Column::required(restrictions::VIA_NODE, &u32s(&|r| edge(r.from_edge).to)),
             Column::required(restrictions::TO_NODE, &u32s(&|r| edge(r.to_edge).to)),
+        ],
+    )
+}
+
+/// Writes `turns.parquet`, one row per allowed turn: `from_edge`, `to_edge`,
+/// `via_node`, `angle_deg`, `kind`, `signal`, `duration_s`.
+pub(crate) fn write_turns(path: &Path, g: &RoadGraph, list: &[Turn]) -> Result<()> {
+    let u32s = |f: &dyn Fn(&Turn) -> u32| list.iter().map(f).collect::<Vec<_>>();
+    let f64s = |f: &dyn Fn(&Turn) -> f64| list.iter().map(f).collect::<Vec<_>>();
+    let signal: Vec<bool> = list.iter().map(|t| t.signal).collect();
+    write(
+        path,
+        &[
+            Column::required(turns::FROM_EDGE, &u32s(&|t| t.from_edge)),
+            Column::required(turns::TO_EDGE, &u32s(&|t| t.to_edge)),
+            Column::required(
+                turns::VIA_NODE,
+                &u32s(&|t| g.edges[t.from_edge as usize].to),
+            ),
+            Column::required(turns::ANGLE_DEG, &f64s(&|t| t.angle_deg)),
+            Column::text(turns::KIND, list.iter().map(|t| t.kind.as_str())),
+            Column::required(turns::SIGNAL, &signal),
+            Column::required(turns::DURATION_S, &f64s(&|t| t.cost_s)),
+        ],
+    )
+}
+
+/// Writes `restriction_paths.parquet`, one row per edge of each path: `path`,
+/// `relation_id`, `restriction`, `only`, `position`, `edge`.
+pub(crate) fn write_restriction_paths(path: &Path, paths: &[RestrictionPath]) -> Result<()> {
+    let rows: Vec<(u32, &RestrictionPath, u32, u32)> = paths
+        .iter()
+        .enumerate()
+        .flat_map(|(i, p)| {
+            p.edges
+                .iter()
+                .enumerate()
+                .map(move |(pos, &e)| (i as u32, p, pos as u32, e))
+        })
+        .collect();
+    let path_ids: Vec<u32> = rows.iter().map(|r| r.0).collect();
+    let relation_ids: Vec<i64> = rows.iter().map(|r| r.1.relation_id).collect();
+    let only: Vec<bool> = rows.iter().map(|r| r.1.only).collect();
+    let positions: Vec<u32> = rows.iter().map(|r| r.2).collect();
+    let edge_ids: Vec<u32> = rows.iter().map(|r| r.3).collect();
+    write(
+        path,
+        &[
+            Column::required(restriction_paths::PATH, &path_ids),
+            Column::required(restriction_paths::RELATION_ID, &relation_ids),
+            Column::text(
+                restriction_paths::RESTRICTION,
+                rows.iter().map(|r| r.1.value.as_str()),
+            ),
+            Column::required(restriction_paths::ONLY, &only),
+            Column::required(restriction_paths::POSITION, &positions),
+            Column::required(restriction_paths::EDGE, &edge_ids),
         ],
     )
 }

@@ -66,6 +66,8 @@ pub(crate) struct OsmData {
     pub node_lon: Vec<i32>,
     /// Ids of nodes whose tags block the vehicle, ascending.
     pub blocking: Vec<i64>,
+    /// Ids of nodes tagged `highway=traffic_signals`, ascending.
+    pub signals: Vec<i64>,
     pub ways: Vec<RawWay>,
     pub refs: Vec<i64>,
     pub restrictions: Vec<RawRestriction>,
@@ -126,6 +128,8 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     }
     out.blocking.sort_unstable();
     out.blocking.dedup();
+    out.signals.sort_unstable();
+    out.signals.dedup();
     out.ways.sort_by_key(|w| w.id);
     out.restrictions.sort_by_key(|r| r.id);
     Ok(out)
@@ -137,6 +141,7 @@ fn merge(out: &mut OsmData, block: OsmData) {
     out.node_lat.extend_from_slice(&block.node_lat);
     out.node_lon.extend_from_slice(&block.node_lon);
     out.blocking.extend_from_slice(&block.blocking);
+    out.signals.extend_from_slice(&block.signals);
     let base = out.refs.len();
     out.refs.extend_from_slice(&block.refs);
     out.ways.extend(block.ways.into_iter().map(|mut w| {
@@ -172,6 +177,9 @@ fn push_node<'a>(
     tag_buf.extend(node_tags);
     if !tag_buf.is_empty() && tags::node_blocks(profile, tag_buf) {
         d.blocking.push(id);
+    }
+    if tags::tag(tag_buf, "highway") == Some("traffic_signals") {
+        d.signals.push(id);
     }
 }
 
@@ -244,7 +252,8 @@ fn decode(
                     .restriction_keys
                     .iter()
                     .find_map(|k| tags::tag(&tag_buf, k))
-                    .or_else(|| tags::tag(&tag_buf, "restriction"));
+                    .or_else(|| tags::tag(&tag_buf, "restriction"))
+                    .or_else(|| always_conditional(profile, &tag_buf));
                 let Some(value) = value else {
                     let conditional = tag_buf.iter().any(|(k, _)| {
                         k.strip_suffix(":conditional").is_some_and(|base| {
@@ -284,4 +293,39 @@ fn decode(
         }
     }
     Ok(b)
+}
+
+/// The value of a conditional restriction (`restriction:conditional`, or the
+/// profile's vehicle-specific one first) whose condition holds at all times,
+/// such as `no_left_turn @ (24/7)`: the matrix has no time of day, so only
+/// those apply; any other condition leaves the relation unapplied (counted).
+fn always_conditional<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a str> {
+    let keys = profile
+        .restriction_keys
+        .iter()
+        .copied()
+        .chain(["restriction"]);
+    for key in keys {
+        let Some(text) = tags
+            .iter()
+            .find(|(k, _)| k.strip_suffix(":conditional") == Some(key))
+            .map(|(_, v)| *v)
+        else {
+            continue;
+        };
+        // `VALUE @ (CONDITION); VALUE @ CONDITION`: the first value that holds always.
+        for part in text.split(';') {
+            let Some((value, condition)) = part.split_once('@') else {
+                continue;
+            };
+            let condition = condition
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')');
+            if tags::always(condition) {
+                return Some(value.trim());
+            }
+        }
+    }
+    None
 }

@@ -1,18 +1,21 @@
 //! The graph stage's entry point [`run`], as a script: read, extract, resolve
-//! restrictions, find the main component, split nodes for turns, contract, write.
+//! restrictions, find the main component, build the turn table and the
+//! edge-based graph, contract, write.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use hexmatrix_contract::graph_dir::{CH_FILE, EDGES_FILE, NODES_FILE, RESTRICTIONS_FILE};
+use hexmatrix_contract::graph_dir::{
+    CH_FILE, EDGES_FILE, NODES_FILE, RESTRICTION_PATHS_FILE, RESTRICTIONS_FILE, TURNS_FILE,
+};
 use hexmatrix_contract::{Context, Counter, Unit, hex, sha256_file_digest};
 
 use crate::ch::{self, ChHeader};
-use crate::profile::Profile;
+use crate::profile::{DrivingSide, Profile};
 use crate::restriction::RestrictionCounts;
-use crate::{Error, Result, component, extract, parquet, read, restriction, turns};
+use crate::{Error, Result, component, expand, extract, parquet, read, restriction, turn_table};
 
 /// The stage's name in progress lines and cancellation errors.
 const STAGE: &str = "graph";
@@ -52,7 +55,18 @@ pub struct GraphSummary {
     pub maxspeed_unparsed: u64,
     /// Graph nodes with a barrier that blocks the vehicle.
     pub blocked_nodes: u64,
-    /// CH nodes (graph nodes plus turn copies).
+    /// Side of the road traffic keeps to where the graph lies (`PROFILES.md`, "Turns").
+    pub driving_side: Option<DrivingSide>,
+    /// Allowed turns (rows of turns.parquet).
+    pub turns: u64,
+    /// Graph nodes tagged `highway=traffic_signals`.
+    pub signal_nodes: u64,
+    /// Nodes of the edge-based graph: edge states (one per edge, plus copies for
+    /// via-way restrictions) and one source node per graph node.
+    pub expanded_nodes: u64,
+    /// Arcs of the edge-based graph (turns and departures).
+    pub expanded_arcs: u64,
+    /// CH nodes (the edge-based graph's nodes).
     pub ch_nodes: u64,
     /// CH edges, shortcuts included.
     pub ch_edges: u64,
@@ -90,7 +104,8 @@ pub struct GraphOptions {
 }
 
 /// Builds the graph of `opts.input` for `opts.profile` into `opts.output_dir`:
-/// nodes.parquet, edges.parquet, restrictions.parquet and graph.ch (recording
+/// `nodes.parquet`, `edges.parquet`, `restrictions.parquet`, `turns.parquet`,
+/// `restriction_paths.parquet` and `graph.ch` (recording
 /// [`Context::tool_version`]), written into a temporary directory beside it that
 /// replaces it when complete. Shows the bytes read, then the nodes contracted.
 ///
@@ -195,34 +210,34 @@ fn build_into(
     }
     s.nodes = g.osm_id.len() as u64;
     s.edges = g.edges.len() as u64;
-    let (rules, rc) = restriction::resolve(&data, &g);
+    let resolved = restriction::resolve(&data, &g);
+    let signal = signal_nodes(&data, &g);
     drop(data);
-    s.restrictions = rc;
+    s.restrictions = resolved.counts;
+    s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
     let pairs: Vec<(u32, u32)> = g.edges.iter().map(|e| (e.from, e.to)).collect();
     let comps = component::components(g.osm_id.len(), &pairs);
     drop(pairs);
     s.main_nodes = comps.main.iter().filter(|m| **m).count() as u64;
     s.components = u64::from(comps.count);
-    let tg = turns::build(&g, &rules);
+    let side = driving_side(&g);
+    s.driving_side = Some(side);
+    let turns = turn_table::turns(&g, &signal, profile, side);
+    s.turns = turns.len() as u64;
+    let tg = expand::expand(&g, &turns, &resolved.paths);
+    s.expanded_nodes = tg.node_count as u64;
+    s.expanded_arcs = tg.arcs.len() as u64;
     s.graph_s = t.elapsed().as_secs_f64();
     ctx.check(STAGE)?;
 
     let t = Instant::now();
-    let contracted = Arc::new(AtomicU64::new(0));
-    let shown = ctx.show(
-        STAGE,
-        Some(tg.node_count() as u64),
-        Counter::new(Unit::Items("nodes contracted"), Arc::clone(&contracted)),
-        Vec::new(),
-    );
     let header = ChHeader {
         tool_version: ctx.tool_version().to_string(),
         profile: profile.name.to_string(),
         input_sha256: sha,
         graph_nodes: g.osm_id.len() as u32,
     };
-    let hierarchy = ch::contract(&tg, header, &contracted);
-    shown.finish();
+    let hierarchy = contract_shown(&tg, header, ctx);
     drop(tg);
     s.ch_nodes = hierarchy.node_count() as u64;
     s.ch_edges = hierarchy.edge_count() as u64;
@@ -233,9 +248,62 @@ fn build_into(
     std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
     hierarchy.save(&output_dir.join(CH_FILE))?;
     drop(hierarchy);
-    parquet::write_nodes(&output_dir.join(NODES_FILE), &g, &comps.main)?;
-    parquet::write_edges(&output_dir.join(EDGES_FILE), &g)?;
-    parquet::write_restrictions(&output_dir.join(RESTRICTIONS_FILE), &g, &rules)?;
+    write_tables(output_dir, &g, &comps.main, &resolved, &turns)?;
     s.write_s = t.elapsed().as_secs_f64();
     Ok(s)
+}
+
+/// The driving side at the median latitude and longitude of the graph's nodes: a
+/// city is small enough for one side, and the median ignores the far ends of
+/// the ways a crop keeps whole (a ferry to another country).
+fn driving_side(g: &extract::RoadGraph) -> DrivingSide {
+    let median = |v: &[f64]| {
+        let mut v = v.to_vec();
+        let mid = v.len() / 2;
+        v.select_nth_unstable_by(mid, f64::total_cmp);
+        v.get(mid).copied().unwrap_or(0.0)
+    };
+    DrivingSide::at(median(&g.lat), median(&g.lon))
+}
+
+/// Per graph node: whether it is tagged `highway=traffic_signals`.
+fn signal_nodes(data: &read::OsmData, g: &extract::RoadGraph) -> Vec<bool> {
+    let mut signal = vec![false; g.osm_id.len()];
+    for v in data.signals.iter().filter_map(|id| g.node_of(*id)) {
+        signal[v as usize] = true;
+    }
+    signal
+}
+
+/// Writes the Parquet files of the graph directory into `dir`.
+fn write_tables(
+    dir: &Path,
+    g: &extract::RoadGraph,
+    main: &[bool],
+    resolved: &restriction::Resolved,
+    turns: &[turn_table::Turn],
+) -> Result<()> {
+    parquet::write_nodes(&dir.join(NODES_FILE), g, main)?;
+    parquet::write_edges(&dir.join(EDGES_FILE), g)?;
+    parquet::write_restrictions(&dir.join(RESTRICTIONS_FILE), g, &resolved.rules)?;
+    parquet::write_turns(&dir.join(TURNS_FILE), g, turns)?;
+    parquet::write_restriction_paths(&dir.join(RESTRICTION_PATHS_FILE), &resolved.paths)
+}
+
+/// Contracts `tg`, showing the nodes contracted.
+fn contract_shown(
+    tg: &expand::SearchGraph,
+    header: ChHeader,
+    ctx: &Context,
+) -> ch::ContractionHierarchy {
+    let contracted = Arc::new(AtomicU64::new(0));
+    let shown = ctx.show(
+        STAGE,
+        Some(tg.node_count as u64),
+        Counter::new(Unit::Items("nodes contracted"), Arc::clone(&contracted)),
+        Vec::new(),
+    );
+    let hierarchy = ch::contract(tg, header, &contracted);
+    shown.finish();
+    hierarchy
 }

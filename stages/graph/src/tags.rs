@@ -233,6 +233,21 @@ pub fn node_blocks(profile: &Profile, tags: &[(&str, &str)]) -> bool {
     }
 }
 
+/// Whether an opening-hours condition holds at all times: `24/7`,
+/// `00:00-24:00`, `Mo-Su 00:00-24:00` (spaces and case aside).
+#[must_use]
+pub fn always(condition: &str) -> bool {
+    let c: String = condition
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        c.as_str(),
+        "24/7" | "00:00-24:00" | "mo-su00:00-24:00" | "mo-su"
+    )
+}
+
 #[cfg(test)]
 #[path = "tags_tests.rs"]
 mod tests;

@@ -217,3 +217,18 @@ fn barriers_block_unless_access_allows() {
     assert!(!node_blocks(&CAR, &[("highway", "traffic_signals")]));
     assert!(!node_blocks(&CAR, &[]));
 }
+
+#[test]
+fn always_conditions_are_recognised_and_others_are_not() {
+    for c in [
+        "24/7",
+        "00:00-24:00",
+        "Mo-Su 00:00-24:00",
+        " mo-su 00:00 - 24:00 ",
+    ] {
+        assert!(always(c), "{c}");
+    }
+    for c in ["Mo-Fr 07:00-09:00", "wet", "Sa-Su", "24/7 AND wet", ""] {
+        assert!(!always(c), "{c}");
+    }
+}

@@ -25,7 +25,7 @@ pub trait Hierarchy: Sync {
     fn backward_up(&self, node: u32) -> &[Self::Edge];
 }
 
-/// A hierarchy whose CH nodes may differ from graph nodes (turn-restriction splitting).
+/// A hierarchy whose CH nodes differ from graph nodes (the graph crate's is edge-based: a source node per graph node, and edge states to arrive at).
 pub trait RoutingGraph: Hierarchy {
     /// The CH node to start from when departing `graph_node`.
     fn source_of(&self, graph_node: u32) -> u32;

@@ -30,8 +30,8 @@ impl UpEdge for Edge {
 }
 
 /// The original graph plus its naive CH. Graph nodes `0..graph_nodes`; CH nodes past
-/// them are "arrival copies" of a graph node (`copy_of`), as turn-restriction
-/// splitting makes them.
+/// them are "arrival copies" of a graph node (`copy_of`): several CH nodes that mean
+/// "arrived", as the edge states of an edge-based hierarchy do.
 pub struct TestGraph {
     pub graph_nodes: usize,
     pub edges: Vec<(u32, u32, u32, f32)>,

@@ -3,9 +3,11 @@
 //! CH node ids are ranks (0 = contracted first), so the top of the hierarchy,
 //! which every search visits, sits together in memory. Graph nodes map to CH
 //! nodes with [`ContractionHierarchy::source_of`] and
-//! [`ContractionHierarchy::targets_of`] (turn-restriction copies, see
-//! [`crate::turns`]).
+//! [`ContractionHierarchy::targets_of`]: the hierarchy is edge-based (see
+//! [`crate::expand`]), so departing from a graph node starts at its source node
+//! and arriving means reaching any state of an edge into it.
 
+mod adjacency;
 mod contract;
 mod query;
 mod witness;
@@ -39,7 +41,7 @@ pub struct ChHeader {
     pub graph_nodes: u32,
 }
 
-/// A contraction hierarchy over graph nodes and turn-restriction copies.
+/// A contraction hierarchy over the edge-based graph: edge states and one source node per graph node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractionHierarchy {
     pub(crate) header: ChHeader,
@@ -77,7 +79,7 @@ impl ContractionHierarchy {
         &self.header
     }
 
-    /// Number of CH nodes (graph nodes plus turn-restriction copies).
+    /// Number of CH nodes (edge states plus one source node per graph node).
     #[must_use]
     pub fn node_count(&self) -> usize {
         self.fwd_first.len().saturating_sub(1)

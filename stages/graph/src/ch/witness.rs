@@ -5,6 +5,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::adjacency::Adjacency;
 use crate::weight;
 
 /// An adjacency entry of the preparation graph.
@@ -20,6 +21,8 @@ pub(crate) struct Witness {
     dist: Vec<u64>,
     touched: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
+    /// Scratch list of targets for the caller (kept to reuse its allocation).
+    pub targets: Vec<u32>,
 }
 
 impl Witness {
@@ -29,6 +32,7 @@ impl Witness {
             dist: vec![u64::MAX; n],
             touched: Vec::new(),
             heap: BinaryHeap::new(),
+            targets: Vec::new(),
         }
     }
 
@@ -42,15 +46,15 @@ impl Witness {
         self.dist[node as usize]
     }
 
-    /// Searches from `source` over `out`, never entering `avoid`, until every
-    /// node of `targets` is settled, or past weight `max`, or after
-    /// `settle_limit` settled nodes.
+    /// Searches from `source` over `out`, never entering a node for which
+    /// `avoid` holds, until every node of `targets` is settled, or past weight
+    /// `max`, or after `settle_limit` settled nodes.
     pub fn run(
         &mut self,
-        out: &[Vec<Arc>],
+        out: &Adjacency,
         source: u32,
-        avoid: u32,
-        targets: &[Arc],
+        avoid: impl Fn(u32) -> bool,
+        targets: &[u32],
         max: u64,
         settle_limit: usize,
     ) {
@@ -63,7 +67,7 @@ impl Witness {
         self.touched.push(source);
         self.heap.push(Reverse((0, source)));
         let mut settled = 0;
-        let mut open = targets.iter().filter(|t| t.node != source).count();
+        let mut open = targets.iter().filter(|&&t| t != source).count();
         while let Some(Reverse((d, v))) = self.heap.pop() {
             if d > self.dist[v as usize] {
                 continue;
@@ -71,18 +75,20 @@ impl Witness {
             if d > max || open == 0 {
                 break;
             }
-            if targets.iter().any(|t| t.node == v) {
+            if targets.contains(&v) {
                 open -= 1;
             }
             settled += 1;
             if settled > settle_limit {
                 break;
             }
-            for a in &out[v as usize] {
-                if a.node == avoid {
+            for a in out.get(v) {
+                if avoid(a.node) {
                     continue;
                 }
-                let Some(nd) = weight::add(d, a.w) else {
+                // Past `max` a node cannot be a witness: not queueing it keeps
+                // the heap small.
+                let Some(nd) = weight::add(d, a.w).filter(|&nd| nd <= max) else {
                     continue;
                 };
                 let slot = &mut self.dist[a.node as usize];

@@ -4,9 +4,52 @@
 
 mod car;
 mod motorcycle;
+mod side;
 
 pub use car::CAR;
 pub use motorcycle::MOTORCYCLE;
+pub use side::{DrivingSide, LEFT_HAND_AREAS};
+
+/// Turn costs of a profile: what a turn at a junction, a U-turn and a traffic
+/// signal add to a route's duration (see `PROFILES.md`, "Turns").
+#[derive(Debug, Clone, Copy)]
+pub struct TurnCosts {
+    /// `(deviation in degrees, near-side seconds, far-side seconds)`, ascending
+    /// from 0 (straight on) to 180; costs between two rows are interpolated.
+    /// The near side is the kerb side (right in right-hand traffic), the far side
+    /// crosses the oncoming lanes.
+    pub by_angle: &'static [(f64, f64, f64)],
+    /// A U-turn (back along the edge just driven) where one is allowed: at a dead
+    /// end or at a junction; never at a node where the road just continues.
+    pub u_turn_s: f64,
+    /// Passing a node tagged `highway=traffic_signals`, in any direction.
+    pub traffic_signal_s: f64,
+}
+
+impl TurnCosts {
+    /// Seconds of a turn that deviates by `angle_deg` (-180..=180, positive to the
+    /// right) in traffic driving on `side`: the table row interpolated.
+    #[must_use]
+    pub fn by_deviation(&self, angle_deg: f64, side: DrivingSide) -> f64 {
+        let a = angle_deg.abs().min(180.0);
+        let turns_right = angle_deg > 0.0;
+        let near = match side {
+            DrivingSide::Right => turns_right,
+            DrivingSide::Left => !turns_right,
+        };
+        let cost = |row: &(f64, f64, f64)| if near { row.1 } else { row.2 };
+        let rows = self.by_angle;
+        let Some(i) = rows.iter().position(|r| r.0 >= a) else {
+            return rows.last().map_or(0.0, cost);
+        };
+        if i == 0 {
+            return cost(&rows[0]);
+        }
+        let (lo, hi) = (&rows[i - 1], &rows[i]);
+        let t = (a - lo.0) / (hi.0 - lo.0);
+        cost(lo) + t * (cost(hi) - cost(lo))
+    }
+}
 
 /// A vehicle profile: pure data, interpreted by the tag rules.
 #[derive(Debug, Clone, Copy)]
@@ -32,6 +75,8 @@ pub struct Profile {
     pub maxspeed_factor: f64,
     /// Speed of a ferry without a `duration` tag, km/h.
     pub ferry_speed_kmh: f64,
+    /// Turn, U-turn and traffic-signal costs.
+    pub turns: TurnCosts,
 }
 
 /// Every built-in profile.
@@ -90,6 +135,36 @@ mod tests {
             for class in p.implied_oneway {
                 assert!(p.class_speed(class).is_some(), "{class}");
             }
+            let rows = p.turns.by_angle;
+            assert_eq!(rows.first().map(|r| r.0), Some(0.0), "{}", p.name);
+            assert_eq!(rows.last().map(|r| r.0), Some(180.0), "{}", p.name);
+            for w in rows.windows(2) {
+                assert!(w[0].0 < w[1].0, "{} angles ascend", p.name);
+                assert!(
+                    w[0].1 <= w[1].1 && w[0].2 <= w[1].2,
+                    "{} costs grow",
+                    p.name
+                );
+            }
+            for r in rows {
+                assert!(r.1 <= r.2, "{}: the near side is never dearer", p.name);
+            }
         }
+    }
+
+    #[test]
+    fn turn_cost_is_interpolated_and_mirrored_by_driving_side() {
+        let t = CAR.turns;
+        // A right turn of 90 degrees is near-side on the continent, far-side in Malta.
+        let right_hand = t.by_deviation(90.0, DrivingSide::Right);
+        let left_hand = t.by_deviation(90.0, DrivingSide::Left);
+        assert!((right_hand - 2.1).abs() < 1e-9, "{right_hand}");
+        assert!((left_hand - 5.4).abs() < 1e-9, "{left_hand}");
+        assert!((t.by_deviation(-90.0, DrivingSide::Left) - right_hand).abs() < 1e-9);
+        // Halfway between the 60 and 90 degree rows.
+        let mid = t.by_deviation(75.0, DrivingSide::Right);
+        assert!((mid - f64::midpoint(0.4, 2.1)).abs() < 1e-9, "{mid}");
+        assert!(t.by_deviation(0.0, DrivingSide::Right).abs() < 1e-9);
+        assert!((t.by_deviation(-180.0, DrivingSide::Right) - 7.5).abs() < 1e-9);
     }
 }

@@ -1,6 +1,6 @@
-//! CH queries equal the plain edge-based Dijkstra oracle (turn restrictions
-//! included) on real cities, for thousands of random pairs; builds are
-//! deterministic.
+//! CH queries equal the plain edge-based Dijkstra oracle (turn costs, U-turn
+//! rules, signals and every restriction form included) on real cities to the
+//! millisecond, for thousands of random pairs each; builds are deterministic.
 
 use std::path::Path;
 
@@ -76,6 +76,8 @@ fn monaco_ch_equals_oracle_and_is_deterministic() {
         "nodes.parquet",
         "edges.parquet",
         "restrictions.parquet",
+        "turns.parquet",
+        "restriction_paths.parquet",
     ] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
@@ -113,7 +115,9 @@ fn valletta_crop_car_and_motorcycle_equal_oracle() {
         let dir = tmp.path().join(profile);
         let s = util::build(&src, profile, &dir);
         assert!(s.nodes > 10_000, "{s:?}");
-        check_against_oracle(&dir, 10, 150, 3);
+        assert_eq!(s.driving_side, Some(hexmatrix_graph::DrivingSide::Left));
+        assert!(s.signal_nodes > 0 && s.turns > s.edges, "{s:?}");
+        check_against_oracle(&dir, 10, 250, 3);
     }
 }
 
@@ -127,6 +131,94 @@ fn andorra_crop_equals_oracle() {
     ) else {
         return;
     };
-    util::build(&src, "car", tmp.path());
-    check_against_oracle(tmp.path(), 10, 150, 4);
+    let s = util::build(&src, "car", tmp.path());
+    assert_eq!(s.driving_side, Some(hexmatrix_graph::DrivingSide::Right));
+    check_against_oracle(tmp.path(), 10, 250, 4);
+}
+
+#[test]
+fn via_way_restrictions_of_london_and_liechtenstein_equal_oracle() {
+    // Real via-way restrictions (2 in central London, 6 in Liechtenstein), in a
+    // left-hand and a right-hand country.
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, side) in [
+        ("london-center.osm.pbf", hexmatrix_graph::DrivingSide::Left),
+        (
+            "liechtenstein-latest.osm.pbf",
+            hexmatrix_graph::DrivingSide::Right,
+        ),
+    ] {
+        let Some(src) = hexmatrix_osm::fixture::shared_dataset(file) else {
+            return;
+        };
+        let dir = tmp.path().join(file);
+        let s = util::build(&src, "car", &dir);
+        assert!(s.restrictions.via_way > 0, "{file}: {s:?}");
+        assert_eq!(s.driving_side, Some(side), "{file}");
+        check_against_oracle(&dir, 10, 200, 5);
+        let sources = via_way_starts(&dir);
+        assert!(!sources.is_empty(), "{file}");
+        check_sources_against_oracle(&dir, &sources);
+    }
+}
+
+/// The tail node of the from edge of every via-way restriction path.
+fn via_way_starts(dir: &Path) -> Vec<u32> {
+    let column = |b: &arrow_array::RecordBatch, name: &str| {
+        b.column_by_name(name)
+            .unwrap()
+            .as_any()
+            .downcast_ref::<arrow_array::UInt32Array>()
+            .unwrap()
+            .clone()
+    };
+    let read = |file: &str| {
+        let f = std::fs::File::open(dir.join(file)).unwrap();
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f)
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>()
+    };
+    let tails: Vec<u32> = read("edges.parquet")
+        .iter()
+        .flat_map(|b| column(b, "from").values().to_vec())
+        .collect();
+    // (path, position, edge) rows; a path of three edges or more has via ways.
+    let mut rows: Vec<(u32, u32, u32)> = Vec::new();
+    for b in read("restriction_paths.parquet") {
+        let (p, pos, e) = (
+            column(&b, "path"),
+            column(&b, "position"),
+            column(&b, "edge"),
+        );
+        rows.extend((0..b.num_rows()).map(|i| (p.value(i), pos.value(i), e.value(i))));
+    }
+    let mut starts: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.1 == 0 && rows.iter().any(|x| x.0 == r.0 && x.1 >= 2))
+        .map(|r| tails[r.2 as usize])
+        .collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
+/// CH queries from each of `sources` to every graph node equal the oracle's.
+fn check_sources_against_oracle(dir: &Path, sources: &[u32]) {
+    let ch = ContractionHierarchy::load(&dir.join("graph.ch")).unwrap();
+    let oracle = OracleGraph::from_dir(dir).unwrap();
+    let mut q = ChQuery::new(&ch);
+    for &s in sources {
+        let truth = oracle.one_to_all(s);
+        for (t, want) in truth.iter().enumerate() {
+            let got = q.route(&ch, s, t as u32);
+            assert_eq!(
+                want.map(|(secs, _)| (secs * 1000.0).round() as u32),
+                got.map(|(ms, _)| ms),
+                "{s}->{t}"
+            );
+        }
+    }
 }

@@ -17,13 +17,24 @@ pub fn at(row: i32, col: i32) -> (f64, f64) {
     (35.9 + f64::from(row) * 0.001, 14.5 + f64::from(col) * 0.001)
 }
 
-/// A builder with nodes on a 7×7 grid: node id = 100 + 10 * row + col (rows and cols 0..7).
+/// A builder with nodes on a 7×7 grid in Malta: node id = 100 + 10 * row + col
+/// (rows and cols 0..7).
 pub fn grid() -> FixtureBuilder {
+    grid_at(35.9, 14.5)
+}
+
+/// The same grid with its corner (0, 0) at `lat`, `lon`: in Monaco it is in a
+/// right-hand-traffic country, in Malta (the default) in a left-hand one.
+pub fn grid_at(lat: f64, lon: f64) -> FixtureBuilder {
     let mut f = FixtureBuilder::new();
     for r in 0..7 {
         for c in 0..7 {
-            let (lat, lon) = at(r, c);
-            f.node(grid_id(r, c), lat, lon, &[]);
+            f.node(
+                grid_id(r, c),
+                lat + f64::from(r) * 0.001,
+                lon + f64::from(c) * 0.001,
+                &[],
+            );
         }
     }
     f
@@ -139,6 +150,40 @@ impl Built {
                         highway: hw.value(i).to_string(),
                         distance_m: dist.value(i),
                         duration_s: dur.value(i),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// The rows of turns.parquet as (from OSM node, via, to, kind, seconds).
+    pub fn turns(&self) -> Vec<(i64, i64, i64, String, f64)> {
+        let edges = self.edges();
+        read(&self.graph().join("turns.parquet"))
+            .iter()
+            .flat_map(|b| {
+                let u32s = |n: &str| {
+                    b.column_by_name(n)
+                        .unwrap()
+                        .as_any()
+                        .downcast_ref::<UInt32Array>()
+                        .unwrap()
+                        .clone()
+                };
+                let (from, to) = (u32s("from_edge"), u32s("to_edge"));
+                let kind = b.column_by_name("kind").unwrap();
+                let kind = kind.as_any().downcast_ref::<StringArray>().unwrap().clone();
+                let secs = b.column_by_name("duration_s").unwrap();
+                let secs = secs
+                    .as_any()
+                    .downcast_ref::<Float64Array>()
+                    .unwrap()
+                    .clone();
+                (0..b.num_rows())
+                    .map(|i| {
+                        let (a, c) = (&edges[from.value(i) as usize], &edges[to.value(i) as usize]);
+                        assert_eq!(a.to, c.from, "a turn joins two edges");
+                        (a.from, a.to, c.to, kind.value(i).to_string(), secs.value(i))
                     })
                     .collect::<Vec<_>>()
             })

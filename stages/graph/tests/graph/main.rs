@@ -13,4 +13,5 @@ mod cities;
 mod fixture;
 mod restrictions;
 mod rules;
+mod turns;
 mod util;

@@ -5,9 +5,8 @@ use hexmatrix_osm::fixture::{FixtureBuilder, MemberType};
 
 use crate::fixture::{Built, build, grid, grid_id as g};
 
-// A cross centred on C = (3,3) with one segment per arm, so that the only
-// places to turn round are the dead ends (U-turns are allowed at every node;
-// see PROFILES.md): arms south (way 1: (0,3)->C), north (2: C->(6,3)),
+// A cross centred on C = (3,3) with one segment per arm, so that the places to
+// turn round are the dead ends and C (U-turns: PROFILES.md, "Turns"): arms south (way 1: (0,3)->C), north (2: C->(6,3)),
 // west (3: (3,0)->C), east (4: C->(3,6)). Every arm is two-way.
 const C: (i32, i32) = (3, 3);
 
@@ -54,8 +53,9 @@ fn no_turn_forces_a_detour() {
     // The only legal way: on to a dead end, turn round, come back, turn.
     let detour = south_to_west(&b);
     assert!(detour > free() + 2.0 * 20.0, "{detour}");
-    // Other turns and the reverse direction are unaffected.
-    assert!((b.route(g(3, 0), g(0, 3)).unwrap().0 - free()).abs() < 0.01);
+    // The reverse direction is unaffected.
+    let reverse = build(&cross(), "car").route(g(3, 0), g(0, 3)).unwrap().0;
+    assert!((b.route(g(3, 0), g(0, 3)).unwrap().0 - reverse).abs() < 0.01);
 }
 
 #[test]
@@ -130,8 +130,9 @@ fn no_u_turn_and_no_entry_with_several_from_ways() {
 }
 
 #[test]
-fn via_way_conditional_and_malformed_are_counted_not_applied() {
+fn broken_via_way_timed_conditional_and_malformed_are_counted_not_applied() {
     let mut f = cross();
+    // The via way (north arm) does not reach the to way (east arm).
     f.relation(
         910,
         &[
@@ -175,9 +176,31 @@ fn via_way_conditional_and_malformed_are_counted_not_applied() {
     let b = build(&f, "car");
     let r = b.summary.restrictions;
     assert_eq!(r.applied, 0, "{r:?}");
-    assert_eq!(r.skipped_via_way, 1, "{r:?}");
-    assert_eq!(r.malformed, 3, "{r:?}");
+    assert_eq!(r.via_way, 0, "{r:?}");
+    assert_eq!(r.malformed, 4, "{r:?}");
     assert_eq!(r.skipped_conditional, 1, "{r:?}");
     assert_eq!(r.not_routable, 1, "{r:?}");
     assert!((south_to_west(&b) - free()).abs() < 0.01);
+}
+
+#[test]
+fn two_only_rules_from_one_way_allow_both_exits() {
+    let mut f = cross();
+    restriction(&mut f, 906, 1, 2, &[("restriction", "only_straight_on")]);
+    restriction(&mut f, 907, 1, 3, &[("restriction", "only_left_turn")]);
+    let b = build(&f, "car");
+    let free = build(&cross(), "car");
+    assert_eq!(b.summary.restrictions.applied, 2);
+    for to in [g(6, 3), g(3, 0)] {
+        let (x, y) = (
+            b.route(g(0, 3), to).unwrap().0,
+            free.route(g(0, 3), to).unwrap().0,
+        );
+        assert!((x - y).abs() < 0.002, "->{to}: {x} vs {y}");
+    }
+    let (x, y) = (
+        b.route(g(0, 3), g(3, 6)).unwrap().0,
+        free.route(g(0, 3), g(3, 6)).unwrap().0,
+    );
+    assert!(x > y + 40.0, "east {x} vs {y}");
 }

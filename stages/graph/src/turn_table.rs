@@ -1,0 +1,226 @@
+//! The turn model: which turns a vehicle may make at a node and what each costs.
+//!
+//! A turn is a pair of edges `u -> v -> w`. At a **junction** (a node with three
+//! or more neighbours) it costs the profile's angle table for its deviation and
+//! side of the road; where the road only bends (two neighbours) it is free, as a
+//! bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
+//! end (one neighbour: the road ends there) and at a junction, at the profile's
+//! U-turn cost, and never where the road just continues: no route turns round in
+//! the middle of a street. Passing a node tagged `highway=traffic_signals` adds
+//! the signal delay. Turn restrictions are not applied here (see `expand`).
+
+use crate::extract::RoadGraph;
+use crate::profile::{DrivingSide, Profile};
+
+/// What a turn is, by geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TurnKind {
+    /// Through a node with two neighbours: the road goes on.
+    Continue,
+    /// At a junction, within 30 degrees of straight on.
+    Straight,
+    /// At a junction, to the right.
+    Right,
+    /// At a junction, to the left.
+    Left,
+    /// Back to the node just left.
+    UTurn,
+}
+
+impl TurnKind {
+    /// The name in `turns.parquet`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Continue => "continue",
+            Self::Straight => "straight",
+            Self::Right => "right",
+            Self::Left => "left",
+            Self::UTurn => "u_turn",
+        }
+    }
+}
+
+/// One allowed turn from edge `from_edge` into edge `to_edge` at their common node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Turn {
+    pub from_edge: u32,
+    pub to_edge: u32,
+    /// Deviation from straight on, degrees, positive to the right (-180..=180).
+    pub angle_deg: f64,
+    pub kind: TurnKind,
+    /// Whether the node has traffic signals.
+    pub signal: bool,
+    /// What the turn adds to the route's duration, seconds.
+    pub cost_s: f64,
+}
+
+/// Compass bearing (degrees clockwise from north) from point `a` to point `b`,
+/// on a local flat projection: edges are tens of metres long.
+fn bearing(g: &RoadGraph, a: u32, b: u32) -> f64 {
+    let (a, b) = (a as usize, b as usize);
+    let dx = (g.lon[b] - g.lon[a]) * g.lat[a].to_radians().cos();
+    let dy = g.lat[b] - g.lat[a];
+    dx.atan2(dy).to_degrees()
+}
+
+/// Deviation of `b2` from `b1`, in (-180, 180], positive clockwise (to the right).
+pub(crate) fn deviation(b1: f64, b2: f64) -> f64 {
+    let d = (b2 - b1).rem_euclid(360.0);
+    if d > 180.0 { d - 360.0 } else { d }
+}
+
+/// Number of distinct neighbours of every node, over edges in both directions.
+fn neighbour_counts(g: &RoadGraph) -> Vec<u32> {
+    let mut pairs: Vec<(u32, u32)> = g
+        .edges
+        .iter()
+        .flat_map(|e| [(e.from, e.to), (e.to, e.from)])
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut count = vec![0u32; g.osm_id.len()];
+    for (a, _) in pairs {
+        count[a as usize] += 1;
+    }
+    count
+}
+
+/// Every allowed turn of `g` for `profile` in traffic keeping to `side`, sorted by
+/// (from edge, to edge); `signal[v]` says whether graph node `v` has traffic signals.
+pub(crate) fn turns(
+    g: &RoadGraph,
+    signal: &[bool],
+    profile: &Profile,
+    side: DrivingSide,
+) -> Vec<Turn> {
+    let neighbours = neighbour_counts(g);
+    let costs = &profile.turns;
+    let mut out = Vec::with_capacity(g.edges.len() * 3);
+    for (e, edge) in g.edges.iter().enumerate() {
+        let v = edge.to;
+        let start = g.edges.partition_point(|x| x.from < v);
+        let end = g.edges.partition_point(|x| x.from <= v);
+        let degree = neighbours[v as usize];
+        let signal = signal.get(v as usize).copied().unwrap_or(false);
+        let b_in = bearing(g, edge.from, v);
+        for f in start..end {
+            let next = &g.edges[f];
+            let angle_deg = deviation(b_in, bearing(g, v, next.to));
+            let (kind, cost) = if next.to == edge.from {
+                if degree == 2 {
+                    continue; // mid-street: never
+                }
+                (TurnKind::UTurn, costs.u_turn_s)
+            } else if degree <= 2 {
+                (TurnKind::Continue, 0.0)
+            } else {
+                let kind = if angle_deg.abs() <= 30.0 {
+                    TurnKind::Straight
+                } else if angle_deg > 0.0 {
+                    TurnKind::Right
+                } else {
+                    TurnKind::Left
+                };
+                (kind, costs.by_deviation(angle_deg, side))
+            };
+            out.push(Turn {
+                from_edge: e as u32,
+                to_edge: f as u32,
+                angle_deg,
+                kind,
+                signal,
+                cost_s: cost + if signal { costs.traffic_signal_s } else { 0.0 },
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::RoadEdge;
+    use crate::profile::CAR;
+
+    /// A T junction at node 0: a street from the west (1) and east (2), a side
+    /// street to the north (3); node 4 lies beyond 3, a dead end.
+    fn tee() -> RoadGraph {
+        let mut g = RoadGraph {
+            osm_id: vec![10, 11, 12, 13, 14],
+            lat: vec![0.0, 0.0, 0.0, 0.001, 0.002],
+            lon: vec![0.0, -0.001, 0.001, 0.0, 0.0],
+            classes: vec!["residential"],
+            ..RoadGraph::default()
+        };
+        for (a, b) in [(1, 0), (0, 2), (0, 3), (3, 4)] {
+            for (from, to) in [(a, b), (b, a)] {
+                g.edges.push(RoadEdge {
+                    from,
+                    to,
+                    way_id: 1,
+                    class: 0,
+                    distance_m: 100.0,
+                    duration_s: 10.0,
+                });
+            }
+        }
+        g.edges.sort_by_key(|x| (x.from, x.to));
+        g
+    }
+
+    fn find(g: &RoadGraph, t: &[Turn], path: [u32; 3]) -> Option<Turn> {
+        t.iter().copied().find(|x| {
+            let (a, b) = (&g.edges[x.from_edge as usize], &g.edges[x.to_edge as usize]);
+            [a.from, a.to, b.to] == path
+        })
+    }
+
+    #[test]
+    fn deviation_is_signed_to_the_right() {
+        assert!((deviation(0.0, 90.0) - 90.0).abs() < 1e-9);
+        assert!((deviation(0.0, 270.0) + 90.0).abs() < 1e-9);
+        assert!((deviation(350.0, 10.0) - 20.0).abs() < 1e-9);
+        assert!((deviation(90.0, -90.0) - 180.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn u_turns_at_dead_ends_and_junctions_only_and_costs_by_side() {
+        let g = tee();
+        let right = turns(&g, &[false; 5], &CAR, DrivingSide::Right);
+        let left = turns(&g, &[false; 5], &CAR, DrivingSide::Left);
+        // Node 3 has two neighbours: no U-turn there; node 4 is a dead end.
+        assert!(find(&g, &right, [0, 3, 0]).is_none());
+        assert_eq!(
+            find(&g, &right, [3, 4, 3]).map(|t| t.kind),
+            Some(TurnKind::UTurn)
+        );
+        let u = find(&g, &right, [1, 0, 1]).unwrap();
+        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        // Eastbound at the T, the side street is a left turn: far side on the
+        // continent, near side in Malta; westbound it is a right turn.
+        let l = find(&g, &right, [1, 0, 3]).unwrap();
+        assert_eq!(l.kind, TurnKind::Left);
+        assert!((l.angle_deg + 90.0).abs() < 0.1, "{}", l.angle_deg);
+        assert!((l.cost_s - 5.4).abs() < 0.01, "{}", l.cost_s);
+        assert!((find(&g, &left, [1, 0, 3]).unwrap().cost_s - 2.1).abs() < 0.01);
+        assert!((find(&g, &right, [2, 0, 3]).unwrap().cost_s - 2.1).abs() < 0.01);
+        let s = find(&g, &right, [1, 0, 2]).unwrap();
+        assert_eq!((s.kind, s.cost_s), (TurnKind::Straight, 0.0));
+        assert_eq!(
+            find(&g, &right, [0, 3, 4]).unwrap().kind,
+            TurnKind::Continue
+        );
+    }
+
+    #[test]
+    fn signals_add_their_delay_to_every_turn_through_the_node() {
+        let g = tee();
+        let mut signal = [false; 5];
+        signal[0] = true;
+        let t = turns(&g, &signal, &CAR, DrivingSide::Right);
+        let s = find(&g, &t, [1, 0, 2]).unwrap();
+        assert!(s.signal);
+        assert!((s.cost_s - CAR.turns.traffic_signal_s).abs() < 1e-9);
+        assert!(!find(&g, &t, [0, 3, 4]).unwrap().signal);
+    }
+}
