@@ -113,11 +113,10 @@ pub fn compute<H: Hierarchy>(
     let n = ends.cells.len();
     let first = block * size;
     let origins = size.min(n - first);
+    // Each origin's search fills its whole row, so reused arrays are not cleared.
     let mut duration = std::mem::take(&mut scratch.duration);
-    duration.clear();
     duration.resize(origins * n, u32::MAX);
     let mut distance = std::mem::take(&mut scratch.distance);
-    distance.clear();
     distance.resize(origins * n, 0.0);
     pool.with(|state| {
         let rows = duration.chunks_mut(n).zip(distance.chunks_mut(n));
