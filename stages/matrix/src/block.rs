@@ -4,12 +4,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use crate::bucket::Buckets;
+use crate::chunk::DestChunks;
 use crate::error::Result;
 use crate::hierarchy::Hierarchy;
 use crate::search::StatePool;
-use crate::writer::PartWriter;
+use crate::writer::{PartBuffers, PartWriter};
 
 /// Most rows a block holds when its size is chosen automatically: 2 Mi rows take
 /// 16 MiB of search results, whatever the number of cells.
@@ -54,9 +56,45 @@ pub struct BlockRows {
     pub distance: Vec<f32>,
 }
 
+/// Buffers a worker reuses from block to block: a block's results (16 MiB at the
+/// default block size) and its part writer's staging, which allocated afresh per block
+/// cost more in page faults than their use.
+#[derive(Default)]
+pub struct Scratch {
+    duration: Vec<u32>,
+    distance: Vec<f32>,
+    /// The part writer's buffers.
+    pub part: PartBuffers,
+}
+
+impl Scratch {
+    /// Takes back the arrays of a written block.
+    pub fn recycle(&mut self, rows: BlockRows) {
+        self.duration = rows.duration;
+        self.distance = rows.distance;
+    }
+}
+
+/// A pool of values that workers take, use and give back.
+#[derive(Debug, Default)]
+pub struct Pool<T> {
+    free: Mutex<Vec<T>>,
+}
+
+impl<T: Default> Pool<T> {
+    /// Runs `f` with a value taken from the pool (or a new one), then gives it back.
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let lock = || self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut value = lock().pop().unwrap_or_default();
+        let r = f(&mut value);
+        lock().push(value);
+        r
+    }
+}
+
 /// Computes block `block` of `size` origins, one origin after the other on the
-/// calling thread (blocks are the unit of parallelism); adds each origin's pairs to
-/// `pairs` as it goes.
+/// calling thread (blocks are the unit of parallelism), into the arrays of
+/// `scratch`; adds each origin's pairs to `pairs` as it goes.
 #[expect(
     clippy::too_many_arguments,
     reason = "the block's inputs, all borrowed"
@@ -70,12 +108,16 @@ pub fn compute<H: Hierarchy>(
     size: usize,
     limit_ms: u32,
     pairs: &AtomicU64,
+    scratch: &mut Scratch,
 ) -> BlockRows {
     let n = ends.cells.len();
     let first = block * size;
     let origins = size.min(n - first);
-    let mut duration = vec![u32::MAX; origins * n];
-    let mut distance = vec![0.0_f32; origins * n];
+    // Each origin's search fills its whole row, so reused arrays are not cleared.
+    let mut duration = std::mem::take(&mut scratch.duration);
+    duration.resize(origins * n, u32::MAX);
+    let mut distance = std::mem::take(&mut scratch.distance);
+    distance.resize(origins * n, 0.0);
     pool.with(|state| {
         let rows = duration.chunks_mut(n).zip(distance.chunks_mut(n));
         for (k, (dur, dist)) in rows.enumerate() {
@@ -113,14 +155,22 @@ pub struct PartCounts {
     pub beyond_limit: u64,
 }
 
-/// Writes a block's rows to the part file `path`. Unreached pairs are null rows
+/// Writes a block's rows to the part file `path`, with `dests` the shared `dest`
+/// chunks of the matrix whose cells are `cells`. Unreached pairs are null rows
 /// without a duration limit, and left out with one (a miss then means "further").
 ///
 /// # Errors
 /// As [`PartWriter`].
-pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Result<PartCounts> {
+pub fn write(
+    path: &Path,
+    rows: &BlockRows,
+    dests: &DestChunks,
+    cells: &[u64],
+    limited: bool,
+    buffers: &mut PartBuffers,
+) -> Result<PartCounts> {
     let n = cells.len();
-    let mut w = PartWriter::create(path)?;
+    let mut w = PartWriter::create(path, dests, limited, buffers)?;
     let mut counts = PartCounts {
         rows: 0,
         sha256: String::new(),
@@ -134,7 +184,6 @@ pub fn write(path: &Path, rows: &BlockRows, cells: &[u64], limited: bool) -> Res
             cells,
             &rows.duration[span.clone()],
             &rows.distance[span],
-            limited,
         )?;
         counts.unreachable += nulls;
         counts.beyond_limit += left_out;

@@ -12,9 +12,10 @@ use hexmatrix_contract::{Context, DurationLimit, ShardSpec};
 use hexmatrix_osm::Bbox;
 use rayon::prelude::*;
 
-use crate::block::{self, Endpoints, PartCounts};
+use crate::block::{self, Endpoints, PartCounts, Pool, Scratch};
 use crate::bucket::Buckets;
 use crate::cells::{self, CellStatus};
+use crate::chunk::DestChunks;
 use crate::error::{Error, Result};
 use crate::hierarchy::RoutingGraph;
 use crate::manifest::{self, CellCounts, GraphRef, MatrixManifest, PartEntry, peak_rss_bytes};
@@ -297,6 +298,8 @@ impl<G: RoutingGraph> Prepared<G> {
         let n = cells.len();
         let size = self.block_size(n);
         let blocks_total = n.div_ceil(size);
+        let dests = DestChunks::new(&cells);
+        let scratch = Pool::<Scratch>::default();
         let blocks: Vec<usize> = match shard {
             None => (0..blocks_total).collect(),
             // A block's work is its origins times every destination: its rows.
@@ -308,40 +311,45 @@ impl<G: RoutingGraph> Prepared<G> {
             .into_par_iter()
             .map(|b| -> Result<PartDone> {
                 ctx.check(STAGE)?;
-                let t = Instant::now();
-                let rows = block::compute(
-                    g,
-                    &buckets,
-                    &ends,
-                    &pool,
-                    b,
-                    size,
-                    limit_ms,
-                    &counters.pairs,
-                );
-                let search_s = t.elapsed().as_secs_f64();
-                let t = Instant::now();
-                let file = hexmatrix_contract::part_name(b as u64);
-                let target = dir.join(&file);
-                let counts = if shard.is_some() {
-                    let tmp = ctx.output().temp_for(&target);
-                    let counts = block::write(&tmp, &rows, &cells, limited)?;
-                    ctx.output()
-                        .commit_file(&tmp, &target)
-                        .map_err(Error::io(&target))?;
-                    counts
-                } else {
-                    block::write(&target, &rows, &cells, limited)?
-                };
-                let write_s = t.elapsed().as_secs_f64();
-                let entry = PartEntry {
-                    file,
-                    block: b as u64,
-                    origins: rows.origins as u64,
-                    rows: counts.rows,
-                    sha256: Some(counts.sha256.clone()),
-                };
-                Ok((entry, counts, [search_s, write_s]))
+                scratch.with(|scratch| {
+                    let t = Instant::now();
+                    let rows = block::compute(
+                        g,
+                        &buckets,
+                        &ends,
+                        &pool,
+                        b,
+                        size,
+                        limit_ms,
+                        &counters.pairs,
+                        scratch,
+                    );
+                    let search_s = t.elapsed().as_secs_f64();
+                    let t = Instant::now();
+                    let file = hexmatrix_contract::part_name(b as u64);
+                    let target = dir.join(&file);
+                    let part = &mut scratch.part;
+                    let counts = if shard.is_some() {
+                        let tmp = ctx.output().temp_for(&target);
+                        let counts = block::write(&tmp, &rows, &dests, &cells, limited, part)?;
+                        ctx.output()
+                            .commit_file(&tmp, &target)
+                            .map_err(Error::io(&target))?;
+                        counts
+                    } else {
+                        block::write(&target, &rows, &dests, &cells, limited, part)?
+                    };
+                    let write_s = t.elapsed().as_secs_f64();
+                    let entry = PartEntry {
+                        file,
+                        block: b as u64,
+                        origins: rows.origins as u64,
+                        rows: counts.rows,
+                        sha256: Some(counts.sha256.clone()),
+                    };
+                    scratch.recycle(rows);
+                    Ok((entry, counts, [search_s, write_s]))
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         parts.sort_by_key(|(e, _, _)| e.block);

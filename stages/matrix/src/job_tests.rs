@@ -357,7 +357,7 @@ fn issue_11_same_inputs_give_byte_identical_files_with_their_checksums() {
     let sha = |path: &Path| {
         let mut file = crate::writer::HashingFile::create(&tmp.path().join("scratch")).unwrap();
         std::io::Write::write_all(&mut file, &std::fs::read(path).unwrap()).unwrap();
-        file.sha256()
+        file.finish().unwrap()
     };
     let (_, manifest) = read_matrix(&dirs[0]);
     let cells_sum = manifest["cells_sha256"].as_str().unwrap();

@@ -47,6 +47,7 @@
 mod block;
 mod bucket;
 mod cells;
+mod chunk;
 mod error;
 mod estimate;
 mod hierarchy;

@@ -2,18 +2,22 @@
 //! group straight into the parquet crate's column writers (no Arrow arrays between).
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hexmatrix_contract::columns::cells;
 use hexmatrix_contract::geo;
 use hexmatrix_contract::table::{Column, write_table};
-use parquet::data_type::{FloatType, Int64Type};
+use parquet::basic::ZstdLevel;
+use parquet::data_type::Int64Type;
+use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnDescPtr;
 use sha2::{Digest, Sha256};
 
+use crate::chunk::{Chunk, DestChunks, FloatColumn};
 use crate::error::{Error, Result};
 use crate::schema;
 use crate::snap::Snap;
@@ -32,9 +36,11 @@ pub struct CellRow {
 }
 
 /// A file that hashes (SHA-256) every byte written to it: the checksum the manifest
-/// records costs no second read of the file.
+/// records costs no second read of the file. Writes go out in blocks of
+/// [`HashingFile::BUFFER`] bytes: the parquet writer hands over 8 KiB at a time, and a
+/// system call per 8 KiB was a tenth of the part writer's time.
 pub struct HashingFile {
-    file: File,
+    file: BufWriter<File>,
     hasher: Sha256,
 }
 
@@ -45,15 +51,27 @@ impl HashingFile {
     /// [`Error::Io`] naming `path`.
     pub fn create(path: &Path) -> Result<Self> {
         Ok(Self {
-            file: File::create(path).map_err(Error::io(path))?,
+            file: BufWriter::with_capacity(
+                Self::BUFFER,
+                File::create(path).map_err(Error::io(path))?,
+            ),
             hasher: Sha256::new(),
         })
     }
 
-    /// The SHA-256 of everything written, lowercase hex.
-    #[must_use]
-    pub fn sha256(self) -> String {
-        hexmatrix_contract::hex(&self.hasher.finalize())
+    /// Bytes buffered before a write to the file.
+    pub const BUFFER: usize = 1 << 20;
+
+    /// Writes out what is buffered; returns the SHA-256 of everything written,
+    /// lowercase hex.
+    ///
+    /// # Errors
+    /// The I/O error of the last write.
+    pub fn finish(self) -> std::io::Result<String> {
+        self.file
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        Ok(hexmatrix_contract::hex(&self.hasher.finalize()))
     }
 }
 
@@ -119,25 +137,45 @@ pub fn write_cells(path: &Path, rows: &[CellRow]) -> Result<String> {
     // The footer is written before the sink comes back, so its hash is complete.
     let file = write_table(path, file, &columns, schema::cells_properties(), metadata)
         .map_err(Error::table(path))?;
-    Ok(file.sha256())
+    file.finish().map_err(Error::io(path))
 }
 
 /// A matrix part being written: rows are appended origin by origin (in ascending
 /// origin order, each with its destinations in ascending order), staged as the
 /// columns' stored values, and written as one row group every
-/// [`schema::ROW_GROUP_ROWS`] rows, column after column.
-pub struct PartWriter {
+/// [`schema::ROW_GROUP_ROWS`] rows, column after column. Without a duration limit
+/// every origin has a row for every cell, so `dest` is not staged: its chunk comes
+/// from [`DestChunks`].
+pub struct PartWriter<'a> {
     path: PathBuf,
     writer: SerializedFileWriter<HashingFile>,
-    origin: Vec<i64>,
+    /// The schema's columns.
+    columns: Vec<ColumnDescPtr>,
+    /// The shared `dest` chunks, `None` with a duration limit (rows may be left out).
+    dests: Option<&'a DestChunks>,
+    /// The staged origins and their row counts: the runs of the `origin` column.
+    origins: Vec<(i64, usize)>,
+    /// Rows staged.
+    staged: usize,
+    /// Staged destinations, with a duration limit only.
     dest: Vec<i64>,
-    /// Distances and durations of the rows with a route (nulls are left out, as
-    /// Parquet stores them).
-    distance: Vec<f32>,
-    duration: Vec<f32>,
-    /// Definition levels of the two measure columns: 1 with a route, 0 without.
-    defined: Vec<i16>,
+    /// The measures' staging, reused from part to part.
+    buffers: &'a mut PartBuffers,
     rows: u64,
+}
+
+/// What a part writer stages and encodes with, kept by a worker from part to part:
+/// allocated afresh, these megabytes cost more in page faults than their encoding.
+#[derive(Default)]
+pub struct PartBuffers {
+    /// Distances and durations (null without a route).
+    distance: FloatColumn,
+    duration: FloatColumn,
+    /// The zstd context of the measures.
+    zstd: Option<zstd::bulk::Compressor<'static>>,
+    /// A measure page and its chunk, as they are encoded.
+    page: Vec<u8>,
+    chunk: Vec<u8>,
 }
 
 /// Milliseconds to seconds, in the output's `Float32`.
@@ -145,12 +183,19 @@ fn seconds(ms: u32) -> f32 {
     (f64::from(ms) / 1000.0) as f32
 }
 
-impl PartWriter {
-    /// Creates the part file at `path`.
+impl<'a> PartWriter<'a> {
+    /// Creates the part file at `path`. `limited`: a duration limit was set, so pairs
+    /// without a route are left out (else they are null rows and every origin has a
+    /// row for each of `dests`' cells).
     ///
     /// # Errors
     /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
-    pub fn create(path: &Path) -> Result<Self> {
+    pub fn create(
+        path: &Path,
+        dests: &'a DestChunks,
+        limited: bool,
+        buffers: &'a mut PartBuffers,
+    ) -> Result<Self> {
         let file = HashingFile::create(path)?;
         let writer = SerializedFileWriter::new(
             file,
@@ -159,63 +204,80 @@ impl PartWriter {
         )
         .map_err(Error::parquet(path))?;
         let staged = schema::ROW_GROUP_ROWS;
+        if buffers.zstd.is_none() {
+            let zstd = zstd::bulk::Compressor::new(schema::MATRIX_ZSTD_LEVEL)
+                .map_err(|e| Error::parquet(path)(e.into()))?;
+            buffers.zstd = Some(zstd);
+        }
+        for column in [&mut buffers.distance, &mut buffers.duration] {
+            column.clear();
+            column.reserve_total(staged + dests.cell_count());
+        }
+        let columns = writer.schema_descr().columns().to_vec();
         Ok(Self {
             path: path.to_owned(),
             writer,
-            origin: Vec::with_capacity(staged),
-            dest: Vec::with_capacity(staged),
-            distance: Vec::with_capacity(staged),
-            duration: Vec::with_capacity(staged),
-            defined: Vec::with_capacity(staged),
+            columns,
+            dests: (!limited).then_some(dests),
+            origins: Vec::new(),
+            staged: 0,
+            dest: Vec::with_capacity(if limited { staged } else { 0 }),
+            buffers,
             rows: 0,
         })
     }
 
-    /// Appends the rows of one origin: to `dests[j]`, `duration_ms[j]` (`u32::MAX` =
-    /// no route) and `distance_m[j]`. Pairs without a route become null rows, or are
-    /// left out when `limited` (a duration limit was set). Returns (null rows, left out).
+    /// Appends the rows of one origin: to every cell `j` of the matrix,
+    /// `duration_ms[j]` (`u32::MAX` = no route) and `distance_m[j]`. Pairs without a
+    /// route become null rows, or are left out with a duration limit. Returns (null
+    /// rows, left out).
     ///
     /// # Errors
     /// As [`Self::flush`].
     pub fn push_origin(
         &mut self,
         origin: u64,
-        dests: &[u64],
+        cells: &[u64],
         duration_ms: &[u32],
         distance_m: &[f32],
-        limited: bool,
     ) -> Result<(u64, u64)> {
+        let limited = self.dests.is_none();
         let missing = duration_ms.iter().filter(|&&d| d == u32::MAX).count();
         let rows = if limited {
-            dests.len() - missing
+            cells.len() - missing
         } else {
-            dests.len()
+            cells.len()
         };
         // H3 indexes leave bit 63 clear, so the stored i64 is the id itself.
-        let origin = origin as i64;
-        self.origin.resize(self.origin.len() + rows, origin);
+        if rows > 0 {
+            self.origins.push((origin as i64, rows));
+        }
         if missing == 0 {
             // The common case: every pair has a route; copy whole columns.
-            self.dest.extend(dests.iter().map(|&d| d as i64));
-            self.distance.extend_from_slice(distance_m);
-            self.duration
+            if limited {
+                self.dest.extend(cells.iter().map(|&d| d as i64));
+            }
+            self.buffers.distance.extend(distance_m.iter().copied());
+            self.buffers
+                .duration
                 .extend(duration_ms.iter().map(|&ms| seconds(ms)));
-            self.defined.resize(self.defined.len() + rows, 1);
         } else {
-            for ((&dest, &ms), &m) in dests.iter().zip(duration_ms).zip(distance_m) {
+            for ((&dest, &ms), &m) in cells.iter().zip(duration_ms).zip(distance_m) {
                 if ms != u32::MAX {
-                    self.dest.push(dest as i64);
-                    self.distance.push(m);
-                    self.duration.push(seconds(ms));
-                    self.defined.push(1);
+                    if limited {
+                        self.dest.push(dest as i64);
+                    }
+                    self.buffers.distance.extend(std::iter::once(m));
+                    self.buffers.duration.extend(std::iter::once(seconds(ms)));
                 } else if !limited {
-                    self.dest.push(dest as i64);
-                    self.defined.push(0);
+                    self.buffers.distance.push_nulls(1);
+                    self.buffers.duration.push_nulls(1);
                 }
             }
         }
+        self.staged += rows;
         self.rows += rows as u64;
-        if self.origin.len() >= schema::ROW_GROUP_ROWS {
+        if self.staged >= schema::ROW_GROUP_ROWS {
             self.flush()?;
         }
         let missing = missing as u64;
@@ -227,40 +289,53 @@ impl PartWriter {
     /// # Errors
     /// [`Error::Parquet`] naming the part.
     pub fn flush(&mut self) -> Result<()> {
-        if self.origin.is_empty() {
+        if self.staged == 0 {
             return Ok(());
         }
         let path = self.path.as_path();
         let err = |e| Error::parquet(path)(e);
+        let origin = Chunk::int64_runs(self.columns[0].clone(), &self.origins).map_err(&err)?;
         let mut group = self.writer.next_row_group().map_err(&err)?;
-        for (i, ids) in [&self.origin, &self.dest].into_iter().enumerate() {
+        origin.append(&mut group).map_err(&err)?;
+        if let Some(dests) = self.dests {
+            dests
+                .get(self.origins.len())
+                .and_then(|chunk| chunk.append(&mut group))
+                .map_err(&err)?;
+        } else {
             let mut column = group
                 .next_column()
                 .map_err(&err)?
-                .ok_or_else(|| err(missing_column(i)))?;
+                .ok_or_else(|| err(missing_column(1)))?;
             column
                 .typed::<Int64Type>()
-                .write_batch(ids, None, None)
+                .write_batch(&self.dest, None, None)
                 .map_err(&err)?;
             column.close().map_err(&err)?;
         }
-        for (i, values) in [&self.distance, &self.duration].into_iter().enumerate() {
-            let mut column = group
-                .next_column()
-                .map_err(&err)?
-                .ok_or_else(|| err(missing_column(i + 2)))?;
-            column
-                .typed::<FloatType>()
-                .write_batch(values, Some(&self.defined), None)
+        let level = ZstdLevel::try_new(schema::MATRIX_ZSTD_LEVEL).map_err(&err)?;
+        let b = &mut *self.buffers;
+        let zstd = b
+            .zstd
+            .as_mut()
+            .ok_or_else(|| err(ParquetError::General("no zstd context".to_owned())))?;
+        for (i, values) in [&mut b.distance, &mut b.duration].into_iter().enumerate() {
+            let chunk = values
+                .encode(
+                    self.columns[i + 2].clone(),
+                    zstd,
+                    level,
+                    &mut b.page,
+                    std::mem::take(&mut b.chunk),
+                )
                 .map_err(&err)?;
-            column.close().map_err(&err)?;
+            chunk.append(&mut group).map_err(&err)?;
+            b.chunk = chunk.into_buffer();
         }
         group.close().map_err(&err)?;
-        self.origin.clear();
+        self.origins.clear();
+        self.staged = 0;
         self.dest.clear();
-        self.distance.clear();
-        self.duration.clear();
-        self.defined.clear();
         Ok(())
     }
 
@@ -274,8 +349,9 @@ impl PartWriter {
         let file = self
             .writer
             .into_inner()
-            .map_err(Error::parquet(self.path))?;
-        Ok((self.rows, file.sha256()))
+            .map_err(Error::parquet(&self.path))?;
+        let sha256 = file.finish().map_err(Error::io(&self.path))?;
+        Ok((self.rows, sha256))
     }
 }
 

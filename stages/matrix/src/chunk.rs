@@ -1,0 +1,582 @@
+//! Column chunks of the matrix parts that are not encoded value by value. Without a
+//! duration limit every origin has a row for every `ok` cell, so the `dest` column of a
+//! row group of `k` origins is the same list of cells repeated `k` times, in every row
+//! group and every part: it is encoded and compressed once per `k` by the parquet
+//! crate's own column writer, and its bytes are then copied into each row group. The
+//! `origin` column is one run per origin: a dictionary of the row group's origins and
+//! one run-length-encoded run of dictionary indexes per origin, written here page by
+//! page, a few bytes per origin instead of a delta per row. The measures are
+//! byte-stream split as the rows arrive ([`FloatColumn`]) and compressed with one zstd
+//! context per part, into one page per row group: no staging copy, no second pass.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use parquet::basic::{Compression, Encoding};
+use parquet::column::page::{CompressedPage, Page, PageWriter};
+use parquet::column::writer::{ColumnCloseResult, ColumnWriter, get_column_writer};
+use parquet::errors::{ParquetError, Result};
+use parquet::file::metadata::{ColumnChunkMetaData, OffsetIndexBuilder};
+use parquet::file::properties::WriterPropertiesPtr;
+use parquet::file::statistics::Statistics;
+use parquet::file::writer::{SerializedPageWriter, SerializedRowGroupWriter, TrackedWrite};
+use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor};
+
+use crate::schema;
+
+/// An encoded column chunk: its bytes (pages with their headers) and what a row group
+/// writer records of it.
+#[derive(Debug)]
+pub struct Chunk {
+    bytes: Bytes,
+    close: ColumnCloseResult,
+}
+
+impl Chunk {
+    /// Encodes `values` as the INT64 column `descr` with the writer settings `props`.
+    ///
+    /// # Errors
+    /// A [`ParquetError`] of the column writer, or if `descr` is not INT64.
+    pub fn int64(descr: ColumnDescPtr, props: WriterPropertiesPtr, values: &[i64]) -> Result<Self> {
+        let mut sink = TrackedWrite::new(Vec::new());
+        let close = {
+            let pages = Box::new(SerializedPageWriter::new(&mut sink));
+            let ColumnWriter::Int64ColumnWriter(mut writer) =
+                get_column_writer(descr, props, pages)
+            else {
+                return Err(ParquetError::General("dest column is not INT64".to_owned()));
+            };
+            writer.write_batch(values, None, None)?;
+            writer.close()?
+        };
+        sink.flush()?;
+        Ok(Self {
+            bytes: Bytes::from(sink.into_inner()?),
+            close,
+        })
+    }
+
+    /// Encodes the INT64 column `descr` of a row group whose rows are `runs`: (value,
+    /// rows), each value greater than the one before. A dictionary page (the values,
+    /// PLAIN) and one data page (v2) of dictionary indexes, one RLE run per value,
+    /// uncompressed (a few bytes per run); min and max in the statistics.
+    ///
+    /// # Errors
+    /// A [`ParquetError`] if a run is longer than a page can say, or of the page writer.
+    pub fn int64_runs(descr: ColumnDescPtr, runs: &[(i64, usize)]) -> Result<Self> {
+        let too_many = || ParquetError::General(format!("{} rows in one run", u32::MAX));
+        let mut dictionary = Vec::with_capacity(runs.len() * 8);
+        for &(value, _) in runs {
+            dictionary.extend_from_slice(&value.to_le_bytes());
+        }
+        // Index bit width: at least 1, as every reader accepts.
+        let bits = (usize::BITS - runs.len().saturating_sub(1).leading_zeros()).max(1);
+        let index_bytes = bits.div_ceil(8) as usize;
+        let mut indexes = vec![bits as u8];
+        let mut rows = 0_usize;
+        for (i, &(_, count)) in runs.iter().enumerate() {
+            let header = u32::try_from(count)
+                .ok()
+                .and_then(|c| c.checked_mul(2))
+                .ok_or_else(too_many)?;
+            uleb128(&mut indexes, header);
+            indexes.extend_from_slice(&i.to_le_bytes()[..index_bytes]);
+            rows += count;
+        }
+        let rows32 = u32::try_from(rows).map_err(|_| too_many())?;
+        let values = u32::try_from(runs.len()).map_err(|_| too_many())?;
+        let mut sink = TrackedWrite::new(Vec::new());
+        let (dict, data) = {
+            let mut pages = SerializedPageWriter::new(&mut sink);
+            let dict_len = dictionary.len();
+            let dict = pages.write_page(CompressedPage::new(
+                Page::DictionaryPage {
+                    buf: Bytes::from(dictionary),
+                    num_values: values,
+                    encoding: Encoding::PLAIN,
+                    is_sorted: false,
+                },
+                dict_len,
+            ))?;
+            let data_len = indexes.len();
+            let data = pages.write_page(CompressedPage::new(
+                Page::DataPageV2 {
+                    buf: Bytes::from(indexes),
+                    num_values: rows32,
+                    encoding: Encoding::RLE_DICTIONARY,
+                    num_nulls: 0,
+                    num_rows: rows32,
+                    def_levels_byte_len: 0,
+                    rep_levels_byte_len: 0,
+                    is_compressed: false,
+                    statistics: None,
+                },
+                data_len,
+            ))?;
+            pages.close()?;
+            (dict, data)
+        };
+        let total = i64::try_from(sink.bytes_written())
+            .map_err(|_| ParquetError::General("chunk over 2^63 bytes".to_owned()))?;
+        let (min, max) = (runs.first().map(|r| r.0), runs.last().map(|r| r.0));
+        let data_offset = data.offset as i64;
+        let metadata = ColumnChunkMetaData::builder(descr)
+            .set_compression(Compression::UNCOMPRESSED)
+            .set_encodings(vec![Encoding::PLAIN, Encoding::RLE_DICTIONARY])
+            .set_num_values(rows as i64)
+            .set_total_compressed_size(total)
+            .set_total_uncompressed_size(total)
+            .set_dictionary_page_offset(Some(dict.offset as i64))
+            .set_data_page_offset(data_offset)
+            .set_statistics(Statistics::int64(min, max, None, Some(0), false))
+            .build()?;
+        let mut offsets = OffsetIndexBuilder::new();
+        offsets.append_row_count(rows as i64);
+        offsets.append_offset_and_size(
+            data_offset,
+            i32::try_from(data.bytes_written).map_err(|_| too_many())?,
+        );
+        Ok(Self {
+            bytes: Bytes::from(sink.into_inner()?),
+            close: ColumnCloseResult {
+                bytes_written: total as u64,
+                rows_written: rows as u64,
+                metadata,
+                bloom_filter: None,
+                column_index: None,
+                offset_index: Some(offsets.build()),
+            },
+        })
+    }
+
+    /// The chunk's bytes, as a buffer to reuse.
+    #[must_use]
+    pub fn into_buffer(self) -> Vec<u8> {
+        Vec::from(self.bytes)
+    }
+
+    /// Appends the chunk as the next column of `group`.
+    ///
+    /// # Errors
+    /// A [`ParquetError`] if the group expects another column, or of its sink.
+    pub fn append<W: Write + Send>(
+        &self,
+        group: &mut SerializedRowGroupWriter<'_, W>,
+    ) -> Result<()> {
+        group.append_column(&self.bytes, self.close.clone())
+    }
+}
+
+/// The staged rows of one nullable FLOAT column of a row group: the values byte-stream
+/// split as they are pushed (byte `k` of every value in stream `k`), and the
+/// definition levels as runs.
+#[derive(Debug, Default)]
+pub struct FloatColumn {
+    /// Stream `k` starts at `k * capacity`.
+    streams: Vec<u8>,
+    capacity: usize,
+    /// Values staged (rows with a value).
+    values: usize,
+    /// Definition levels as runs of (has a value, rows).
+    levels: Vec<(bool, usize)>,
+}
+
+impl FloatColumn {
+    /// Makes room for `capacity` values in all (the streams are kept between uses).
+    pub fn reserve_total(&mut self, capacity: usize) {
+        self.reserve(capacity.saturating_sub(self.values));
+    }
+
+    /// Empties the column, keeping its memory.
+    pub fn clear(&mut self) {
+        self.values = 0;
+        self.levels.clear();
+    }
+
+    /// Rows staged.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.levels.iter().map(|r| r.1).sum()
+    }
+
+    /// Appends rows with the values `values`.
+    pub fn extend(&mut self, values: impl ExactSizeIterator<Item = f32>) {
+        let count = values.len();
+        self.reserve(count);
+        let cap = self.capacity;
+        let at = self.values;
+        let (s0, rest) = self.streams.split_at_mut(cap);
+        let (s1, rest) = rest.split_at_mut(cap);
+        let (s2, s3) = rest.split_at_mut(cap);
+        let streams = s0[at..]
+            .iter_mut()
+            .zip(&mut s1[at..])
+            .zip(&mut s2[at..])
+            .zip(&mut s3[at..]);
+        for (v, (((b0, b1), b2), b3)) in values.zip(streams) {
+            let [x0, x1, x2, x3] = v.to_le_bytes();
+            (*b0, *b1, *b2, *b3) = (x0, x1, x2, x3);
+        }
+        self.values += count;
+        self.levels_run(true, count);
+    }
+
+    /// Appends `rows` null rows.
+    pub fn push_nulls(&mut self, rows: usize) {
+        self.levels_run(false, rows);
+    }
+
+    fn levels_run(&mut self, defined: bool, rows: usize) {
+        match self.levels.last_mut() {
+            Some((d, n)) if *d == defined => *n += rows,
+            _ if rows > 0 => self.levels.push((defined, rows)),
+            _ => {}
+        }
+    }
+
+    /// Makes room for `more` values, moving the streams apart if they must grow.
+    fn reserve(&mut self, more: usize) {
+        if self.values + more <= self.capacity {
+            return;
+        }
+        let cap = (2 * self.capacity).max(self.values + more);
+        let mut streams = vec![0; 4 * cap];
+        for k in 0..4 {
+            let from = k * self.capacity;
+            streams[k * cap..k * cap + self.values]
+                .copy_from_slice(&self.streams[from..from + self.values]);
+        }
+        self.streams = streams;
+        self.capacity = cap;
+    }
+
+    /// Encodes the staged rows as column `descr` (one data page v2: definition levels
+    /// RLE, values `BYTE_STREAM_SPLIT` compressed by `zstd` at `level`) and empties it.
+    /// `page` and `chunk` are buffers to reuse (the chunk's bytes come back from
+    /// [`Chunk::into_buffer`]).
+    ///
+    /// # Errors
+    /// A [`ParquetError`] of zstd or the page writer, or more rows than a page can say.
+    pub fn encode(
+        &mut self,
+        descr: ColumnDescPtr,
+        zstd: &mut zstd::bulk::Compressor<'_>,
+        level: parquet::basic::ZstdLevel,
+        page: &mut Vec<u8>,
+        chunk: Vec<u8>,
+    ) -> Result<Chunk> {
+        let too_many = || ParquetError::General("too many rows in one page".to_owned());
+        let rows = self.rows();
+        let values = self.values;
+        // The streams side by side, as the encoding lays them out.
+        for k in 1..4 {
+            let from = k * self.capacity;
+            self.streams.copy_within(from..from + values, k * values);
+        }
+        let plain = &self.streams[..4 * values];
+        let mut buf = std::mem::take(page);
+        buf.clear();
+        for &(defined, n) in &self.levels {
+            uleb128(
+                &mut buf,
+                u32::try_from(n)
+                    .ok()
+                    .and_then(|n| n.checked_mul(2))
+                    .ok_or_else(too_many)?,
+            );
+            buf.push(u8::from(defined));
+        }
+        let levels_len = buf.len();
+        let compressed = values > 0;
+        if compressed {
+            buf.reserve(zstd::zstd_safe::compress_bound(plain.len()));
+            let mut cursor = Cursor::new(&mut buf);
+            cursor.set_position(levels_len as u64);
+            zstd.compress_to_buffer(plain, &mut cursor)?;
+        }
+        let compressed_len = buf.len();
+        let uncompressed = levels_len + plain.len();
+        let rows32 = u32::try_from(rows).map_err(|_| too_many())?;
+        let mut chunk = chunk;
+        chunk.clear();
+        let mut sink = TrackedWrite::new(chunk);
+        // A second handle on the page's bytes gets the buffer back once written.
+        let buf = Bytes::from(buf);
+        let data = {
+            let mut pages = SerializedPageWriter::new(&mut sink);
+            let data = pages.write_page(CompressedPage::new(
+                Page::DataPageV2 {
+                    buf: buf.clone(),
+                    num_values: rows32,
+                    encoding: Encoding::BYTE_STREAM_SPLIT,
+                    num_nulls: u32::try_from(rows - values).map_err(|_| too_many())?,
+                    num_rows: rows32,
+                    def_levels_byte_len: u32::try_from(levels_len).map_err(|_| too_many())?,
+                    rep_levels_byte_len: 0,
+                    is_compressed: compressed,
+                    statistics: None,
+                },
+                uncompressed,
+            ))?;
+            pages.close()?;
+            data
+        };
+        let header = data.bytes_written as usize - compressed_len;
+        let metadata = ColumnChunkMetaData::builder(descr)
+            .set_compression(Compression::ZSTD(level))
+            .set_encodings(vec![Encoding::RLE, Encoding::BYTE_STREAM_SPLIT])
+            .set_num_values(rows as i64)
+            .set_total_compressed_size(data.bytes_written as i64)
+            .set_total_uncompressed_size((header + uncompressed) as i64)
+            .set_data_page_offset(data.offset as i64)
+            .build()?;
+        let mut offsets = OffsetIndexBuilder::new();
+        offsets.append_row_count(rows as i64);
+        offsets.append_offset_and_size(
+            data.offset as i64,
+            i32::try_from(data.bytes_written).map_err(|_| too_many())?,
+        );
+        *page = Vec::from(buf);
+        self.clear();
+        Ok(Chunk {
+            bytes: Bytes::from(sink.into_inner()?),
+            close: ColumnCloseResult {
+                bytes_written: data.bytes_written,
+                rows_written: rows as u64,
+                metadata,
+                bloom_filter: None,
+                column_index: None,
+                offset_index: Some(offsets.build()),
+            },
+        })
+    }
+}
+
+/// Appends `value` to `out` as an unsigned LEB128 varint (the RLE run header).
+fn uleb128(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 0x80 {
+        out.push((value & 0x7f) as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// The `dest` chunks of one matrix, by number of origins in the row group, shared by
+/// the threads that write its parts.
+#[derive(Debug)]
+pub struct DestChunks {
+    /// The `ok` cells, as stored (H3 indexes leave bit 63 clear).
+    cells: Vec<i64>,
+    descr: ColumnDescPtr,
+    props: WriterPropertiesPtr,
+    by_origins: Mutex<HashMap<usize, Arc<Chunk>>>,
+}
+
+impl DestChunks {
+    /// The chunks of a matrix whose destinations are `cells`, ascending.
+    #[must_use]
+    pub fn new(cells: &[u64]) -> Self {
+        let schema = SchemaDescriptor::new(schema::pairs_schema());
+        Self {
+            cells: cells.iter().map(|&c| c as i64).collect(),
+            descr: schema.column(1),
+            props: Arc::new(schema::matrix_properties()),
+            by_origins: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Cells of the matrix: the rows of one origin.
+    #[must_use]
+    pub fn cell_count(&self) -> usize {
+        self.cells.len()
+    }
+
+    /// The `dest` chunk of a row group of `origins` origins that each have a row for
+    /// every cell. Encoded on first use; two threads asking at once may both encode it.
+    ///
+    /// # Errors
+    /// As [`Chunk::int64`].
+    pub fn get(&self, origins: usize) -> Result<Arc<Chunk>> {
+        let cached = |m: &Self| {
+            m.by_origins
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(&origins)
+                .cloned()
+        };
+        if let Some(chunk) = cached(self) {
+            return Ok(chunk);
+        }
+        let mut values = Vec::with_capacity(origins * self.cells.len());
+        for _ in 0..origins {
+            values.extend_from_slice(&self.cells);
+        }
+        let chunk = Arc::new(Chunk::int64(
+            self.descr.clone(),
+            self.props.clone(),
+            &values,
+        )?);
+        self.by_origins
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(origins, chunk.clone());
+        Ok(chunk)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs::File;
+
+    use arrow_array::{Float32Array, UInt64Array};
+    use hexmatrix_contract::table::TableReader;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::basic::ZstdLevel;
+    use parquet::file::writer::SerializedFileWriter;
+
+    use super::*;
+
+    /// One row group: origin runs, dests, and per row a measure (None = null).
+    type Group = (Vec<(i64, usize)>, Vec<i64>, Vec<Option<f32>>);
+
+    /// Writes `groups` with the chunk encoders, as the part writer does.
+    fn write(path: &std::path::Path, groups: &[Group]) {
+        let props = Arc::new(schema::matrix_properties());
+        let file = File::create(path).unwrap();
+        let mut w = SerializedFileWriter::new(file, schema::pairs_schema(), props.clone()).unwrap();
+        let columns = w.schema_descr().columns().to_vec();
+        let mut zstd = zstd::bulk::Compressor::new(schema::MATRIX_ZSTD_LEVEL).unwrap();
+        let level = ZstdLevel::try_new(schema::MATRIX_ZSTD_LEVEL).unwrap();
+        let (mut page, mut buffer) = (Vec::new(), Vec::new());
+        // Starts small, so the streams must grow.
+        let mut measure = FloatColumn::default();
+        for (runs, dests, values) in groups {
+            let mut g = w.next_row_group().unwrap();
+            Chunk::int64_runs(columns[0].clone(), runs)
+                .unwrap()
+                .append(&mut g)
+                .unwrap();
+            Chunk::int64(columns[1].clone(), props.clone(), dests)
+                .unwrap()
+                .append(&mut g)
+                .unwrap();
+            for c in &columns[2..] {
+                for v in values {
+                    match v {
+                        Some(v) => measure.extend(std::iter::once(*v)),
+                        None => measure.push_nulls(1),
+                    }
+                }
+                let chunk = measure
+                    .encode(
+                        c.clone(),
+                        &mut zstd,
+                        level,
+                        &mut page,
+                        std::mem::take(&mut buffer),
+                    )
+                    .unwrap();
+                chunk.append(&mut g).unwrap();
+                buffer = chunk.into_buffer();
+            }
+            g.close().unwrap();
+        }
+        w.close().unwrap();
+    }
+
+    fn groups() -> Vec<Group> {
+        let big = 1_i64 << 60;
+        let mut out = Vec::new();
+        // Few runs, nulls between values, a null at the end.
+        let runs = vec![(5, 3), (9, 1), (big, 4)];
+        let values = vec![
+            Some(1.5),
+            None,
+            None,
+            Some(-0.0),
+            Some(f32::MAX),
+            Some(7.25),
+            Some(1e-3),
+            None,
+        ];
+        out.push((runs, (0..8).map(|d| big + d).collect(), values));
+        // 300 runs (two-byte indexes), one of 2,000 rows; no null; values past the
+        // streams' first capacity.
+        let mut runs: Vec<(i64, usize)> = (0..300).map(|i| (i * 1000 + 1, 1)).collect();
+        runs.push((big + 1, 2000));
+        let rows = 2300;
+        let values = (0..rows).map(|i| Some(i as f32 * 0.37)).collect();
+        out.push((runs, (0..i64::from(rows)).collect(), values));
+        // Only nulls.
+        out.push((vec![(big + 2, 3)], vec![1, 2, 3], vec![None; 3]));
+        out
+    }
+
+    #[test]
+    fn runs_and_split_measures_read_back_through_both_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.parquet");
+        let groups = groups();
+        write(&path, &groups);
+        let origins: Vec<u64> = groups
+            .iter()
+            .flat_map(|g| {
+                g.0.iter()
+                    .flat_map(|&(o, n)| std::iter::repeat_n(o as u64, n))
+            })
+            .collect();
+        let dests: Vec<u64> = groups
+            .iter()
+            .flat_map(|g| g.1.iter().map(|&d| d as u64))
+            .collect();
+        let values: Vec<Option<f32>> = groups.iter().flat_map(|g| g.2.clone()).collect();
+
+        let t = TableReader::open(&path).unwrap();
+        assert_eq!(t.row_groups(), 3);
+        assert_eq!(t.column::<u64>("origin").unwrap(), origins);
+        assert_eq!(t.column::<u64>("dest").unwrap(), dests);
+        assert_eq!(t.optional::<f32>("distance_m").unwrap(), values);
+        assert_eq!(t.optional::<f32>("duration_s").unwrap(), values);
+
+        // Arrow's reader, with the statistics of the origin chunks.
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let meta = reader.metadata().clone();
+        let stats = meta.row_group(1).column(0).statistics().unwrap();
+        assert_eq!(stats.min_bytes_opt().unwrap(), 1_i64.to_le_bytes());
+        assert_eq!(stats.max_bytes_opt().unwrap(), (big_id() + 1).to_le_bytes());
+        let (mut o, mut d) = (Vec::new(), Vec::new());
+        for batch in reader.build().unwrap() {
+            let batch = batch.unwrap();
+            let col = |i: usize| batch.column(i).clone();
+            o.extend(
+                col(0)
+                    .as_any()
+                    .downcast_ref::<UInt64Array>()
+                    .unwrap()
+                    .values()
+                    .iter()
+                    .copied(),
+            );
+            let m = col(3);
+            let m = m.as_any().downcast_ref::<Float32Array>().unwrap();
+            d.extend(m.iter());
+        }
+        assert_eq!(o, origins);
+        assert_eq!(d, values);
+    }
+
+    fn big_id() -> i64 {
+        1_i64 << 60
+    }
+
+    #[test]
+    fn dest_chunks_are_encoded_once_per_origin_count() {
+        let dests = DestChunks::new(&[3, 5, 8]);
+        let a = dests.get(2).unwrap();
+        assert!(Arc::ptr_eq(&a, &dests.get(2).unwrap()));
+        assert!(!Arc::ptr_eq(&a, &dests.get(1).unwrap()));
+        assert_eq!(dests.cell_count(), 3);
+    }
+}
