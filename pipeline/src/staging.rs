@@ -105,36 +105,23 @@ impl LocalInput {
         first: &[&str],
         select: impl FnOnce(&Path) -> anyhow::Result<Vec<String>>,
     ) -> anyhow::Result<Self> {
-        let url = match location {
-            Location::Local(_) => return Self::dir(location),
-            Location::Remote(url) => url,
+        let Location::Remote(url) = location else {
+            return Self::dir(location);
         };
-        let started = Instant::now();
-        let staging = staging_dir("input")?;
-        let path = staging.path().join(url.file_name().unwrap_or("input"));
-        let remote = open(url)?;
-        let mut moved = Transfer::default();
-        let mut fetch = |name: &str| -> anyhow::Result<()> {
-            moved.bytes += remote.download_file(name, &path.join(name))?;
-            moved.files += 1;
-            Ok(())
-        };
-        for name in first {
-            fetch(name)?;
-        }
-        for name in select(&path)? {
-            fetch(&name)?;
-        }
-        log_transfer(
-            "downloaded",
-            &moved,
-            &url.to_string(),
-            &path.display().to_string(),
-            started,
-        );
-        Ok(Self {
-            path,
-            _staging: Some(staging),
+        Self::download(url, |remote, path| {
+            let mut moved = Transfer::default();
+            let mut fetch = |name: &str| -> anyhow::Result<()> {
+                moved.bytes += remote.download_file(name, &path.join(name))?;
+                moved.files += 1;
+                Ok(())
+            };
+            for name in first {
+                fetch(name)?;
+            }
+            for name in select(path)? {
+                fetch(&name)?;
+            }
+            Ok(moved)
         })
     }
 
@@ -148,18 +135,28 @@ impl LocalInput {
             }
             Location::Remote(url) => url,
         };
+        Self::download(url, |remote, path| {
+            Ok(if is_dir {
+                remote.download_dir(path)?
+            } else {
+                Transfer {
+                    files: 1,
+                    bytes: remote.download_file("", path)?,
+                }
+            })
+        })
+    }
+
+    /// `url` into a fresh staging directory of the cache, by `fetch` (given the
+    /// client and the local path named like the URL's last segment), logged.
+    fn download(
+        url: &ObjectUrl,
+        fetch: impl FnOnce(&RemoteDir, &Path) -> anyhow::Result<Transfer>,
+    ) -> anyhow::Result<Self> {
         let started = Instant::now();
         let staging = staging_dir("input")?;
         let path = staging.path().join(url.file_name().unwrap_or("input"));
-        let remote = open(url)?;
-        let moved = if is_dir {
-            remote.download_dir(&path)?
-        } else {
-            Transfer {
-                files: 1,
-                bytes: remote.download_file("", &path)?,
-            }
-        };
+        let moved = fetch(&open(url)?, &path)?;
         log_transfer(
             "downloaded",
             &moved,
