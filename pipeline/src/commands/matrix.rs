@@ -166,14 +166,22 @@ fn merge_remote(
 /// Records the graph's URL in the manifest in place of the local copy it was read
 /// from (a temporary directory that no reader could find).
 fn record_graph_url(matrix_dir: &Path, url: &str) -> anyhow::Result<()> {
-    let path = matrix_dir.join(hexmatrix_contract::MANIFEST_FILE);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let (path, mut manifest) = read_manifest(matrix_dir)?;
     url.clone_into(&mut manifest.graph.dir);
     hexmatrix_contract::atomic::write_atomic(&path, manifest.to_json()?.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+/// The path and contents of `manifest.json` in the matrix directory `dir`.
+pub(crate) fn read_manifest(
+    dir: &Path,
+) -> anyhow::Result<(PathBuf, hexmatrix_contract::MatrixManifest)> {
+    let path = dir.join(hexmatrix_contract::MANIFEST_FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((path, manifest))
 }
 
 /// Runs shard `shard` of the matrix stage on `opts` after [`check_size`], and logs

@@ -176,17 +176,8 @@ fn stage_matrix(location: &Location, shard: Option<ShardSpec>) -> anyhow::Result
         hexmatrix_contract::CELLS_FILE,
     ];
     LocalInput::dir_subset(location, &first, |dir| {
-        let path = dir.join(hexmatrix_contract::MANIFEST_FILE);
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let manifest = hexmatrix_contract::MatrixManifest::from_json(&bytes)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let rows: Vec<u64> = manifest.parts.iter().map(|p| p.rows).collect();
-        Ok(shard
-            .pick(&rows)
-            .into_iter()
-            .map(|i| manifest.parts[i].file.clone())
-            .collect())
+        let (_, manifest) = crate::commands::matrix::read_manifest(dir)?;
+        Ok(hexmatrix_warm::shard_files(&manifest, shard))
     })
 }
 

@@ -71,7 +71,7 @@ pub use publish::publish;
 pub use redact::{redact_in, redact_url};
 pub use rows::Layout;
 pub use server::ServerStats;
-pub use shard::{WarmShardRecord, run_shard};
+pub use shard::{WarmShardRecord, run_shard, shard_files};
 pub use ttl::{MAX_TTL_S, TtlPolicy, parse_duration};
 pub use value::ValueFormat;
 pub use version::VersionManifest;

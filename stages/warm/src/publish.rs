@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::load::{self, LoadOutcome, Sink};
 use crate::rows;
 use crate::server::ServerStats;
-use crate::shard::{WarmShardRecord, check_servers, shard_parts};
+use crate::shard::{WarmShardRecord, check_servers, shard_files};
 use crate::version;
 use crate::warm::{Job, STAGE, WarmOptions, WarmStatus, WarmSummary};
 
@@ -350,10 +350,7 @@ fn check_record(job: &Job<'_>, spec: ShardSpec, record: &WarmShardRecord) -> Res
                 .map(hexmatrix_contract::DurationLimit::secs)
         ),
     )?;
-    let wanted: Vec<String> = shard_parts(job.matrix, spec)
-        .into_iter()
-        .map(|i| job.matrix.manifest.parts[i].file.clone())
-        .collect();
+    let wanted = shard_files(&job.matrix.manifest, spec);
     stale(
         "the parts",
         format!("{:?}", record.parts),

@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use hexmatrix_contract::{Context, Counter, ShardSpec, Unit};
+use hexmatrix_contract::{Context, Counter, MatrixManifest, ShardSpec, Unit};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, part_field};
@@ -68,9 +68,20 @@ pub struct WarmShardRecord {
 
 /// The parts (manifest positions) of shard `spec`: the positions [`ShardSpec::pick`]
 /// chooses with each part's rows as its work.
-pub(crate) fn shard_parts(matrix: &MatrixDir, spec: ShardSpec) -> Vec<usize> {
-    let rows: Vec<u64> = matrix.manifest.parts.iter().map(|p| p.rows).collect();
+pub(crate) fn shard_parts(manifest: &MatrixManifest, spec: ShardSpec) -> Vec<usize> {
+    let rows: Vec<u64> = manifest.parts.iter().map(|p| p.rows).collect();
     spec.pick(&rows)
+}
+
+/// The part files of shard `spec` (the balanced pick of [`ShardSpec::pick`] by rows),
+/// in manifest order: what a shard loads, and all it needs of a matrix besides the
+/// manifest and cells.
+#[must_use]
+pub fn shard_files(manifest: &MatrixManifest, spec: ShardSpec) -> Vec<String> {
+    shard_parts(manifest, spec)
+        .into_iter()
+        .map(|i| manifest.parts[i].file.clone())
+        .collect()
 }
 
 /// Loads shard `spec`'s parts of the matrix into `opts.version`, verifies them
@@ -87,7 +98,7 @@ pub fn run_shard(opts: &WarmOptions, spec: ShardSpec, ctx: &Context) -> Result<W
     // fetched just those (and the manifest and cells).
     let matrix = Job::open_listing(opts)?;
     let counters = Counters::default();
-    let parts = shard_parts(&matrix, spec);
+    let parts = shard_parts(&matrix.manifest, spec);
     matrix.check_parts(parts.iter().copied())?;
     let rows: u64 = parts.iter().map(|&i| matrix.manifest.parts[i].rows).sum();
     let shown = ctx.show(

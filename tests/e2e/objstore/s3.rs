@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use hexmatrix_warm::fixture::RedisServer;
 
+use crate::matrix::monaco_graph;
 use crate::util::{python_ready, text};
 
 const BUCKET: &str = "hexmatrix";
@@ -438,24 +439,13 @@ fn run_with_outputs_under_s3_publishes_the_version_and_current() {
 #[test]
 #[expect(clippy::too_many_lines, reason = "one scenario, step by step")]
 fn sigkill_mid_upload_leaves_no_partial_object_and_no_manifest() {
-    let Some(monaco) = shared("monaco.osm.pbf") else {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(graph) = monaco_graph(tmp.path()) else {
         return;
     };
     let Some(s3) = S3Server::start() else { return };
-    let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
     let ds = dataset("monaco");
-    let graph = tmp.path().join("graph");
-    run_ok(s3.hexmatrix(
-        &cache,
-        &[
-            "graph",
-            "--input",
-            monaco.to_str().unwrap(),
-            "--output",
-            graph.to_str().unwrap(),
-        ],
-    ));
     let local = tmp.path().join("matrix");
     run_ok(s3.hexmatrix(
         &cache,
@@ -595,24 +585,13 @@ fn sigkill_mid_upload_leaves_no_partial_object_and_no_manifest() {
 #[test]
 #[expect(clippy::too_many_lines, reason = "one scenario, step by step")]
 fn shards_published_to_s3_merge_there_then_warm_shards_download_only_their_parts() {
-    let Some(monaco) = shared("monaco.osm.pbf") else {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(graph) = monaco_graph(tmp.path()) else {
         return;
     };
     let Some(s3) = S3Server::start() else { return };
-    let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");
-    let graph = tmp.path().join("graph");
     let graph = graph.to_str().unwrap();
-    run_ok(s3.hexmatrix(
-        &cache,
-        &[
-            "graph",
-            "--input",
-            monaco.to_str().unwrap(),
-            "--output",
-            graph,
-        ],
-    ));
     let ds = dataset("monaco");
     let matrix_args = |output: &str, extra: &[&str]| {
         let mut args = vec![
