@@ -103,15 +103,7 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
         let blocks: Vec<Result<Block>> = batch
             .par_iter()
             .map(|blob| {
-                let corrupt = |reason: String| hexmatrix_osm::Error::Corrupt {
-                    path: path.to_owned(),
-                    blob: blob.number,
-                    offset: blob.offset,
-                    reason,
-                };
-                let block = CheckedBlock::new(blob.decompress(path)?)
-                    .and_then(|b| b.decode())
-                    .map_err(corrupt)?;
+                let block = checked_block(path, blob.number, blob.offset, blob.decompress(path)?)?;
                 decode(&block, profile, &mut OrderCheck::new(path), blob.number)
             })
             .collect();
@@ -133,6 +125,65 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     out.ways.sort_by_key(|w| w.id);
     out.restrictions.sort_by_key(|r| r.id);
     Ok(out)
+}
+
+/// Checks and decodes the decompressed blob number `blob` at byte `offset`;
+/// errors name the file, blob and offset.
+fn checked_block(path: &Path, blob: u64, offset: u64, raw: Vec<u8>) -> Result<PrimitiveBlock> {
+    let corrupt = |reason: String| hexmatrix_osm::Error::Corrupt {
+        path: path.to_owned(),
+        blob,
+        offset,
+        reason,
+    };
+    Ok(CheckedBlock::new(raw)
+        .and_then(|b| b.decode())
+        .map_err(corrupt)?)
+}
+
+/// Where the file lies: the median latitude and longitude (degrees) of the nodes
+/// of its first block that holds any, `None` if it has no nodes. One block of a
+/// sorted file, read before the whole pass, because the profile's regional table
+/// (which the way rules read) must be chosen first.
+pub(crate) fn locate(path: &Path) -> Result<Option<(f64, f64)>> {
+    let mut reader = PbfReader::open(path, Arc::new(AtomicU64::new(0)))?;
+    loop {
+        let batch = reader.next_batch()?;
+        if batch.is_empty() {
+            return Ok(None);
+        }
+        for blob in &batch {
+            let block = checked_block(path, blob.number, blob.offset, blob.decompress(path)?)?;
+            let (mut lat, mut lon) = (Vec::new(), Vec::new());
+            for element in block.elements() {
+                match element {
+                    Element::DenseNode(n) => {
+                        lat.push(n.lat());
+                        lon.push(n.lon());
+                    }
+                    Element::Node(n) => {
+                        lat.push(n.lat());
+                        lon.push(n.lon());
+                    }
+                    // Sorted by type: no node follows a way or a relation.
+                    Element::Way(_) | Element::Relation(_) => return Ok(None),
+                }
+            }
+            if let (Some(la), Some(lo)) = (median(&mut lat), median(&mut lon)) {
+                return Ok(Some((la, lo)));
+            }
+        }
+    }
+}
+
+/// The median of `v` (reordered), `None` if empty.
+fn median(v: &mut [f64]) -> Option<f64> {
+    let mid = v.len() / 2;
+    if v.is_empty() {
+        return None;
+    }
+    v.select_nth_unstable_by(mid, f64::total_cmp);
+    Some(v[mid])
 }
 
 /// Appends one block's data to `out` (the order was checked before).

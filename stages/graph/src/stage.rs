@@ -57,6 +57,9 @@ pub struct GraphSummary {
     pub blocked_nodes: u64,
     /// Side of the road traffic keeps to where the graph lies (`PROFILES.md`, "Turns").
     pub driving_side: Option<DrivingSide>,
+    /// The region whose table of the profile applied (`Vietnam`), `None` for the
+    /// profile's own table (`PROFILES.md`, "Motorcycle in Vietnam").
+    pub region: Option<String>,
     /// Allowed turns (rows of turns.parquet).
     pub turns: u64,
     /// Graph nodes tagged `highway=traffic_signals`.
@@ -155,8 +158,12 @@ fn build_into(
     output_dir: &Path,
     ctx: &Context,
 ) -> Result<GraphSummary> {
-    let (input, profile) = (opts.input.as_path(), opts.profile);
+    let input = opts.input.as_path();
     let t = Instant::now();
+    let (profile, region) = match read::locate(input)? {
+        Some((lat, lon)) => opts.profile.at(lat, lon),
+        None => (opts.profile, None),
+    };
     let bytes_read = Arc::new(AtomicU64::new(0));
     let shown = ctx.show(
         STAGE,
@@ -185,6 +192,7 @@ fn build_into(
         routable_ways: data.counts.ways_routable,
         maxspeed_absurd: data.counts.maxspeed_absurd,
         maxspeed_unparsed: data.counts.maxspeed_unparsed,
+        region: region.map(str::to_string),
         read_s: t.elapsed().as_secs_f64(),
         ..GraphSummary::default()
     };

@@ -66,17 +66,21 @@ pub enum Direction {
     Backward,
 }
 
-/// The `oneway` rule: explicit values first, then implied oneway for
+/// The `oneway` rule (the profile's `oneway:<vehicle>` keys before `oneway`):
+/// explicit values first, then implied oneway for
 /// roundabouts and the profile's motorway classes. `None` for reversible or
 /// alternating roads, which the graph leaves out (their direction changes).
 #[must_use]
 pub fn direction(profile: &Profile, highway: &str, tags: &[(&str, &str)]) -> Option<Direction> {
-    match tag(tags, "oneway") {
-        Some("yes" | "1" | "true") => return Some(Direction::Forward),
-        Some("-1" | "reverse") => return Some(Direction::Backward),
-        Some("no" | "0" | "false") => return Some(Direction::Both),
-        Some("reversible" | "alternating") => return None,
-        _ => {}
+    // The vehicle's own key wins when it carries a known value.
+    for key in profile.oneway_keys.iter().copied().chain(["oneway"]) {
+        match tag(tags, key) {
+            Some("yes" | "1" | "true") => return Some(Direction::Forward),
+            Some("-1" | "reverse") => return Some(Direction::Backward),
+            Some("no" | "0" | "false") => return Some(Direction::Both),
+            Some("reversible" | "alternating") => return None,
+            _ => {}
+        }
     }
     let roundabout = matches!(tag(tags, "junction"), Some("roundabout" | "circular"));
     if roundabout || profile.implied_oneway.contains(&highway) {
@@ -128,6 +132,7 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         || tag(tags, "service") == Some("emergency_access")
         || tag(tags, "construction").is_some_and(|v| !CONSTRUCTION_OPEN.contains(&v))
         || access(profile, tags) == Some(false)
+        || (profile.closed_classes.contains(&class) && !own_key_allows(profile, tags))
     {
         return None;
     }
@@ -162,6 +167,16 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         ferry_duration_s: None,
         anomalies,
     })
+}
+
+/// Whether the vehicle's own access key (`motorcycle=yes`, not `access=yes`)
+/// lets it on: only that reopens a class the law closes to it.
+fn own_key_allows(profile: &Profile, tags: &[(&str, &str)]) -> bool {
+    profile
+        .access_keys
+        .last()
+        .and_then(|k| tag(tags, k))
+        .is_some_and(|v| ALLOWED.contains(&v))
 }
 
 fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {

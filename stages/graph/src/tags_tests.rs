@@ -1,7 +1,7 @@
 //! Tag rule tests, one per rule in PROFILES.md.
 
 use super::*;
-use crate::profile::{CAR, MOTORCYCLE};
+use crate::profile::{CAR, MOTORCYCLE, MOTORCYCLE_VIETNAM};
 
 fn rule(tags: &[(&str, &str)]) -> Option<WayRule> {
     way_rule(&CAR, tags)
@@ -231,4 +231,53 @@ fn always_conditions_are_recognised_and_others_are_not() {
     for c in ["Mo-Fr 07:00-09:00", "wet", "Sa-Su", "24/7 AND wet", ""] {
         assert!(!always(c), "{c}");
     }
+}
+
+#[test]
+fn vietnam_closes_expressways_to_motorcycles_unless_their_own_key_opens_them() {
+    let vn = |tags: &[(&str, &str)]| way_rule(&MOTORCYCLE_VIETNAM, tags);
+    assert!(vn(&[("highway", "motorway")]).is_none());
+    assert!(vn(&[("highway", "motorway_link")]).is_none());
+    // A general key does not override the law; the vehicle's own key does.
+    assert!(vn(&[("highway", "motorway"), ("access", "yes")]).is_none());
+    assert!(vn(&[("highway", "motorway"), ("motor_vehicle", "yes")]).is_none());
+    assert!(vn(&[("highway", "motorway"), ("motorcycle", "yes")]).is_some());
+    assert!(vn(&[("highway", "trunk")]).is_some());
+    // Elsewhere a motorcycle may take the motorway; a car may in Vietnam.
+    assert!(way_rule(&MOTORCYCLE, &[("highway", "motorway")]).is_some());
+    assert!(way_rule(&CAR, &[("highway", "motorway")]).is_some());
+    // motorcycle=no closes any class.
+    assert!(vn(&[("highway", "residential"), ("motorcycle", "no")]).is_none());
+}
+
+#[test]
+fn vietnam_speeds_are_the_measured_share_of_the_limit() {
+    let vn =
+        |tags: &[(&str, &str)]| way_rule(&MOTORCYCLE_VIETNAM, tags).and_then(|r| r.forward_kmh);
+    assert_eq!(vn(&[("highway", "residential")]), Some(17.0));
+    assert_eq!(vn(&[("highway", "primary")]), Some(25.0));
+    // A signed 50 km/h (the urban limit on undivided roads) gives the measured 21 km/h.
+    let signed = vn(&[("highway", "primary"), ("maxspeed", "50")]).unwrap();
+    assert!((signed - 21.0).abs() < 1e-9, "{signed}");
+}
+
+#[test]
+fn oneway_for_the_vehicle_overrides_oneway() {
+    let both = [
+        ("highway", "residential"),
+        ("oneway", "yes"),
+        ("oneway:motorcycle", "no"),
+    ];
+    let dir = |p, tags: &[(&str, &str)]| {
+        way_rule(p, tags).map(|r| (r.forward_kmh.is_some(), r.backward_kmh.is_some()))
+    };
+    assert_eq!(dir(&MOTORCYCLE, &both), Some((true, true)));
+    assert_eq!(dir(&CAR, &both), Some((true, false)));
+    // An unknown value defers to `oneway`.
+    let odd = [
+        ("highway", "residential"),
+        ("oneway", "yes"),
+        ("oneway:motorcycle", "maybe"),
+    ];
+    assert_eq!(dir(&MOTORCYCLE, &odd), Some((true, false)));
 }

@@ -56,4 +56,7 @@ pub const CAR: Profile = Profile {
         u_turn_s: 20.0,
         traffic_signal_s: 2.0,
     },
+    closed_classes: &[],
+    oneway_keys: &[],
+    regional: &[],
 };

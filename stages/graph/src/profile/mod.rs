@@ -7,7 +7,7 @@ mod motorcycle;
 mod side;
 
 pub use car::CAR;
-pub use motorcycle::MOTORCYCLE;
+pub use motorcycle::{MOTORCYCLE, MOTORCYCLE_VIETNAM};
 pub use side::{DrivingSide, LEFT_HAND_AREAS};
 
 /// Turn costs of a profile: what a turn at a junction, a U-turn and a traffic
@@ -77,6 +77,26 @@ pub struct Profile {
     pub ferry_speed_kmh: f64,
     /// Turn, U-turn and traffic-signal costs.
     pub turns: TurnCosts,
+    /// Classes closed to this vehicle unless its own access key (the last of
+    /// `access_keys`) allows it: a ban by law, as on Vietnam's expressways.
+    pub closed_classes: &'static [&'static str],
+    /// `oneway:<vehicle>` keys that override `oneway` for this vehicle.
+    pub oneway_keys: &'static [&'static str],
+    /// Regions whose law or traffic make another table apply (see [`Profile::at`]).
+    pub regional: &'static [RegionalRules],
+}
+
+/// Where a profile's vehicle follows another table: a region whose law or
+/// measured traffic differs from the profile's defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionalRules {
+    /// The region's name, as the graph summary reports it.
+    pub region: &'static str,
+    /// Boxes `(min_lon, min_lat, max_lon, max_lat)` drawn inside the region so
+    /// that no neighbouring country falls in one; a city outside them needs a row.
+    pub areas: &'static [(f64, f64, f64, f64)],
+    /// The table that applies there (same `name` as the profile it refines).
+    pub profile: &'static Profile,
 }
 
 /// Every built-in profile.
@@ -95,6 +115,20 @@ impl Profile {
                 name: name.to_string(),
                 known: ALL.iter().map(|p| p.name).collect::<Vec<_>>().join(", "),
             })
+    }
+
+    /// The table that applies at `lat`, `lon` (degrees) and the name of its
+    /// region: a [`RegionalRules`] row whose area holds the point, else `self`.
+    #[must_use]
+    pub fn at(&'static self, lat: f64, lon: f64) -> (&'static Profile, Option<&'static str>) {
+        self.regional
+            .iter()
+            .find(|r| {
+                r.areas.iter().any(|(min_lon, min_lat, max_lon, max_lat)| {
+                    (*min_lon..=*max_lon).contains(&lon) && (*min_lat..=*max_lat).contains(&lat)
+                })
+            })
+            .map_or((self, None), |r| (r.profile, Some(r.region)))
     }
 
     /// Default speed (km/h) of a routable highway class, `None` if not routable.
@@ -123,8 +157,50 @@ mod tests {
     }
 
     #[test]
+    fn regional_tables_apply_inside_their_areas_only() {
+        let vietnam = [
+            (10.7769, 106.7009, "Ho Chi Minh City"),
+            (10.9804, 106.6519, "Thu Dau Mot"),
+            (10.0452, 105.7469, "Can Tho"),
+            (16.0544, 108.2022, "Da Nang"),
+            (12.2388, 109.1967, "Nha Trang"),
+            (21.0278, 105.8342, "Hanoi"),
+            (20.8449, 106.6881, "Hai Phong"),
+        ];
+        for (lat, lon, city) in vietnam {
+            let (table, region) = MOTORCYCLE.at(lat, lon);
+            assert_eq!(region, Some("Vietnam"), "{city}");
+            assert!(std::ptr::eq(table, &MOTORCYCLE_VIETNAM), "{city}");
+            assert_eq!(table.name, "motorcycle");
+            // Cars follow one table everywhere.
+            assert_eq!(CAR.at(lat, lon).1, None, "{city}");
+        }
+        let neighbours = [
+            (11.0747, 106.1570, "Bavet, Cambodia (Parrot's Beak)"),
+            (11.5564, 104.9282, "Phnom Penh"),
+            (10.4833, 104.3167, "Kep, Cambodia"),
+            (17.9757, 102.6331, "Vientiane"),
+            (14.8077, 106.8311, "Attapeu, Laos"),
+            (21.5470, 107.9710, "Dongxing, China"),
+            (13.7563, 100.5018, "Bangkok"),
+            (35.8989, 14.5146, "Valletta"),
+        ];
+        for (lat, lon, city) in neighbours {
+            let (table, region) = MOTORCYCLE.at(lat, lon);
+            assert_eq!(region, None, "{city}");
+            assert!(std::ptr::eq(table, &MOTORCYCLE), "{city}");
+        }
+    }
+
+    #[test]
     fn tables_are_consistent() {
-        for p in ALL {
+        let regional = ALL
+            .iter()
+            .flat_map(|p| p.regional.iter().map(|r| r.profile));
+        for p in ALL.into_iter().chain(regional) {
+            for class in p.closed_classes {
+                assert!(p.class_speed(class).is_some(), "{} {class}", p.name);
+            }
             assert!(p.class_speed("motorway").is_some(), "{}", p.name);
             assert!(p.class_speed("construction").is_none());
             assert!(p.class_speed("proposed").is_none());

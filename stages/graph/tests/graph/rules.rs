@@ -3,7 +3,7 @@
 
 use hexmatrix_osm::fixture::FixtureBuilder;
 
-use crate::fixture::{build, grid, grid_id as g};
+use crate::fixture::{build, grid, grid_at, grid_id as g};
 
 /// A straight road along row 3 from col 0 to col 6, split into two ways at col 3.
 fn row_road(f: &mut FixtureBuilder, first: &[(&str, &str)], second: &[(&str, &str)]) {
@@ -263,4 +263,58 @@ fn only_the_largest_component_is_main() {
         .collect();
     assert_eq!(main, vec![g(0, 0), g(0, 1), g(0, 2), g(0, 3)]);
     assert!(b.route(g(0, 0), g(6, 1)).is_none());
+}
+
+#[test]
+fn motorcycles_in_vietnam_keep_off_expressways_and_ride_at_measured_speeds() {
+    // The same two roads in Ho Chi Minh City and in Malta: an expressway along
+    // row 0 and a residential street along row 3, joined by a residential column.
+    let roads = |f: &mut FixtureBuilder| {
+        f.way(
+            1,
+            &[g(0, 0), g(0, 1), g(0, 2)],
+            &[("highway", "motorway"), ("oneway", "no")],
+        );
+        f.way(
+            2,
+            &[g(3, 0), g(3, 1), g(3, 2)],
+            &[("highway", "residential")],
+        );
+        f.way(
+            3,
+            &[g(0, 2), g(1, 2), g(2, 2), g(3, 2)],
+            &[("highway", "residential")],
+        );
+    };
+    let mut saigon = grid_at(10.77, 106.70);
+    roads(&mut saigon);
+    let moto = build(&saigon, "motorcycle");
+    assert_eq!(moto.summary.region.as_deref(), Some("Vietnam"));
+    assert_eq!(moto.summary.profile, "motorcycle");
+    assert!(
+        !moto.has_node(g(0, 0)),
+        "the expressway is closed to motorcycles"
+    );
+    for e in moto.edges() {
+        assert_eq!(e.highway, "residential");
+        assert!(
+            (e.duration_s - e.distance_m / (17.0 / 3.6)).abs() < 1e-9,
+            "{e:?}"
+        );
+    }
+    let car = build(&saigon, "car");
+    assert_eq!(car.summary.region, None);
+    assert!(
+        car.route(g(0, 0), g(3, 0)).is_some(),
+        "cars take the expressway"
+    );
+
+    let mut malta = grid();
+    roads(&mut malta);
+    let moto = build(&malta, "motorcycle");
+    assert_eq!(moto.summary.region, None);
+    assert!(
+        moto.route(g(0, 0), g(3, 0)).is_some(),
+        "outside Vietnam it is open"
+    );
 }
