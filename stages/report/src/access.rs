@@ -253,9 +253,12 @@ pub struct AccessSummary {
     pub share_p90: [f64; 5],
     /// The median over cells of each cell's median travel time to the others, seconds.
     pub median_from_s: Option<f64>,
-    /// The threshold (index into the thresholds) whose shares differ most between
-    /// cells (largest p90 - p10; the longer on a tie): the map's third panel. In a
-    /// small city everything is within 30 min and that panel would be one colour.
+    /// The threshold (index into the thresholds) at which the median cell reaches
+    /// the share nearest one half (the shorter on a tie): the map's third panel.
+    /// The typical cell then sits mid-ramp and the colours spread; in a small city
+    /// everything is within 30 min and that panel would be one colour. (The widest
+    /// p90 - p10 was the rule before: on whole Malta the ferry to Gozo made 30 and
+    /// 60 min tie on two islands' difference, and the main island was one colour.)
     pub map_threshold: usize,
     /// The cells reaching the largest and the smallest share within the map's
     /// threshold (hex, share); ties go to the lower cell index.
@@ -297,10 +300,10 @@ pub(crate) fn summarise(rows: &[Access], hex: &[String]) -> AccessSummary {
     let mut medians: Vec<f64> = rows.iter().filter_map(|a| a.median_from_s).collect();
     medians.sort_by(f64::total_cmp);
     out.median_from_s = (!medians.is_empty()).then(|| nearest_rank(&medians, 0.5));
-    let spread = |t: usize| out.share_p90[t] - out.share_p10[t];
-    // max_by keeps the last of equal elements: the longer threshold on a tie.
+    let off_half = |t: usize| (out.share_p50[t] - 0.5).abs();
+    // min_by keeps the first of equal elements: the shorter threshold on a tie.
     let t = (0..THRESHOLDS_MIN.len())
-        .max_by(|&a, &b| spread(a).total_cmp(&spread(b)))
+        .min_by(|&a, &b| off_half(a).total_cmp(&off_half(b)))
         .unwrap_or(0);
     out.map_threshold = t;
     let named = |i: usize| (hex.get(i).cloned().unwrap_or_default(), rows[i].share[t]);
@@ -393,7 +396,7 @@ mod tests {
         assert!((s.share_p50[4] - 1.0).abs() < 1e-12);
         // Medians 0, 60, 120, 240, ... 540 (cell 3 has none): the 5th of 9 is 300.
         assert_eq!(s.median_from_s, Some(300.0));
-        // Spreads p90 - p10 per threshold: 0.2, 0.4, 0.533, 0.8, 0 -> 30 min.
+        // Median shares per threshold: 0.1, 0.2, 0.267, 0.4, 1.0 -> 30 min is nearest 1/2.
         assert_eq!(s.map_threshold_min(), 30);
         assert_eq!(s.best, Some(("c9".to_owned(), 0.9)));
         assert_eq!(s.worst, Some(("c0".to_owned(), 0.0)));
@@ -401,8 +404,12 @@ mod tests {
             &[row(1, 0.5, None), row(2, 0.5, None)],
             &["a".into(), "b".into()],
         );
-        // No spread anywhere: the longest threshold.
-        assert_eq!(ties.map_threshold_min(), 60);
+        // Median shares 0.125, 0.25, 0.333, 0.5, 1.0: exactly one half at 30 min.
+        assert_eq!(ties.map_threshold_min(), 30);
+        // Equally far from one half at 15 and 30 min (0.4 and 0.6): the shorter.
+        let mut even = row(1, 0.6, None);
+        even.share = [0.1, 0.2, 0.4, 0.6, 1.0];
+        assert_eq!(summarise(&[even], &["e".into()]).map_threshold_min(), 15);
         assert_eq!(ties.best.map(|b| b.0), Some("a".to_owned()));
         assert_eq!(ties.worst.map(|b| b.0), Some("a".to_owned()));
         assert_eq!(ties.median_from_s, None);

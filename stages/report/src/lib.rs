@@ -7,7 +7,7 @@
 //! suspicious pairs (a route much longer than the straight line: a missing bridge,
 //! a wrong oneway), time and memory per stage, a map of the cells (over the
 //! roads) coloured by status, by median travel time and by the share of the city
-//! reached within the time at which cells differ most (5 to 60 minutes), and per ok
+//! reached within the time at which the median cell reaches half the city (5 to 60 minutes), and per ok
 //! cell its reach and median travel times (`access`).
 //!
 //! **Inputs** (the matrix contract, `hexmatrix-contract`): `MATRIX_DIR/manifest.json` (its

@@ -1,6 +1,6 @@
 //! `map.svg`: the cells drawn three times side by side, coloured by status, by
 //! median travel time to the other cells and by the share of the city reached
-//! within the time at which the cells differ most, each with its legend. Written by hand (no
+//! within the time at which the median cell reaches half the city, each with its legend. Written by hand (no
 //! plotting dependency): hexagon outlines come from `h3o`, projected
 //! equirectangularly with the longitude scaled by the cosine of the mid latitude,
 //! which is close enough at city scale for a broken area to stand out. Under the
@@ -176,7 +176,7 @@ const CELLS_OVER_ROADS: &str = r#" fill-opacity="0.72""#;
 /// each panel by a `<use>`: the roads of whole Malta are then written once.
 /// Returns how many classes the scale allowed.
 fn underlay_defs(svg: &mut String, roads: &Roads, proj: &Projection) -> usize {
-    let classes = roads.classes_drawn(proj.scale, proj.kx);
+    let classes = roads.classes_drawn(PANEL_W, proj.height, |lon, lat| proj.point(lon, lat));
     let _ = writeln!(
         svg,
         r#"<defs><clipPath id="{PANEL_CLIP_ID}"><rect width="{PANEL_W}" height="{:.1}"/></clipPath>"#,

@@ -235,7 +235,7 @@ fn access_section(md: &mut String, s: &ReportSummary) {
         (Some((best, b)), Some((worst, w))) => {
             let _ = writeln!(
                 md,
-                "Within {within} min (the time at which cells differ most: the map's third \
+                "Within {within} min (the time at which the median cell reaches nearest half of the ok cells: the map's third \
                  panel), `{best}` reaches the most ({:.1} %) and `{worst}` the fewest ({:.1} %).",
                 b * 100.0,
                 w * 100.0

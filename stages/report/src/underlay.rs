@@ -212,16 +212,27 @@ impl Roads {
         Ok(Self { lines })
     }
 
-    /// How many classes, from motorways down, fit in [`ROAD_BUDGET_PX`] on screen
-    /// at `px_per_degree` (latitude degrees; longitudes are scaled by `kx`).
+    /// How many classes, from motorways down, fit in [`ROAD_BUDGET_PX`] on a
+    /// panel of `width` × `height` pixels whose projection is `project` (lon, lat
+    /// → x, y). Only the segments with an end on the panel count: a graph built
+    /// from a whole region (Heidelberg's file spans 100 km for a 7 km map) must
+    /// not spend the budget on roads that are clipped away.
     #[must_use]
-    pub fn classes_drawn(&self, px_per_degree: f64, kx: f64) -> usize {
+    pub fn classes_drawn(
+        &self,
+        width: f64,
+        height: f64,
+        project: impl Fn(f64, f64) -> (f64, f64),
+    ) -> usize {
+        let on_panel =
+            |p: (f64, f64)| (0.0..=width).contains(&p.0) && (0.0..=height).contains(&p.1);
         let mut length = [0.0; CLASSES.len()];
         for l in &self.lines {
-            length[l.class] += l
-                .points
+            let pts: Vec<(f64, f64)> = l.points.iter().map(|&(x, y)| project(x, y)).collect();
+            length[l.class] += pts
                 .windows(2)
-                .map(|w| ((w[1].0 - w[0].0) * kx).hypot(w[1].1 - w[0].1) * px_per_degree)
+                .filter(|w| on_panel(w[0]) || on_panel(w[1]))
+                .map(|w| (w[1].0 - w[0].0).hypot(w[1].1 - w[0].1))
                 .sum::<f64>();
         }
         let mut total = 0.0;
@@ -411,7 +422,9 @@ fn chains(segments: &[(u32, u32)]) -> Vec<Vec<u32>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{chains, decimal, path_data, rank, simplify};
+    use super::{
+        CLASSES, ROAD_BUDGET_PX, RoadLine, Roads, chains, decimal, path_data, rank, simplify,
+    };
 
     #[test]
     fn segments_chain_through_nodes_of_degree_two_only() {
@@ -454,6 +467,35 @@ mod tests {
         let mut dot = String::new();
         path_data(&mut dot, &[(1.0, 1.0), (1.01, 1.0)]);
         assert_eq!(dot, "M1 1h0");
+    }
+
+    #[test]
+    fn only_roads_on_the_panel_spend_the_budget() {
+        // A 100 px panel at 1 px per unit: one short primary road on it, and a
+        // motorway and a long primary road far outside.
+        let line = |class, points: &[(f64, f64)]| RoadLine {
+            class,
+            points: points.to_vec(),
+        };
+        let mut roads = Roads {
+            lines: vec![
+                line(1, &[(10.0, 10.0), (90.0, 10.0)]),
+                line(0, &[(500.0, 500.0), (500.0, 900.0)]),
+                line(1, &[(1000.0, 0.0), (1000.0 + ROAD_BUDGET_PX * 2.0, 0.0)]),
+            ],
+        };
+        let identity = |x: f64, y: f64| (x, y);
+        assert_eq!(roads.classes_drawn(100.0, 100.0, identity), CLASSES.len());
+        // The same long road across the panel does count, and stops the classes.
+        roads.lines.push(line(
+            1,
+            &[
+                (-ROAD_BUDGET_PX, 50.0),
+                (50.0, 50.0),
+                (ROAD_BUDGET_PX, 50.0),
+            ],
+        ));
+        assert_eq!(roads.classes_drawn(100.0, 100.0, identity), 1);
     }
 
     #[test]
