@@ -1,6 +1,6 @@
 //! The `motorcycle` profile table.
 
-use super::{Profile, RegionalRules, TurnCosts};
+use super::{CAR, Profile, RegionalRules};
 
 /// A motorcycle: the car network plus good tracks, `motorcycle` access and
 /// restrictions, a little faster in town; in Vietnam, [`MOTORCYCLE_VIETNAM`].
@@ -28,11 +28,13 @@ pub const MOTORCYCLE: Profile = Profile {
     restriction_keys: RESTRICTION_KEYS,
     except_values: EXCEPT_VALUES,
     implied_oneway: IMPLIED_ONEWAY,
-    passable_barriers: PASSABLE_BARRIERS,
+    // The barriers a car passes without access tags; `motorcycle_barrier` is not one.
+    passable_barriers: CAR.passable_barriers,
     max_speed_kmh: 130.0,
     maxspeed_factor: 0.85,
     ferry_speed_kmh: 5.0,
-    turns: MOTORCYCLE_TURNS,
+    // A motorcycle turns, waits at signals and U-turns as a car does.
+    turns: CAR.turns,
     closed_classes: &[],
     oneway_keys: ONEWAY_KEYS,
     regional: &[RegionalRules {
@@ -52,36 +54,6 @@ const EXCEPT_VALUES: &[&str] = &["motorcycle", "motor_vehicle", "vehicle"];
 const IMPLIED_ONEWAY: &[&str] = &["motorway", "motorway_link"];
 /// `oneway:motorcycle` overrides `oneway`.
 const ONEWAY_KEYS: &[&str] = &["oneway:motorcycle"];
-/// Barriers a motorcycle passes without access tags on the node.
-const PASSABLE_BARRIERS: &[&str] = &[
-    "border_control",
-    "toll_booth",
-    "cattle_grid",
-    "lift_gate",
-    "sally_port",
-    "no",
-    "entrance",
-    "height_restrictor",
-    "arch",
-    "kerb",
-];
-
-/// A motorcycle's turn costs, here and in Vietnam.
-const MOTORCYCLE_TURNS: TurnCosts = TurnCosts {
-    // OSRM's car profile turn curve (turn_penalty 7.5 s, turn_bias 1.075)
-    // evaluated at these angles, rounded to 0.1 s: see PROFILES.md, "Turns".
-    by_angle: &[
-        (0.0, 0.0, 0.0),
-        (30.0, 0.1, 0.2),
-        (60.0, 0.4, 1.5),
-        (90.0, 2.1, 5.4),
-        (120.0, 5.6, 7.2),
-        (150.0, 7.2, 7.5),
-        (180.0, 7.5, 7.5),
-    ],
-    u_turn_s: 20.0,
-    traffic_signal_s: 2.0,
-};
 
 /// Boxes inside Vietnam with no neighbouring country in them (Cambodia's
 /// Parrot's Beak reaches 106.2 E at 11 N, Laos and Cambodia 107.7 E at 14 to 15 N, China 21.55 N
@@ -124,12 +96,14 @@ pub const MOTORCYCLE_VIETNAM: Profile = Profile {
     restriction_keys: RESTRICTION_KEYS,
     except_values: EXCEPT_VALUES,
     implied_oneway: IMPLIED_ONEWAY,
-    passable_barriers: PASSABLE_BARRIERS,
+    // The barriers a car passes without access tags; `motorcycle_barrier` is not one.
+    passable_barriers: CAR.passable_barriers,
     // The legal maximum for motorcycles outside built-up areas.
     max_speed_kmh: 70.0,
     maxspeed_factor: 0.42,
     ferry_speed_kmh: 5.0,
-    turns: MOTORCYCLE_TURNS,
+    // A motorcycle turns, waits at signals and U-turns as a car does.
+    turns: CAR.turns,
     // Expressways (tagged motorway in Vietnam) are closed to motorcycles by law.
     closed_classes: &["motorway", "motorway_link"],
     oneway_keys: ONEWAY_KEYS,
