@@ -61,6 +61,12 @@ pub enum Error {
         /// The prefix URL.
         url: String,
     },
+    /// An object a stage must read is not there (the prefix may hold others).
+    #[error("{url}: no object at this URL (a wrong path, or nothing was published there yet)")]
+    Missing {
+        /// The object URL.
+        url: String,
+    },
     /// A local file could not be read, written or listed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -83,6 +89,7 @@ impl Error {
                 | Self::FeatureMissing { .. }
                 | Self::Configure { .. }
                 | Self::Empty { .. }
+                | Self::Missing { .. }
         )
     }
 

@@ -280,7 +280,8 @@ impl RemoteDir {
     /// Returns the bytes received.
     ///
     /// # Errors
-    /// [`Error::Request`] (a missing object among others), [`Error::Io`] writing.
+    /// [`Error::Missing`] when no object has that name, [`Error::Request`] for other
+    /// failures, [`Error::Io`] writing.
     pub fn download_file(&self, name: &str, local: &Path) -> Result<u64> {
         let key = self.key(name)?;
         if let Some(parent) = local.parent() {
@@ -290,11 +291,12 @@ impl RemoteDir {
         partial.push(".part");
         let partial = PathBuf::from(partial);
         let received = self.runtime.block_on(async {
-            let got = self
-                .store
-                .get(&key)
-                .await
-                .map_err(|e| self.request("downloading", name, e))?;
+            let got = self.store.get(&key).await.map_err(|e| match e {
+                object_store::Error::NotFound { .. } => Error::Missing {
+                    url: self.url.join(name).to_string(),
+                },
+                e => self.request("downloading", name, e),
+            })?;
             let mut out = std::fs::File::create(&partial).map_err(|e| Error::io(&partial, e))?;
             let mut stream = got.into_stream();
             let mut received = 0_u64;

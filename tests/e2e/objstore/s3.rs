@@ -734,6 +734,28 @@ fn bad_url_missing_bucket_and_missing_credentials_fail_naming_the_url() {
         said.contains(&empty) && said.contains("no objects under this URL"),
         "{said}"
     );
+    // A warm shard fetches the manifest by name: missing, it is the same bad input.
+    let out = s3
+        .hexmatrix(
+            &cache,
+            &[
+                "warm",
+                "--matrix",
+                &empty,
+                "--shard",
+                "0/2",
+                "--resp-out",
+                "w.resp",
+            ],
+        )
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains(&format!("{empty}/manifest.json")) && said.contains("no object at this URL"),
+        "{said}"
+    );
 
     let matrix = format!("s3://{BUCKET}/m");
     let mut cmd = crate::util::command(&["warm", "--matrix", &matrix, "--resp-out", resp]);
