@@ -1,6 +1,6 @@
 //! The graph stage's entry point [`run`], as a script: read, extract, resolve
-//! restrictions, find the main component, build the turn table and the
-//! edge-based graph, contract, write.
+//! restrictions, build the turn table and the edge-based graph, find the main
+//! component on it, contract, write.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,9 +39,10 @@ pub struct GraphSummary {
     pub nodes: u64,
     /// Directed edges (rows of edges.parquet).
     pub edges: u64,
-    /// Nodes in the largest strongly connected component.
+    /// Nodes in the routable main component: those a legal route leaves for and
+    /// arrives from the largest strongly connected component of the edge-based graph.
     pub main_nodes: u64,
-    /// Number of strongly connected components.
+    /// Number of strongly connected components of the edge-based graph's edge states.
     pub components: u64,
     /// Turn restrictions: applied, skipped, malformed.
     pub restrictions: RestrictionCounts,
@@ -215,11 +216,6 @@ fn build_into(
     drop(data);
     s.restrictions = resolved.counts;
     s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
-    let pairs: Vec<(u32, u32)> = g.edges.iter().map(|e| (e.from, e.to)).collect();
-    let comps = component::components(g.osm_id.len(), &pairs);
-    drop(pairs);
-    s.main_nodes = comps.main.iter().filter(|m| **m).count() as u64;
-    s.components = u64::from(comps.count);
     let side = driving_side(&g);
     s.driving_side = Some(side);
     let turns = turn_table::turns(&g, &signal, profile, side);
@@ -227,6 +223,10 @@ fn build_into(
     let tg = expand::expand(&g, &turns, &resolved.paths);
     s.expanded_nodes = tg.node_count as u64;
     s.expanded_arcs = tg.arcs.len() as u64;
+    // On the edge-based graph, so that restrictions count (`component.rs`).
+    let comps = component::routable(g.osm_id.len(), &tg);
+    s.main_nodes = comps.main.iter().filter(|m| **m).count() as u64;
+    s.components = u64::from(comps.count);
     s.graph_s = t.elapsed().as_secs_f64();
     ctx.check(STAGE)?;
 
