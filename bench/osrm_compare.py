@@ -36,6 +36,13 @@ CASES = {
     "andorra": ("andorra-latest.osm.pbf", "1.412368,42.4276,1.787481,42.65717"),
     "monaco": ("monaco.osm.pbf", "7.409,43.723,7.44,43.752"),
     "heidelberg": ("heidelberg.osm.pbf", "8.64,49.37,8.73,49.43"),
+    # Dense centres (bboxes from ../shared/datasets/README.md; the graph is the whole file).
+    "porto": ("porto-center.osm.pbf", "-8.6212,41.1247,-8.5937,41.1561"),
+    "munich": ("munich-center.osm.pbf", "11.5657,48.1314,11.5861,48.1434"),
+    "london": ("london-center.osm.pbf", "-0.1142,51.5107,-0.0932,51.5233"),
+    "helsinki": ("helsinki-center.osm.pbf", "24.9352,60.1642,24.9534,60.1791"),
+    "baltimore": ("baltimore.osm.pbf", "-76.6081,39.2586,-76.5288,39.3065"),
+    "vaduz": ("liechtenstein-latest.osm.pbf", "9.49,47.115,9.55,47.175"),
 }
 MIN_STRAIGHT_M = 300.0
 

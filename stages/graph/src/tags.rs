@@ -150,8 +150,20 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
             MaxSpeed::NoLimit | MaxSpeed::Unknown => default_kmh,
         }
     };
-    let forward = (dir != Direction::Backward).then(|| speed("maxspeed:forward"));
-    let backward = (dir != Direction::Forward).then(|| speed("maxspeed:backward"));
+    // A rough surface caps the speed below any limit (PROFILES.md, "Speed: surface").
+    let surface_cap = tag(tags, "surface").and_then(|v| {
+        profile
+            .surface_speeds()
+            .iter()
+            .find(|(s, _)| *s == v)
+            .map(|(_, kmh)| *kmh)
+    });
+    let mut capped = |key: &str| {
+        let kmh = speed(key);
+        surface_cap.map_or(kmh, |cap| kmh.min(cap))
+    };
+    let forward = (dir != Direction::Backward).then(|| capped("maxspeed:forward"));
+    let backward = (dir != Direction::Forward).then(|| capped("maxspeed:backward"));
     // A way counts one anomaly per bad value, not one per direction.
     anomalies.absurd = anomalies.absurd.min(1);
     anomalies.unparsed = anomalies.unparsed.min(1);
@@ -218,15 +230,18 @@ pub fn parse_duration_s(value: &str) -> Option<f64> {
 }
 
 /// Whether a node with these tags stops the vehicle: a barrier it cannot pass
-/// (bollard, gate, block, chain, …) unless the node's access tags let it
-/// through, or a passable barrier (lift gate, toll booth, …) whose access tags deny it.
+/// (bollard, block, chain, …) unless the node's access tags let it
+/// through, or a passable barrier (gate, lift gate, toll booth, …) whose access
+/// tags deny it or that is tagged `locked=yes`.
 #[must_use]
 pub fn node_blocks(profile: &Profile, tags: &[(&str, &str)]) -> bool {
     let Some(barrier) = tag(tags, "barrier") else {
         return false;
     };
     let verdict = access(profile, tags);
-    if profile.passable_barriers.contains(&barrier) {
+    // A locked gate is passable only by those its access tags name.
+    let locked = tag(tags, "locked") == Some("yes");
+    if profile.passable_barriers.contains(&barrier) && !locked {
         verdict == Some(false)
     } else {
         verdict != Some(true)

@@ -97,6 +97,18 @@ impl Profile {
             })
     }
 
+    /// Highest speed (km/h) on each `surface` value that caps it, whatever the
+    /// class or `maxspeed`. Only the car has a table so far: the motorcycle
+    /// profile is edited on its own (its own table belongs in `motorcycle.rs`).
+    #[must_use]
+    pub fn surface_speeds(&self) -> &'static [(&'static str, f64)] {
+        if self.name == CAR.name {
+            car::SURFACE_SPEEDS
+        } else {
+            &[]
+        }
+    }
+
     /// Default speed (km/h) of a routable highway class, `None` if not routable.
     #[must_use]
     pub fn class_speed(&self, highway: &str) -> Option<f64> {

@@ -214,7 +214,7 @@ fn barriers_block_unless_passable_or_allowed() {
         g(2, 1),
         35.902,
         14.501,
-        &[("barrier", "gate"), ("access", "yes")],
+        &[("barrier", "gate"), ("locked", "yes")],
     );
     f.node(g(3, 1), 35.903, 14.501, &[("barrier", "lift_gate")]);
     f.node(
@@ -233,8 +233,8 @@ fn barriers_block_unless_passable_or_allowed() {
     let b = build(&f, "car");
     assert_eq!(b.summary.blocked_nodes, 3);
     assert!(b.route(g(0, 0), g(0, 2)).is_none(), "bollard");
-    assert!(b.route(g(1, 0), g(1, 2)).is_none(), "gate");
-    assert!(b.route(g(2, 0), g(2, 2)).is_some(), "gate with access=yes");
+    assert!(b.route(g(1, 0), g(1, 2)).is_some(), "gate");
+    assert!(b.route(g(2, 0), g(2, 2)).is_none(), "locked gate");
     assert!(b.route(g(3, 0), g(3, 2)).is_some(), "lift gate");
     assert!(b.route(g(4, 0), g(4, 2)).is_none(), "private lift gate");
 }
