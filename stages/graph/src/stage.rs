@@ -218,7 +218,8 @@ fn build_into(
     s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
     let side = driving_side(&g);
     s.driving_side = Some(side);
-    let turns = turn_table::turns(&g, &signal, profile, side);
+    let mandated = mandated_u_turns(&g, &resolved.paths);
+    let turns = turn_table::turns(&g, &signal, profile, side, &mandated);
     s.turns = turns.len() as u64;
     let tg = expand::expand(&g, &turns, &resolved.paths);
     s.expanded_nodes = tg.node_count as u64;
@@ -264,6 +265,26 @@ fn driving_side(g: &extract::RoadGraph) -> DrivingSide {
         v.get(mid).copied().unwrap_or(0.0)
     };
     DrivingSide::at(median(&g.lat), median(&g.lon))
+}
+
+/// The U-turns `(from edge, to edge)` that an `only_*` restriction path drives
+/// (`only_u_turn`), sorted: the turn table keeps them where it allows no U-turn.
+fn mandated_u_turns(
+    g: &extract::RoadGraph,
+    paths: &[restriction::RestrictionPath],
+) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = paths
+        .iter()
+        .filter(|p| p.only)
+        .flat_map(|p| p.edges.windows(2))
+        .filter_map(|w| {
+            let (a, b) = (g.edges.get(w[0] as usize)?, g.edges.get(w[1] as usize)?);
+            (a.from == b.to && a.to == b.from).then_some((w[0], w[1]))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Per graph node: whether it is tagged `highway=traffic_signals`.

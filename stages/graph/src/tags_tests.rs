@@ -219,10 +219,7 @@ fn durations_parse_in_every_tagged_form() {
 fn barriers_block_unless_access_allows() {
     assert!(node_blocks(&CAR, &[("barrier", "bollard")]));
     assert!(!node_blocks(&CAR, &[("barrier", "gate")]));
-    assert!(node_blocks(
-        &CAR,
-        &[("barrier", "gate"), ("locked", "yes")]
-    ));
+    assert!(node_blocks(&CAR, &[("barrier", "gate"), ("locked", "yes")]));
     assert!(!node_blocks(
         &CAR,
         &[("barrier", "gate"), ("locked", "yes"), ("motorcar", "yes")]

@@ -4,10 +4,11 @@
 //! or more neighbours) it costs the profile's angle table for its deviation and
 //! side of the road; where the road only bends (two neighbours) it is free, as a
 //! bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
-//! end (one neighbour: the road ends there) and at a junction, at the profile's
-//! U-turn cost, and never where the road just continues: no route turns round in
-//! the middle of a street. Passing a node tagged `highway=traffic_signals` adds
-//! the signal delay. Turn restrictions are not applied here (see `expand`).
+//! end (one neighbour: the road ends there), at the profile's U-turn cost, and
+//! nowhere else unless an `only_*` restriction mandates it: a route that must
+//! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
+//! node tagged `highway=traffic_signals` adds the signal delay. Turn restrictions
+//! are not applied here (see `expand`).
 
 use crate::extract::RoadGraph;
 use crate::profile::{DrivingSide, Profile};
@@ -87,11 +88,14 @@ fn neighbour_counts(g: &RoadGraph) -> Vec<u32> {
 
 /// Every allowed turn of `g` for `profile` in traffic keeping to `side`, sorted by
 /// (from edge, to edge); `signal[v]` says whether graph node `v` has traffic signals.
+/// `mandated` lists `(from edge, to edge)` U-turns that an `only_*` restriction
+/// requires (`only_u_turn`), sorted: they are kept where a U-turn is otherwise not.
 pub(crate) fn turns(
     g: &RoadGraph,
     signal: &[bool],
     profile: &Profile,
     side: DrivingSide,
+    mandated: &[(u32, u32)],
 ) -> Vec<Turn> {
     let neighbours = neighbour_counts(g);
     let costs = &profile.turns;
@@ -107,8 +111,10 @@ pub(crate) fn turns(
             let next = &g.edges[f];
             let angle_deg = deviation(b_in, bearing(g, v, next.to));
             let (kind, cost) = if next.to == edge.from {
-                if degree == 2 {
-                    continue; // mid-street: never
+                // Only where the road ends: at a junction a U-turn crosses every
+                // lane of it, and signs that forbid one are rarely mapped.
+                if degree > 1 && mandated.binary_search(&(e as u32, f as u32)).is_err() {
+                    continue;
                 }
                 (TurnKind::UTurn, costs.u_turn_s)
             } else if degree <= 2 {
@@ -184,18 +190,25 @@ mod tests {
     }
 
     #[test]
-    fn u_turns_at_dead_ends_and_junctions_only_and_costs_by_side() {
+    fn u_turns_at_dead_ends_only_and_costs_by_side() {
         let g = tee();
-        let right = turns(&g, &[false; 5], &CAR, DrivingSide::Right);
-        let left = turns(&g, &[false; 5], &CAR, DrivingSide::Left);
-        // Node 3 has two neighbours: no U-turn there; node 4 is a dead end.
+        let right = turns(&g, &[false; 5], &CAR, DrivingSide::Right, &[]);
+        let left = turns(&g, &[false; 5], &CAR, DrivingSide::Left, &[]);
+        // Node 3 has two neighbours, node 0 is a junction: no U-turn there; node 4
+        // is a dead end.
         assert!(find(&g, &right, [0, 3, 0]).is_none());
+        assert!(find(&g, &right, [1, 0, 1]).is_none());
+        let u = find(&g, &right, [3, 4, 3]).unwrap();
+        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        // An `only_u_turn` at the junction keeps that one U-turn.
+        let edge = |a: u32, b: u32| g.edges.iter().position(|x| (x.from, x.to) == (a, b));
+        let (e10, e01) = (edge(1, 0).unwrap() as u32, edge(0, 1).unwrap() as u32);
+        let kept = turns(&g, &[false; 5], &CAR, DrivingSide::Right, &[(e10, e01)]);
         assert_eq!(
-            find(&g, &right, [3, 4, 3]).map(|t| t.kind),
+            find(&g, &kept, [1, 0, 1]).map(|t| t.kind),
             Some(TurnKind::UTurn)
         );
-        let u = find(&g, &right, [1, 0, 1]).unwrap();
-        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        assert!(find(&g, &kept, [2, 0, 2]).is_none());
         // Eastbound at the T, the side street is a left turn: far side on the
         // continent, near side in Malta; westbound it is a right turn.
         let l = find(&g, &right, [1, 0, 3]).unwrap();
@@ -217,7 +230,7 @@ mod tests {
         let g = tee();
         let mut signal = [false; 5];
         signal[0] = true;
-        let t = turns(&g, &signal, &CAR, DrivingSide::Right);
+        let t = turns(&g, &signal, &CAR, DrivingSide::Right, &[]);
         let s = find(&g, &t, [1, 0, 2]).unwrap();
         assert!(s.signal);
         assert!((s.cost_s - CAR.turns.traffic_signal_s).abs() < 1e-9);
