@@ -212,14 +212,15 @@ fn build_into(
     s.nodes = g.osm_id.len() as u64;
     s.edges = g.edges.len() as u64;
     let resolved = restriction::resolve(&data, &g);
-    let signal = signal_nodes(&data, &g);
+    let signal = flagged(&data.signals, &g);
+    let gate = flagged(&data.gates, &g);
     drop(data);
     s.restrictions = resolved.counts;
     s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
     let side = driving_side(&g);
     s.driving_side = Some(side);
     let mandated = mandated_u_turns(&g, &resolved.paths);
-    let turns = turn_table::turns(&g, &signal, profile, side, &mandated);
+    let turns = turn_table::turns(&g, &signal, &gate, profile, side, &mandated);
     s.turns = turns.len() as u64;
     let tg = expand::expand(&g, &turns, &resolved.paths);
     s.expanded_nodes = tg.node_count as u64;
@@ -287,13 +288,13 @@ fn mandated_u_turns(
     out
 }
 
-/// Per graph node: whether it is tagged `highway=traffic_signals`.
-fn signal_nodes(data: &read::OsmData, g: &extract::RoadGraph) -> Vec<bool> {
-    let mut signal = vec![false; g.osm_id.len()];
-    for v in data.signals.iter().filter_map(|id| g.node_of(*id)) {
-        signal[v as usize] = true;
+/// Per graph node: whether its OSM id is in `ids` (traffic signals, gates).
+fn flagged(ids: &[i64], g: &extract::RoadGraph) -> Vec<bool> {
+    let mut flag = vec![false; g.osm_id.len()];
+    for v in ids.iter().filter_map(|id| g.node_of(*id)) {
+        flag[v as usize] = true;
     }
-    signal
+    flag
 }
 
 /// Writes the Parquet files of the graph directory into `dir`.

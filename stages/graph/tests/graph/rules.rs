@@ -230,6 +230,7 @@ fn barriers_block_unless_passable_or_allowed() {
             &[("highway", "residential")],
         );
     }
+    f.way(6, &[g(5, 0), g(5, 1), g(5, 2)], &[("highway", "residential")]);
     let b = build(&f, "car");
     assert_eq!(b.summary.blocked_nodes, 3);
     assert!(b.route(g(0, 0), g(0, 2)).is_none(), "bollard");
@@ -237,6 +238,16 @@ fn barriers_block_unless_passable_or_allowed() {
     assert!(b.route(g(2, 0), g(2, 2)).is_none(), "locked gate");
     assert!(b.route(g(3, 0), g(3, 2)).is_some(), "lift gate");
     assert!(b.route(g(4, 0), g(4, 2)).is_none(), "private lift gate");
+    // Opening a gate or a lift gate costs its delay; the plain road beside does not.
+    let plain = b.route(g(5, 0), g(5, 2)).unwrap().0;
+    for (row, what) in [(1, "gate"), (3, "lift gate")] {
+        let through = b.route(g(row, 0), g(row, 2)).unwrap().0;
+        let delay = through - plain;
+        assert!(
+            (delay - hexmatrix_graph::profile::GATE_DELAY_S).abs() < 0.01,
+            "{what}: {delay}"
+        );
+    }
 }
 
 #[test]
