@@ -230,7 +230,11 @@ fn barriers_block_unless_passable_or_allowed() {
             &[("highway", "residential")],
         );
     }
-    f.way(6, &[g(5, 0), g(5, 1), g(5, 2)], &[("highway", "residential")]);
+    f.way(
+        6,
+        &[g(5, 0), g(5, 1), g(5, 2)],
+        &[("highway", "residential")],
+    );
     let b = build(&f, "car");
     assert_eq!(b.summary.blocked_nodes, 3);
     assert!(b.route(g(0, 0), g(0, 2)).is_none(), "bollard");
