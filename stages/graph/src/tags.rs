@@ -19,6 +19,9 @@ const ALLOWED: &[&str] = &[
     "official",
     "discouraged",
 ];
+/// Allowed access values that admit only traffic to or from the road itself:
+/// no through traffic (OSM wiki, `access=destination`).
+const LOCAL_ONLY: &[&str] = &["destination", "customers", "delivery"];
 /// Access values that shut the vehicle out.
 const DENIED: &[&str] = &[
     "no",
@@ -45,14 +48,23 @@ pub fn tag<'a>(tags: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
 /// `Some(false)` denied, `None` when no key with a known value is tagged.
 #[must_use]
 pub fn access(profile: &Profile, tags: &[(&str, &str)]) -> Option<bool> {
-    for key in profile.access_keys.iter().rev() {
-        match tag(tags, key) {
-            Some(v) if ALLOWED.contains(&v) => return Some(true),
-            Some(v) if DENIED.contains(&v) => return Some(false),
-            _ => {}
-        }
-    }
-    None
+    deciding_value(profile, tags).map(|v| ALLOWED.contains(&v))
+}
+
+/// Whether the most specific tagged access key admits the vehicle only to reach
+/// or leave the road (`destination`, `customers`, `delivery`): no through traffic.
+#[must_use]
+pub fn local_only(profile: &Profile, tags: &[(&str, &str)]) -> bool {
+    deciding_value(profile, tags).is_some_and(|v| LOCAL_ONLY.contains(&v))
+}
+
+/// The value of the most specific access key tagged with a known value.
+fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a str> {
+    profile
+        .access_keys
+        .iter()
+        .rev()
+        .find_map(|key| tag(tags, key).filter(|v| ALLOWED.contains(v) || DENIED.contains(v)))
 }
 
 /// Travel directions along a way's node order.
@@ -106,6 +118,8 @@ pub struct WayRule {
     pub backward_kmh: Option<f64>,
     /// Total crossing time of a ferry with a `duration` tag, seconds.
     pub ferry_duration_s: Option<f64>,
+    /// Access only to reach or leave the way, no through traffic (`destination`, …).
+    pub local_only: bool,
     /// Ignored `maxspeed` values on this way.
     pub anomalies: SpeedAnomalies,
 }
@@ -172,6 +186,7 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: forward,
         backward_kmh: backward,
         ferry_duration_s: None,
+        local_only: local_only(profile, tags),
         anomalies,
     })
 }
@@ -187,6 +202,7 @@ fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: (dir != Direction::Backward).then_some(kmh),
         backward_kmh: (dir != Direction::Forward).then_some(kmh),
         ferry_duration_s: tag(tags, "duration").and_then(parse_duration_s),
+        local_only: false,
         anomalies: SpeedAnomalies::default(),
     })
 }

@@ -265,3 +265,19 @@ fn always_conditions_are_recognised_and_others_are_not() {
         assert!(!always(c), "{c}");
     }
 }
+
+#[test]
+fn destination_customers_and_delivery_are_local_only() {
+    assert!(local_only(&CAR, &[("motor_vehicle", "destination")]));
+    assert!(local_only(&CAR, &[("access", "customers")]));
+    assert!(local_only(&CAR, &[("vehicle", "delivery")]));
+    // The most specific known key decides.
+    assert!(!local_only(
+        &CAR,
+        &[("access", "destination"), ("motorcar", "yes")]
+    ));
+    assert!(!local_only(&CAR, &[("access", "yes")]));
+    assert!(!local_only(&CAR, &[]));
+    let r = rule(&[("highway", "residential"), ("access", "destination")]).unwrap();
+    assert!(r.local_only);
+}

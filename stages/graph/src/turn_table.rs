@@ -175,6 +175,7 @@ mod tests {
                     class: 0,
                     distance_m: 100.0,
                     duration_s: 10.0,
+                    local_only: false,
                 });
             }
         }

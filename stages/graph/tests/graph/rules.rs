@@ -279,3 +279,38 @@ fn only_the_largest_component_is_main() {
     assert_eq!(main, vec![g(0, 0), g(0, 1), g(0, 2), g(0, 3)]);
     assert!(b.route(g(0, 0), g(6, 1)).is_none());
 }
+
+/// A street `motor_vehicle=destination` (way 2) between two open streets, and an
+/// open detour round it (way 4).
+fn destination_street(value: &str) -> hexmatrix_osm::fixture::FixtureBuilder {
+    let mut f = grid();
+    let road = [("highway", "residential")];
+    f.way(1, &[g(0, 0), g(0, 1)], &road);
+    f.way(
+        2,
+        &[g(0, 1), g(0, 2), g(0, 3)],
+        &[("highway", "residential"), ("motor_vehicle", value)],
+    );
+    f.way(3, &[g(0, 3), g(0, 4)], &road);
+    f.way(4, &[g(0, 1), g(3, 1), g(3, 3), g(0, 3)], &road);
+    f
+}
+
+#[test]
+fn issue_15_destination_access_admits_no_through_traffic() {
+    let b = build(&destination_street("destination"), "car");
+    let open = build(&destination_street("yes"), "car");
+    // Through: round the detour, not along the street.
+    let (through, _) = b.route(g(0, 0), g(0, 4)).unwrap();
+    let (direct, _) = open.route(g(0, 0), g(0, 4)).unwrap();
+    assert!(through > direct + 60.0, "{through} vs {direct}");
+    // To and from the street itself: along it, as fast as if it were open.
+    for (s, t) in [(g(0, 0), g(0, 2)), (g(0, 2), g(0, 4)), (g(0, 2), g(0, 0))] {
+        let (x, y) = (b.route(s, t).unwrap().0, open.route(s, t).unwrap().0);
+        assert!((x - y).abs() < 0.002, "{s}->{t}: {x} vs {y}");
+    }
+    // Its nodes stay in the main component.
+    assert_eq!(b.summary.main_nodes, b.summary.nodes);
+    let edges = b.edges();
+    assert!(edges.iter().any(|e| e.way == 2));
+}
