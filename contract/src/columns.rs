@@ -69,6 +69,9 @@ pub mod edges {
     pub const DISTANCE_M: &str = "distance_m";
     /// Travel time in seconds, `Float64`.
     pub const DURATION_S: &str = "duration_s";
+    /// Whether the way admits only traffic to or from it (`access=destination`,
+    /// `customers`, `delivery`): no through traffic, `Boolean`.
+    pub const LOCAL_ONLY: &str = "local_only";
 }
 
 /// Columns of the graph directory's `restrictions.parquet`, one row per applied turn rule.

@@ -5,7 +5,9 @@
 //! allowed) and every restriction from `restriction_paths.parquet`, and applies them
 //! directly. A search state is the edge just driven and the longest run of edges
 //! driven last that begins some restriction path (what the restrictions can still
-//! see), a formulation of its own rather than the CH's.
+//! see), a formulation of its own rather than the CH's, and whether the route came
+//! onto the local-only edges it is on from an edge open to all (then it may only
+//! go on among them: no through traffic).
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
@@ -25,6 +27,8 @@ pub struct OracleGraph {
     to: Vec<u32>,
     weight: Vec<u64>,
     distance_m: Vec<f64>,
+    /// Per edge: whether it admits only traffic to or from it.
+    local_only: Vec<bool>,
     /// Per edge: the allowed next edges with the turn's packed cost.
     next: Vec<Vec<(u32, u64)>>,
     /// Every proper prefix (one edge or more) of a restriction path.
@@ -35,8 +39,11 @@ pub struct OracleGraph {
     mandatory: HashMap<Vec<u32>, Vec<u32>>,
 }
 
-/// `(from, to, packed weight, metres)` of every row of edges.parquet.
-fn read_edges(graph_dir: &Path) -> Result<Vec<(u32, u32, u64, f64)>> {
+/// One row of edges.parquet: `(from, to, packed weight, metres, local only)`.
+type EdgeRow = (u32, u32, u64, f64, bool);
+
+/// Every row of edges.parquet.
+fn read_edges(graph_dir: &Path) -> Result<Vec<EdgeRow>> {
     let path = graph_dir.join(EDGES_FILE);
     let table = open(&path)?;
     let err = |e| table_error(&path, e);
@@ -44,11 +51,13 @@ fn read_edges(graph_dir: &Path) -> Result<Vec<(u32, u32, u64, f64)>> {
     let to = table.column::<u32>(edges::TO).map_err(err)?;
     let distance_m = table.column::<f64>(edges::DISTANCE_M).map_err(err)?;
     let duration_s = table.column::<f64>(edges::DURATION_S).map_err(err)?;
+    let local_only = table.column::<bool>(edges::LOCAL_ONLY).map_err(err)?;
     Ok(from
         .into_iter()
         .zip(to)
         .zip(duration_s.into_iter().zip(distance_m))
-        .map(|((f, t), (s, d))| (f, t, weight::pack(s, d), d))
+        .zip(local_only)
+        .map(|(((f, t), (s, d)), l)| (f, t, weight::pack(s, d), d, l))
         .collect())
 }
 
@@ -90,11 +99,15 @@ fn read_paths(graph_dir: &Path, edge_count: usize) -> Result<Vec<(bool, Vec<u32>
     Ok(paths)
 }
 
-/// One search: states `(edge, remembered edges)` numbered as they are found.
+/// A search state: the edge just driven, the remembered edges, and whether the
+/// route entered the local-only edges it is on from an edge open to all.
+type State = (u32, Vec<u32>, bool);
+
+/// One search: states numbered as they are found.
 #[derive(Default)]
 struct Search {
-    index: HashMap<(u32, Vec<u32>), usize>,
-    states: Vec<(u32, Vec<u32>)>,
+    index: HashMap<State, usize>,
+    states: Vec<State>,
     dist: Vec<u64>,
     metres: Vec<f64>,
     heap: BinaryHeap<Reverse<(u64, usize)>>,
@@ -102,7 +115,7 @@ struct Search {
 
 impl Search {
     /// Records weight `d` and `m` metres at state `key` if faster than known.
-    fn relax(&mut self, key: (u32, Vec<u32>), d: u64, m: f64) {
+    fn relax(&mut self, key: State, d: u64, m: f64) {
         let id = if let Some(&id) = self.index.get(&key) {
             id
         } else {
@@ -179,6 +192,7 @@ impl OracleGraph {
             to: rows.iter().map(|r| r.1).collect(),
             weight: rows.iter().map(|r| r.2).collect(),
             distance_m: rows.iter().map(|r| r.3).collect(),
+            local_only: rows.iter().map(|r| r.4).collect(),
             next,
             prefixes,
             banned,
@@ -227,7 +241,7 @@ impl OracleGraph {
     pub fn one_to_all(&self, source: u32) -> Vec<Option<(f64, f64)>> {
         let mut search = Search::default();
         for e in (0..self.from.len()).filter(|&e| self.from[e] == source) {
-            let key = (e as u32, self.remembered(&[e as u32]));
+            let key = (e as u32, self.remembered(&[e as u32]), false);
             search.relax(key, self.weight[e], self.distance_m[e]);
         }
         let mut best: Vec<Option<(u64, f64)>> = vec![None; self.nodes];
@@ -238,7 +252,7 @@ impl OracleGraph {
             if d > search.dist[id] {
                 continue;
             }
-            let (edge, seen) = search.states[id].clone();
+            let (edge, seen, entered) = search.states[id].clone();
             let m = search.metres[id];
             let slot = &mut best[self.to[edge as usize] as usize];
             if slot.is_none_or(|(b, _)| d < b) {
@@ -246,6 +260,13 @@ impl OracleGraph {
             }
             let seen = if seen.is_empty() { vec![edge] } else { seen };
             for &(f, turn) in &self.next[edge as usize] {
+                let (here, there) = (self.local_only[edge as usize], self.local_only[f as usize]);
+                // Entering local-only edges from outside is allowed (to arrive);
+                // leaving them again is through traffic.
+                if entered && !there {
+                    continue;
+                }
+                let entered = there && (entered || !here);
                 let Some(remember) = self.step(&seen, f) else {
                     continue;
                 };
@@ -254,7 +275,7 @@ impl OracleGraph {
                 else {
                     continue;
                 };
-                search.relax((f, remember), nd, m + self.distance_m[fu]);
+                search.relax((f, remember, entered), nd, m + self.distance_m[fu]);
             }
         }
         best.into_iter()

@@ -9,6 +9,12 @@
 //! a `no_*` path loses the arc that would complete it, an `only_*` path keeps only
 //! the arc that follows it (several `only_*` paths at one state keep each of theirs).
 //!
+//! A **local-only** edge (`access=destination`, …: no through traffic) may be
+//! driven by a route that starts among local-only edges, which may then leave
+//! them, or by one that enters them to arrive: a route that turns from an edge
+//! open to all into a local-only one goes to a copy of its state that remembers
+//! it, and such a state never turns back onto an edge open to all.
+//!
 //! Departing from graph node `v` starts at a **source node** of its own, with an arc
 //! to the base state of each edge leaving `v` (the vehicle may leave in any
 //! direction it can drive); arriving at `v` means reaching any state whose edge
@@ -96,29 +102,41 @@ pub(crate) fn expand(g: &RoadGraph, turns: &[Turn], paths: &[RestrictionPath]) -
     for i in 0..m {
         turn_start[i + 1] += turn_start[i];
     }
-    // States beyond the base ones: (edge, progress) -> node id.
-    let mut extra: HashMap<(u32, Active), u32> = HashMap::new();
+    // States beyond the base ones: (edge, progress, entered a local-only zone
+    // from outside) -> node id.
+    let mut extra: HashMap<(u32, Active, bool), u32> = HashMap::new();
     let mut extra_edge: Vec<u32> = Vec::new();
-    let mut queue: VecDeque<(u32, u32, Active)> = (0..m as u32).map(|e| (e, e, base(e))).collect();
+    let mut queue: VecDeque<(u32, u32, Active, bool)> =
+        (0..m as u32).map(|e| (e, e, base(e), false)).collect();
     let mut arcs = Vec::with_capacity(turns.len());
-    while let Some((state, edge, active)) = queue.pop_front() {
+    let local = |e: u32| g.edges[e as usize].local_only;
+    while let Some((state, edge, active, entered)) = queue.pop_front() {
         for t in &turns[turn_start[edge as usize]..turn_start[edge as usize + 1]] {
             let next = t.to_edge;
+            let entered_next = match (local(edge), local(next)) {
+                // Through traffic: out of a zone entered from outside.
+                (true, false) if entered => continue,
+                (_, false) => false,
+                (true, true) => entered,
+                (false, true) => true,
+            };
             let Some(progress) = step(paths, &active, next) else {
                 continue;
             };
             let mut into = base(next);
-            let to = if progress.is_empty() {
+            let to = if progress.is_empty() && !entered_next {
                 next
             } else {
                 into.extend(progress);
                 into.sort_unstable();
                 let id = m as u32 + extra.len() as u32;
-                *extra.entry((next, into.clone())).or_insert_with(|| {
-                    extra_edge.push(next);
-                    queue.push_back((id, next, into));
-                    id
-                })
+                *extra
+                    .entry((next, into.clone(), entered_next))
+                    .or_insert_with(|| {
+                        extra_edge.push(next);
+                        queue.push_back((id, next, into, entered_next));
+                        id
+                    })
             };
             let cost = weight::pack(t.cost_s, 0.0);
             if let Some(w) = weight::add(cost, weight_of[next as usize]) {

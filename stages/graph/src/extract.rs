@@ -18,6 +18,9 @@ pub(crate) struct RoadEdge {
     pub class: u16,
     pub distance_m: f64,
     pub duration_s: f64,
+    /// The way admits only traffic to or from it (`destination`, …): a route may
+    /// drive it only where it starts or ends in such a zone (`expand`).
+    pub local_only: bool,
 }
 
 /// The directed road graph before contraction.
@@ -140,6 +143,7 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
                     class,
                     distance_m: dist,
                     duration_s: duration(kmh),
+                    local_only: way.rule.local_only,
                 });
             };
             if let Some(kmh) = way.rule.forward_kmh {

@@ -12,7 +12,8 @@
 //! - `nodes.parquet`: `node` `UInt32` (index = graph node id), `osm_id` `Int64`,
 //!   `lat`, `lon` `Float64`, `component` `Utf8` (`main` or `other`);
 //! - `edges.parquet`: `from`, `to` `UInt32`, `way_id` `Int64`, `highway` `Utf8`,
-//!   `distance_m`, `duration_s` `Float64`: the directed graph before contraction;
+//!   `distance_m`, `duration_s` `Float64`, `local_only` `Boolean` (no through
+//!   traffic): the directed graph before contraction;
 //! - `restrictions.parquet`: one row per applied turn rule (`relation_id`,
 //!   `restriction`, `only`, `from_edge`, `to_edge` = rows of edges.parquet,
 //!   `from_way`, `via_osm_id`, `to_way`, `from_node`, `via_node`, `to_node`);

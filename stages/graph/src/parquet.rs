@@ -78,12 +78,14 @@ pub(crate) fn write_nodes(path: &Path, g: &RoadGraph, main: &[bool]) -> Result<(
     )
 }
 
-/// Writes `edges.parquet`: `from`, `to`, `way_id`, `highway`, `distance_m`, `duration_s`.
+/// Writes `edges.parquet`: `from`, `to`, `way_id`, `highway`, `distance_m`,
+/// `duration_s`, `local_only`.
 pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
     let e = &g.edges;
     let u32s = |f: fn(&crate::extract::RoadEdge) -> u32| e.iter().map(f).collect::<Vec<_>>();
     let f64s = |f: fn(&crate::extract::RoadEdge) -> f64| e.iter().map(f).collect::<Vec<_>>();
     let way_ids: Vec<i64> = e.iter().map(|x| x.way_id).collect();
+    let local_only: Vec<bool> = e.iter().map(|x| x.local_only).collect();
     write(
         path,
         &[
@@ -96,6 +98,7 @@ pub(crate) fn write_edges(path: &Path, g: &RoadGraph) -> Result<()> {
             ),
             Column::required(edges::DISTANCE_M, &f64s(|x| x.distance_m)),
             Column::required(edges::DURATION_S, &f64s(|x| x.duration_s)),
+            Column::required(edges::LOCAL_ONLY, &local_only),
         ],
     )
 }

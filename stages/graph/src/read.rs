@@ -16,7 +16,7 @@ use osmpbf::{Element, PrimitiveBlock, RelMemberType};
 use rayon::prelude::*;
 
 use crate::Result;
-use crate::profile::Profile;
+use crate::profile::{OPENED_BARRIERS, Profile};
 use crate::tags::{self, WayRule};
 
 /// A routable way: its node ids and how it is driven.
@@ -68,6 +68,9 @@ pub(crate) struct OsmData {
     pub blocking: Vec<i64>,
     /// Ids of nodes tagged `highway=traffic_signals`, ascending.
     pub signals: Vec<i64>,
+    /// Ids of nodes with a barrier that is opened to pass (gate, lift gate),
+    /// ascending.
+    pub gates: Vec<i64>,
     pub ways: Vec<RawWay>,
     pub refs: Vec<i64>,
     pub restrictions: Vec<RawRestriction>,
@@ -122,6 +125,8 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     out.blocking.dedup();
     out.signals.sort_unstable();
     out.signals.dedup();
+    out.gates.sort_unstable();
+    out.gates.dedup();
     out.ways.sort_by_key(|w| w.id);
     out.restrictions.sort_by_key(|r| r.id);
     Ok(out)
@@ -193,6 +198,7 @@ fn merge(out: &mut OsmData, block: OsmData) {
     out.node_lon.extend_from_slice(&block.node_lon);
     out.blocking.extend_from_slice(&block.blocking);
     out.signals.extend_from_slice(&block.signals);
+    out.gates.extend_from_slice(&block.gates);
     let base = out.refs.len();
     out.refs.extend_from_slice(&block.refs);
     out.ways.extend(block.ways.into_iter().map(|mut w| {
@@ -231,6 +237,9 @@ fn push_node<'a>(
     }
     if tags::tag(tag_buf, "highway") == Some("traffic_signals") {
         d.signals.push(id);
+    }
+    if tags::tag(tag_buf, "barrier").is_some_and(|b| OPENED_BARRIERS.contains(&b)) {
+        d.gates.push(id);
     }
 }
 

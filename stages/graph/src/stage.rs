@@ -1,6 +1,6 @@
 //! The graph stage's entry point [`run`], as a script: read, extract, resolve
-//! restrictions, find the main component, build the turn table and the
-//! edge-based graph, contract, write.
+//! restrictions, build the turn table and the edge-based graph, find the main
+//! component on it, contract, write.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -39,9 +39,10 @@ pub struct GraphSummary {
     pub nodes: u64,
     /// Directed edges (rows of edges.parquet).
     pub edges: u64,
-    /// Nodes in the largest strongly connected component.
+    /// Nodes in the routable main component: those a legal route leaves for and
+    /// arrives from the largest strongly connected component of the edge-based graph.
     pub main_nodes: u64,
-    /// Number of strongly connected components.
+    /// Number of strongly connected components of the edge-based graph's edge states.
     pub components: u64,
     /// Turn restrictions: applied, skipped, malformed.
     pub restrictions: RestrictionCounts,
@@ -219,22 +220,23 @@ fn build_into(
     s.nodes = g.osm_id.len() as u64;
     s.edges = g.edges.len() as u64;
     let resolved = restriction::resolve(&data, &g);
-    let signal = signal_nodes(&data, &g);
+    let signal = flagged(&data.signals, &g);
+    let gate = flagged(&data.gates, &g);
     drop(data);
     s.restrictions = resolved.counts;
     s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
-    let pairs: Vec<(u32, u32)> = g.edges.iter().map(|e| (e.from, e.to)).collect();
-    let comps = component::components(g.osm_id.len(), &pairs);
-    drop(pairs);
-    s.main_nodes = comps.main.iter().filter(|m| **m).count() as u64;
-    s.components = u64::from(comps.count);
     let side = driving_side(&g);
     s.driving_side = Some(side);
-    let turns = turn_table::turns(&g, &signal, profile, side);
+    let mandated = mandated_u_turns(&g, &resolved.paths);
+    let turns = turn_table::turns(&g, &signal, &gate, profile, side, &mandated);
     s.turns = turns.len() as u64;
     let tg = expand::expand(&g, &turns, &resolved.paths);
     s.expanded_nodes = tg.node_count as u64;
     s.expanded_arcs = tg.arcs.len() as u64;
+    // On the edge-based graph, so that restrictions count (`component.rs`).
+    let comps = component::routable(g.osm_id.len(), &tg);
+    s.main_nodes = comps.main.iter().filter(|m| **m).count() as u64;
+    s.components = u64::from(comps.count);
     s.graph_s = t.elapsed().as_secs_f64();
     ctx.check(STAGE)?;
 
@@ -274,13 +276,33 @@ fn driving_side(g: &extract::RoadGraph) -> DrivingSide {
     DrivingSide::at(median(&g.lat), median(&g.lon))
 }
 
-/// Per graph node: whether it is tagged `highway=traffic_signals`.
-fn signal_nodes(data: &read::OsmData, g: &extract::RoadGraph) -> Vec<bool> {
-    let mut signal = vec![false; g.osm_id.len()];
-    for v in data.signals.iter().filter_map(|id| g.node_of(*id)) {
-        signal[v as usize] = true;
+/// The U-turns `(from edge, to edge)` that an `only_*` restriction path drives
+/// (`only_u_turn`), sorted: the turn table keeps them where it allows no U-turn.
+fn mandated_u_turns(
+    g: &extract::RoadGraph,
+    paths: &[restriction::RestrictionPath],
+) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = paths
+        .iter()
+        .filter(|p| p.only)
+        .flat_map(|p| p.edges.windows(2))
+        .filter_map(|w| {
+            let (a, b) = (g.edges.get(w[0] as usize)?, g.edges.get(w[1] as usize)?);
+            (a.from == b.to && a.to == b.from).then_some((w[0], w[1]))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Per graph node: whether its OSM id is in `ids` (traffic signals, gates).
+fn flagged(ids: &[i64], g: &extract::RoadGraph) -> Vec<bool> {
+    let mut flag = vec![false; g.osm_id.len()];
+    for v in ids.iter().filter_map(|id| g.node_of(*id)) {
+        flag[v as usize] = true;
     }
-    signal
+    flag
 }
 
 /// Writes the Parquet files of the graph directory into `dir`.

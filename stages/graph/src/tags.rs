@@ -19,6 +19,9 @@ const ALLOWED: &[&str] = &[
     "official",
     "discouraged",
 ];
+/// Allowed access values that admit only traffic to or from the road itself:
+/// no through traffic (OSM wiki, `access=destination`).
+const LOCAL_ONLY: &[&str] = &["destination", "customers", "delivery"];
 /// Access values that shut the vehicle out.
 const DENIED: &[&str] = &[
     "no",
@@ -45,14 +48,23 @@ pub fn tag<'a>(tags: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
 /// `Some(false)` denied, `None` when no key with a known value is tagged.
 #[must_use]
 pub fn access(profile: &Profile, tags: &[(&str, &str)]) -> Option<bool> {
-    for key in profile.access_keys.iter().rev() {
-        match tag(tags, key) {
-            Some(v) if ALLOWED.contains(&v) => return Some(true),
-            Some(v) if DENIED.contains(&v) => return Some(false),
-            _ => {}
-        }
-    }
-    None
+    deciding_value(profile, tags).map(|v| ALLOWED.contains(&v))
+}
+
+/// Whether the most specific tagged access key admits the vehicle only to reach
+/// or leave the road (`destination`, `customers`, `delivery`): no through traffic.
+#[must_use]
+pub fn local_only(profile: &Profile, tags: &[(&str, &str)]) -> bool {
+    deciding_value(profile, tags).is_some_and(|v| LOCAL_ONLY.contains(&v))
+}
+
+/// The value of the most specific access key tagged with a known value.
+fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a str> {
+    profile
+        .access_keys
+        .iter()
+        .rev()
+        .find_map(|key| tag(tags, key).filter(|v| ALLOWED.contains(v) || DENIED.contains(v)))
 }
 
 /// Travel directions along a way's node order.
@@ -110,6 +122,8 @@ pub struct WayRule {
     pub backward_kmh: Option<f64>,
     /// Total crossing time of a ferry with a `duration` tag, seconds.
     pub ferry_duration_s: Option<f64>,
+    /// Access only to reach or leave the way, no through traffic (`destination`, …).
+    pub local_only: bool,
     /// Ignored `maxspeed` values on this way.
     pub anomalies: SpeedAnomalies,
 }
@@ -155,8 +169,20 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
             MaxSpeed::NoLimit | MaxSpeed::Unknown => default_kmh,
         }
     };
-    let forward = (dir != Direction::Backward).then(|| speed("maxspeed:forward"));
-    let backward = (dir != Direction::Forward).then(|| speed("maxspeed:backward"));
+    // A rough surface caps the speed below any limit (PROFILES.md, "Speed: surface").
+    let surface_cap = tag(tags, "surface").and_then(|v| {
+        profile
+            .surface_speeds
+            .iter()
+            .find(|(s, _)| *s == v)
+            .map(|(_, kmh)| *kmh)
+    });
+    let mut capped = |key: &str| {
+        let kmh = speed(key);
+        surface_cap.map_or(kmh, |cap| kmh.min(cap))
+    };
+    let forward = (dir != Direction::Backward).then(|| capped("maxspeed:forward"));
+    let backward = (dir != Direction::Forward).then(|| capped("maxspeed:backward"));
     // A way counts one anomaly per bad value, not one per direction.
     anomalies.absurd = anomalies.absurd.min(1);
     anomalies.unparsed = anomalies.unparsed.min(1);
@@ -165,6 +191,7 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: forward,
         backward_kmh: backward,
         ferry_duration_s: None,
+        local_only: local_only(profile, tags),
         anomalies,
     })
 }
@@ -190,6 +217,7 @@ fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: (dir != Direction::Backward).then_some(kmh),
         backward_kmh: (dir != Direction::Forward).then_some(kmh),
         ferry_duration_s: tag(tags, "duration").and_then(parse_duration_s),
+        local_only: false,
         anomalies: SpeedAnomalies::default(),
     })
 }
@@ -233,15 +261,18 @@ pub fn parse_duration_s(value: &str) -> Option<f64> {
 }
 
 /// Whether a node with these tags stops the vehicle: a barrier it cannot pass
-/// (bollard, gate, block, chain, …) unless the node's access tags let it
-/// through, or a passable barrier (lift gate, toll booth, …) whose access tags deny it.
+/// (bollard, block, chain, …) unless the node's access tags let it
+/// through, or a passable barrier (gate, lift gate, toll booth, …) whose access
+/// tags deny it or that is tagged `locked=yes`.
 #[must_use]
 pub fn node_blocks(profile: &Profile, tags: &[(&str, &str)]) -> bool {
     let Some(barrier) = tag(tags, "barrier") else {
         return false;
     };
     let verdict = access(profile, tags);
-    if profile.passable_barriers.contains(&barrier) {
+    // A locked gate is passable only by those its access tags name.
+    let locked = tag(tags, "locked") == Some("yes");
+    if profile.passable_barriers.contains(&barrier) && !locked {
         verdict == Some(false)
     } else {
         verdict != Some(true)

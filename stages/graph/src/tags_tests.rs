@@ -30,6 +30,33 @@ fn routable_classes_and_default_speeds() {
 }
 
 #[test]
+fn a_rough_surface_caps_the_speed() {
+    let kmh = |tags: &[(&str, &str)]| rule(tags).unwrap().forward_kmh;
+    // Class default 65 and limit 50 x 0.8 = 40 are both above cobblestone's 30.
+    assert_eq!(
+        kmh(&[("highway", "primary"), ("surface", "cobblestone")]),
+        Some(30.0)
+    );
+    assert_eq!(
+        kmh(&[
+            ("highway", "primary"),
+            ("maxspeed", "50"),
+            ("surface", "cobblestone")
+        ]),
+        Some(30.0)
+    );
+    // A cap above the speed changes nothing; paved surfaces have none.
+    assert_eq!(
+        kmh(&[("highway", "residential"), ("surface", "sett")]),
+        Some(25.0)
+    );
+    assert_eq!(
+        kmh(&[("highway", "primary"), ("surface", "asphalt")]),
+        Some(65.0)
+    );
+}
+
+#[test]
 fn construction_area_and_impassable_close_a_road() {
     assert!(rule(&[("highway", "primary"), ("construction", "yes")]).is_none());
     assert!(rule(&[("highway", "primary"), ("construction", "minor")]).is_some());
@@ -191,7 +218,13 @@ fn durations_parse_in_every_tagged_form() {
 #[test]
 fn barriers_block_unless_access_allows() {
     assert!(node_blocks(&CAR, &[("barrier", "bollard")]));
-    assert!(node_blocks(&CAR, &[("barrier", "gate")]));
+    assert!(!node_blocks(&CAR, &[("barrier", "gate")]));
+    assert!(node_blocks(&CAR, &[("barrier", "gate"), ("locked", "yes")]));
+    assert!(!node_blocks(
+        &CAR,
+        &[("barrier", "gate"), ("locked", "yes"), ("motorcar", "yes")]
+    ));
+    assert!(node_blocks(&CAR, &[("barrier", "chain")]));
     assert!(!node_blocks(
         &CAR,
         &[("barrier", "gate"), ("access", "yes")]
@@ -213,6 +246,12 @@ fn barriers_block_unless_access_allows() {
     assert!(node_blocks(
         &MOTORCYCLE,
         &[("barrier", "motorcycle_barrier")]
+    ));
+    // A motorcycle passes what a car passes.
+    assert!(!node_blocks(&MOTORCYCLE, &[("barrier", "gate")]));
+    assert!(node_blocks(
+        &MOTORCYCLE,
+        &[("barrier", "gate"), ("locked", "yes")]
     ));
     assert!(!node_blocks(&CAR, &[("highway", "traffic_signals")]));
     assert!(!node_blocks(&CAR, &[]));
@@ -280,4 +319,20 @@ fn oneway_for_the_vehicle_overrides_oneway() {
         ("oneway:motorcycle", "maybe"),
     ];
     assert_eq!(dir(&MOTORCYCLE, &odd), Some((true, false)));
+}
+
+#[test]
+fn destination_customers_and_delivery_are_local_only() {
+    assert!(local_only(&CAR, &[("motor_vehicle", "destination")]));
+    assert!(local_only(&CAR, &[("access", "customers")]));
+    assert!(local_only(&CAR, &[("vehicle", "delivery")]));
+    // The most specific known key decides.
+    assert!(!local_only(
+        &CAR,
+        &[("access", "destination"), ("motorcar", "yes")]
+    ));
+    assert!(!local_only(&CAR, &[("access", "yes")]));
+    assert!(!local_only(&CAR, &[]));
+    let r = rule(&[("highway", "residential"), ("access", "destination")]).unwrap();
+    assert!(r.local_only);
 }

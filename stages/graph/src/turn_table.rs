@@ -4,13 +4,14 @@
 //! or more neighbours) it costs the profile's angle table for its deviation and
 //! side of the road; where the road only bends (two neighbours) it is free, as a
 //! bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
-//! end (one neighbour: the road ends there) and at a junction, at the profile's
-//! U-turn cost, and never where the road just continues: no route turns round in
-//! the middle of a street. Passing a node tagged `highway=traffic_signals` adds
-//! the signal delay. Turn restrictions are not applied here (see `expand`).
+//! end (one neighbour: the road ends there), at the profile's U-turn cost, and
+//! nowhere else unless an `only_*` restriction mandates it: a route that must
+//! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
+//! node tagged `highway=traffic_signals` adds the signal delay. Turn restrictions
+//! are not applied here (see `expand`).
 
 use crate::extract::RoadGraph;
-use crate::profile::{DrivingSide, Profile};
+use crate::profile::{DrivingSide, GATE_DELAY_S, Profile};
 
 /// What a turn is, by geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,11 +88,16 @@ fn neighbour_counts(g: &RoadGraph) -> Vec<u32> {
 
 /// Every allowed turn of `g` for `profile` in traffic keeping to `side`, sorted by
 /// (from edge, to edge); `signal[v]` says whether graph node `v` has traffic signals.
+/// `gate[v]` whether it has a barrier that is opened to pass ([`GATE_DELAY_S`]).
+/// `mandated` lists `(from edge, to edge)` U-turns that an `only_*` restriction
+/// requires (`only_u_turn`), sorted: they are kept where a U-turn is otherwise not.
 pub(crate) fn turns(
     g: &RoadGraph,
     signal: &[bool],
+    gate: &[bool],
     profile: &Profile,
     side: DrivingSide,
+    mandated: &[(u32, u32)],
 ) -> Vec<Turn> {
     let neighbours = neighbour_counts(g);
     let costs = &profile.turns;
@@ -102,13 +108,21 @@ pub(crate) fn turns(
         let end = g.edges.partition_point(|x| x.from <= v);
         let degree = neighbours[v as usize];
         let signal = signal.get(v as usize).copied().unwrap_or(false);
+        let delay = if signal { costs.traffic_signal_s } else { 0.0 }
+            + if gate.get(v as usize).copied().unwrap_or(false) {
+                GATE_DELAY_S
+            } else {
+                0.0
+            };
         let b_in = bearing(g, edge.from, v);
         for f in start..end {
             let next = &g.edges[f];
             let angle_deg = deviation(b_in, bearing(g, v, next.to));
             let (kind, cost) = if next.to == edge.from {
-                if degree == 2 {
-                    continue; // mid-street: never
+                // Only where the road ends: at a junction a U-turn crosses every
+                // lane of it, and signs that forbid one are rarely mapped.
+                if degree > 1 && mandated.binary_search(&(e as u32, f as u32)).is_err() {
+                    continue;
                 }
                 (TurnKind::UTurn, costs.u_turn_s)
             } else if degree <= 2 {
@@ -129,7 +143,7 @@ pub(crate) fn turns(
                 angle_deg,
                 kind,
                 signal,
-                cost_s: cost + if signal { costs.traffic_signal_s } else { 0.0 },
+                cost_s: cost + delay,
             });
         }
     }
@@ -161,6 +175,7 @@ mod tests {
                     class: 0,
                     distance_m: 100.0,
                     duration_s: 10.0,
+                    local_only: false,
                 });
             }
         }
@@ -184,18 +199,32 @@ mod tests {
     }
 
     #[test]
-    fn u_turns_at_dead_ends_and_junctions_only_and_costs_by_side() {
+    fn u_turns_at_dead_ends_only_and_costs_by_side() {
         let g = tee();
-        let right = turns(&g, &[false; 5], &CAR, DrivingSide::Right);
-        let left = turns(&g, &[false; 5], &CAR, DrivingSide::Left);
-        // Node 3 has two neighbours: no U-turn there; node 4 is a dead end.
+        let right = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+        let left = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Left, &[]);
+        // Node 3 has two neighbours, node 0 is a junction: no U-turn there; node 4
+        // is a dead end.
         assert!(find(&g, &right, [0, 3, 0]).is_none());
+        assert!(find(&g, &right, [1, 0, 1]).is_none());
+        let u = find(&g, &right, [3, 4, 3]).unwrap();
+        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        // An `only_u_turn` at the junction keeps that one U-turn.
+        let edge = |a: u32, b: u32| g.edges.iter().position(|x| (x.from, x.to) == (a, b));
+        let (e10, e01) = (edge(1, 0).unwrap() as u32, edge(0, 1).unwrap() as u32);
+        let kept = turns(
+            &g,
+            &[false; 5],
+            &[false; 5],
+            &CAR,
+            DrivingSide::Right,
+            &[(e10, e01)],
+        );
         assert_eq!(
-            find(&g, &right, [3, 4, 3]).map(|t| t.kind),
+            find(&g, &kept, [1, 0, 1]).map(|t| t.kind),
             Some(TurnKind::UTurn)
         );
-        let u = find(&g, &right, [1, 0, 1]).unwrap();
-        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        assert!(find(&g, &kept, [2, 0, 2]).is_none());
         // Eastbound at the T, the side street is a left turn: far side on the
         // continent, near side in Malta; westbound it is a right turn.
         let l = find(&g, &right, [1, 0, 3]).unwrap();
@@ -213,14 +242,18 @@ mod tests {
     }
 
     #[test]
-    fn signals_add_their_delay_to_every_turn_through_the_node() {
+    fn signals_and_gates_add_their_delay_to_every_turn_through_the_node() {
         let g = tee();
         let mut signal = [false; 5];
         signal[0] = true;
-        let t = turns(&g, &signal, &CAR, DrivingSide::Right);
+        let mut gate = [false; 5];
+        gate[3] = true;
+        let t = turns(&g, &signal, &gate, &CAR, DrivingSide::Right, &[]);
         let s = find(&g, &t, [1, 0, 2]).unwrap();
         assert!(s.signal);
         assert!((s.cost_s - CAR.turns.traffic_signal_s).abs() < 1e-9);
-        assert!(!find(&g, &t, [0, 3, 4]).unwrap().signal);
+        let through_gate = find(&g, &t, [0, 3, 4]).unwrap();
+        assert!(!through_gate.signal);
+        assert!((through_gate.cost_s - GATE_DELAY_S).abs() < 1e-9);
     }
 }

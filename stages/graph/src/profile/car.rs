@@ -2,6 +2,35 @@
 
 use super::Profile;
 
+/// Highest speed of a car on a rough or unpaved `surface`, km/h: stones, gaps and
+/// loose ground slow a car whatever the class or the limit (PROFILES.md, "Speed:
+/// surface"). Paved surfaces (`asphalt`, `concrete`, `paved`, …) have no cap.
+const SURFACE_SPEEDS: &[(&str, f64)] = &[
+    ("cement", 80.0),
+    ("compacted", 80.0),
+    ("fine_gravel", 80.0),
+    ("paving_stones", 60.0),
+    ("metal", 60.0),
+    ("bricks", 60.0),
+    ("grass", 40.0),
+    ("wood", 40.0),
+    ("sett", 40.0),
+    ("grass_paver", 40.0),
+    ("gravel", 40.0),
+    ("unpaved", 40.0),
+    ("ground", 40.0),
+    ("dirt", 40.0),
+    ("pebblestone", 40.0),
+    ("cobblestone", 30.0),
+    ("unhewn_cobblestone", 30.0),
+    ("clay", 30.0),
+    ("earth", 20.0),
+    ("stone", 20.0),
+    ("rocky", 20.0),
+    ("sand", 20.0),
+    ("mud", 10.0),
+];
+
 /// A car: OSRM car-like classes and speeds, `motorcar` access and restrictions.
 pub const CAR: Profile = Profile {
     name: "car",
@@ -26,10 +55,13 @@ pub const CAR: Profile = Profile {
     restriction_keys: &["restriction:motorcar"],
     except_values: &["motorcar", "motor_vehicle", "vehicle"],
     implied_oneway: &["motorway", "motorway_link"],
+    // `gate`: a gate is opened and driven through unless its access tags say
+    // otherwise (OSM wiki, barrier=gate; PROFILES.md, "Barriers on nodes").
     passable_barriers: &[
         "border_control",
         "toll_booth",
         "cattle_grid",
+        "gate",
         "lift_gate",
         "sally_port",
         "no",
@@ -59,4 +91,5 @@ pub const CAR: Profile = Profile {
     closed_classes: &[],
     oneway_keys: &[],
     regional: &[],
+    surface_speeds: SURFACE_SPEEDS,
 };

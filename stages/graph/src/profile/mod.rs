@@ -10,6 +10,17 @@ pub use car::CAR;
 pub use motorcycle::{MOTORCYCLE, MOTORCYCLE_VIETNAM};
 pub use side::{DrivingSide, LEFT_HAND_AREAS};
 
+/// Barriers a vehicle passes only once they are opened: a gate swung open by
+/// hand, a lift gate raised by a card or a guard (when their access tags let the
+/// vehicle through at all).
+pub const OPENED_BARRIERS: &[&str] = &["gate", "lift_gate", "swing_gate"];
+
+/// Seconds that passing an [`OPENED_BARRIERS`] node adds to a route, whatever the
+/// vehicle: stopping, opening (or waiting for the arm) and driving on. An
+/// estimate, between Valhalla's default gate cost (30 s) and OSRM's car profile
+/// (60 s); PROFILES.md, "Barriers on nodes".
+pub const GATE_DELAY_S: f64 = 30.0;
+
 /// Turn costs of a profile: what a turn at a junction, a U-turn and a traffic
 /// signal add to a route's duration (see `PROFILES.md`, "Turns").
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +95,9 @@ pub struct Profile {
     pub oneway_keys: &'static [&'static str],
     /// Regions whose law or traffic make another table apply (see [`Profile::at`]).
     pub regional: &'static [RegionalRules],
+    /// Highest speed (km/h) on each `surface` value that caps it, whatever the
+    /// class or `maxspeed` (PROFILES.md, "Speed: surface").
+    pub surface_speeds: &'static [(&'static str, f64)],
 }
 
 /// Where a profile's vehicle follows another table: a region whose law or

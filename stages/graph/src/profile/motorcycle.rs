@@ -37,6 +37,8 @@ pub const MOTORCYCLE: Profile = Profile {
     turns: CAR.turns,
     closed_classes: &[],
     oneway_keys: ONEWAY_KEYS,
+    // Stones and loose ground slow a motorcycle at least as much as a car.
+    surface_speeds: CAR.surface_speeds,
     regional: &[RegionalRules {
         region: "Vietnam",
         areas: VIETNAM_AREAS,
@@ -108,4 +110,5 @@ pub const MOTORCYCLE_VIETNAM: Profile = Profile {
     closed_classes: &["motorway", "motorway_link"],
     oneway_keys: ONEWAY_KEYS,
     regional: &[],
+    surface_speeds: CAR.surface_speeds,
 };

@@ -222,3 +222,52 @@ fn check_sources_against_oracle(dir: &Path, sources: &[u32]) {
         }
     }
 }
+
+/// Issue 15: the main component is taken on the edge-based graph, so every pair
+/// of main nodes has a route both ways, restrictions included (Heidelberg has a
+/// service way its turn restrictions close; it was main on the road graph).
+fn check_main_pairs_routable(dir: &Path, pairs: usize, seed: u64) {
+    let ch = ContractionHierarchy::load(&dir.join("graph.ch")).unwrap();
+    let nodes = read_nodes(dir).unwrap();
+    let main: Vec<u32> = (0..nodes.in_main.len() as u32)
+        .filter(|&v| nodes.in_main[v as usize])
+        .collect();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut q = ChQuery::new(&ch);
+    for _ in 0..pairs {
+        let s = main[rng.random_range(0..main.len())];
+        let t = main[rng.random_range(0..main.len())];
+        assert!(q.route(&ch, s, t).is_some(), "main {s} -> main {t}");
+    }
+}
+
+#[test]
+fn dense_centres_equal_oracle_and_main_pairs_route() {
+    // Heidelberg's trapped service way (OSM 236819759) and the centres the OSRM
+    // comparison covers (bench/osrm_compare.py).
+    let tmp = tempfile::tempdir().unwrap();
+    for (i, file) in [
+        "heidelberg.osm.pbf",
+        "porto-center.osm.pbf",
+        "munich-center.osm.pbf",
+        "baltimore.osm.pbf",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(src) = hexmatrix_osm::fixture::shared_dataset(file) else {
+            return;
+        };
+        let dir = tmp.path().join(file);
+        util::build(&src, "car", &dir);
+        if file.starts_with("heidelberg") {
+            // The node Heidelberg's cell 891faad60bbffff snapped to, on the trapped way.
+            let nodes = read_nodes(&dir).unwrap();
+            let at = nodes.osm_id.iter().position(|&id| id == 2_447_897_078);
+            assert_eq!(at.map(|v| nodes.in_main[v]), Some(false));
+        }
+        let seed = 10 + i as u64;
+        assert_eq!(check_against_oracle(&dir, 10, 200, seed), 2000, "{file}");
+        check_main_pairs_routable(&dir, 5000, seed);
+    }
+}

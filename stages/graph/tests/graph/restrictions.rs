@@ -204,3 +204,63 @@ fn two_only_rules_from_one_way_allow_both_exits() {
     );
     assert!(x > y + 40.0, "east {x} vs {y}");
 }
+
+/// Issue 15: a way that turn restrictions close on every entry, and one they close
+/// on every exit, are strongly connected to the cross on the road graph, yet no
+/// legal route reaches the first or leaves the second. Their far ends must not be
+/// in the main component, or the matrix would snap cells there (Heidelberg's
+/// service way 236819759).
+#[test]
+fn issue_15_ways_closed_by_restrictions_are_not_main() {
+    let mut f = cross();
+    let service = [("highway", "service")];
+    // Way 5, C -> (5,5): no way in. Way 6, C -> (1,1): no way out.
+    f.way(5, &[g(C.0, C.1), g(5, 5)], &service);
+    f.way(6, &[g(C.0, C.1), g(1, 1)], &service);
+    let via = (MemberType::Node, g(C.0, C.1), "via");
+    let mut members = vec![
+        (MemberType::Way, 1, "from"),
+        (MemberType::Way, 2, "from"),
+        (MemberType::Way, 3, "from"),
+        (MemberType::Way, 4, "from"),
+        (MemberType::Way, 6, "from"),
+    ];
+    members.extend([via, (MemberType::Way, 5, "to")]);
+    f.relation(
+        920,
+        &members,
+        &[("type", "restriction"), ("restriction", "no_entry")],
+    );
+    let mut members = vec![(MemberType::Way, 6, "from"), via];
+    members.extend((1..=5).map(|w| (MemberType::Way, w, "to")));
+    f.relation(
+        921,
+        &members,
+        &[("type", "restriction"), ("restriction", "no_exit")],
+    );
+    let b = build(&f, "car");
+    assert_eq!(b.summary.restrictions.applied, 2);
+    // The road graph alone has one component of all seven nodes.
+    assert_eq!(b.summary.nodes, 7);
+    let nodes = hexmatrix_graph::read_nodes(&b.graph()).unwrap();
+    let mut main: Vec<i64> = nodes
+        .osm_id
+        .iter()
+        .zip(&nodes.in_main)
+        .filter(|(_, m)| **m)
+        .map(|(id, _)| *id)
+        .collect();
+    main.sort_unstable();
+    assert_eq!(main, vec![g(0, 3), g(3, 0), g(3, 3), g(3, 6), g(6, 3)]);
+    assert_eq!(b.summary.main_nodes, 5);
+    // Way 5 can be left but not reached; way 6 reached but not left.
+    assert!(b.route(g(0, 3), g(5, 5)).is_none());
+    assert!(b.route(g(5, 5), g(0, 3)).is_some());
+    assert!(b.route(g(0, 3), g(1, 1)).is_some());
+    assert!(b.route(g(1, 1), g(0, 3)).is_none());
+    // Without the relations both ways are main.
+    let mut f = cross();
+    f.way(5, &[g(C.0, C.1), g(5, 5)], &service);
+    f.way(6, &[g(C.0, C.1), g(1, 1)], &service);
+    assert_eq!(build(&f, "car").summary.main_nodes, 7);
+}

@@ -214,7 +214,7 @@ fn barriers_block_unless_passable_or_allowed() {
         g(2, 1),
         35.902,
         14.501,
-        &[("barrier", "gate"), ("access", "yes")],
+        &[("barrier", "gate"), ("locked", "yes")],
     );
     f.node(g(3, 1), 35.903, 14.501, &[("barrier", "lift_gate")]);
     f.node(
@@ -230,13 +230,28 @@ fn barriers_block_unless_passable_or_allowed() {
             &[("highway", "residential")],
         );
     }
+    f.way(
+        6,
+        &[g(5, 0), g(5, 1), g(5, 2)],
+        &[("highway", "residential")],
+    );
     let b = build(&f, "car");
     assert_eq!(b.summary.blocked_nodes, 3);
     assert!(b.route(g(0, 0), g(0, 2)).is_none(), "bollard");
-    assert!(b.route(g(1, 0), g(1, 2)).is_none(), "gate");
-    assert!(b.route(g(2, 0), g(2, 2)).is_some(), "gate with access=yes");
+    assert!(b.route(g(1, 0), g(1, 2)).is_some(), "gate");
+    assert!(b.route(g(2, 0), g(2, 2)).is_none(), "locked gate");
     assert!(b.route(g(3, 0), g(3, 2)).is_some(), "lift gate");
     assert!(b.route(g(4, 0), g(4, 2)).is_none(), "private lift gate");
+    // Opening a gate or a lift gate costs its delay; the plain road beside does not.
+    let plain = b.route(g(5, 0), g(5, 2)).unwrap().0;
+    for (row, what) in [(1, "gate"), (3, "lift gate")] {
+        let through = b.route(g(row, 0), g(row, 2)).unwrap().0;
+        let delay = through - plain;
+        assert!(
+            (delay - hexmatrix_graph::profile::GATE_DELAY_S).abs() < 0.01,
+            "{what}: {delay}"
+        );
+    }
 }
 
 #[test]
@@ -317,4 +332,39 @@ fn motorcycles_in_vietnam_keep_off_expressways_and_ride_at_measured_speeds() {
         moto.route(g(0, 0), g(3, 0)).is_some(),
         "outside Vietnam it is open"
     );
+}
+
+/// A street `motor_vehicle=destination` (way 2) between two open streets, and an
+/// open detour round it (way 4).
+fn destination_street(value: &str) -> hexmatrix_osm::fixture::FixtureBuilder {
+    let mut f = grid();
+    let road = [("highway", "residential")];
+    f.way(1, &[g(0, 0), g(0, 1)], &road);
+    f.way(
+        2,
+        &[g(0, 1), g(0, 2), g(0, 3)],
+        &[("highway", "residential"), ("motor_vehicle", value)],
+    );
+    f.way(3, &[g(0, 3), g(0, 4)], &road);
+    f.way(4, &[g(0, 1), g(3, 1), g(3, 3), g(0, 3)], &road);
+    f
+}
+
+#[test]
+fn issue_15_destination_access_admits_no_through_traffic() {
+    let b = build(&destination_street("destination"), "car");
+    let open = build(&destination_street("yes"), "car");
+    // Through: round the detour, not along the street.
+    let (through, _) = b.route(g(0, 0), g(0, 4)).unwrap();
+    let (direct, _) = open.route(g(0, 0), g(0, 4)).unwrap();
+    assert!(through > direct + 60.0, "{through} vs {direct}");
+    // To and from the street itself: along it, as fast as if it were open.
+    for (s, t) in [(g(0, 0), g(0, 2)), (g(0, 2), g(0, 4)), (g(0, 2), g(0, 0))] {
+        let (x, y) = (b.route(s, t).unwrap().0, open.route(s, t).unwrap().0);
+        assert!((x - y).abs() < 0.002, "{s}->{t}: {x} vs {y}");
+    }
+    // Its nodes stay in the main component.
+    assert_eq!(b.summary.main_nodes, b.summary.nodes);
+    let edges = b.edges();
+    assert!(edges.iter().any(|e| e.way == 2));
 }

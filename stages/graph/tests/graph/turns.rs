@@ -1,5 +1,5 @@
 //! The turn model and via-way restrictions on hand-made junctions (PROFILES.md,
-//! "Turns"): U-turns only at dead ends and junctions, turn costs by side of the
+//! "Turns"): U-turns only at dead ends (or where `only_u_turn` says), turn costs by side of the
 //! road, traffic signals, via-way `no_*` and `only_*`. Every route is computed by
 //! the CH and the oracle, which must agree (`Built::route`).
 
@@ -26,7 +26,7 @@ fn street_s(m: f64) -> f64 {
 }
 
 #[test]
-fn u_turns_only_at_dead_ends_and_junctions_never_mid_street() {
+fn u_turns_only_at_dead_ends_never_at_junctions_or_mid_street() {
     let mut f = long_cross();
     f.relation(
         920,
@@ -50,15 +50,12 @@ fn u_turns_only_at_dead_ends_and_junctions_never_mid_street() {
         Some(("u_turn".into(), 20.0)),
         "dead end"
     );
-    assert_eq!(
-        u_turn_at(g(3, 3)),
-        Some(("u_turn".into(), 20.0)),
-        "junction"
-    );
+    assert_eq!(u_turn_at(g(3, 3)), None, "junction");
     assert_eq!(u_turn_at(g(4, 3)), None, "mid-street");
     // South to west with the left turn banned: turning round at (4,3), 111 m up
-    // the north arm, would be quickest; the route must go on to a dead end
-    // instead (the east arm's, 270 m away, is the nearest) and turn there.
+    // the north arm, or at the junction would be quickest; the route must go on
+    // to a dead end instead (the east arm's, 270 m away, is the nearest) and
+    // turn there.
     let free = build(&long_cross(), "car")
         .route(g(0, 3), g(3, 0))
         .unwrap()
@@ -219,4 +216,33 @@ fn a_conditional_restriction_that_always_holds_is_applied() {
         free.route(g(0, 1), g(6, 1)).unwrap().0,
     );
     assert!(x > y + 20.0, "{x} vs {y}");
+}
+
+#[test]
+fn only_u_turn_at_a_junction_is_honoured() {
+    // From the south arm, the only way on at (3,3) is back south: a U-turn at a
+    // junction, where none is allowed without the relation.
+    let mut f = long_cross();
+    f.relation(
+        921,
+        &[
+            (MemberType::Way, 1, "from"),
+            (MemberType::Node, g(3, 3), "via"),
+            (MemberType::Way, 1, "to"),
+        ],
+        &[("type", "restriction"), ("restriction", "only_u_turn")],
+    );
+    let b = build(&f, "car");
+    assert_eq!(b.summary.restrictions.applied, 1);
+    let u_turns: Vec<_> = b
+        .turns()
+        .into_iter()
+        .filter(|t| t.1 == g(3, 3) && t.0 == t.2)
+        .collect();
+    assert_eq!(u_turns.len(), 1, "{u_turns:?}");
+    assert_eq!(u_turns[0].0, g(0, 3));
+    // So a car driving north on the south arm always comes back: the arm is
+    // entered from the junction but never left (a trap, out of the main component).
+    assert!(b.route(g(0, 3), g(3, 0)).is_none());
+    assert!(b.route(g(3, 0), g(0, 3)).is_some());
 }
