@@ -124,6 +124,37 @@ impl FromAndBins {
         self.median_from[origin] = median_of_keys(keys);
     }
 
+    /// Adds the figures of `other` (another worker's share of the parts: other
+    /// origins, the same destinations); `ids` are the ok cells.
+    pub(crate) fn merge(&mut self, other: Self, ids: &[u64]) {
+        let origins = self.seen.iter_mut().zip(other.seen);
+        let figures = self.reach.iter_mut().zip(other.reach);
+        let medians = self.median_from.iter_mut().zip(other.median_from);
+        for (i, (((seen, theirs), (reach, r)), (median, m))) in
+            origins.zip(figures).zip(medians).enumerate()
+        {
+            if theirs {
+                if *seen {
+                    // Both saw this origin: its rows span parts (the contract rules
+                    // it out); keep one side's figures, as one part's.
+                    self.split_origin
+                        .get_or_insert(ids.get(i).copied().unwrap_or_default());
+                }
+                (*seen, *reach, *median) = (true, r, m);
+            }
+        }
+        if self.split_origin.is_none() {
+            self.split_origin = other.split_origin;
+        }
+        for (mine, theirs) in self.to_bins.iter_mut().zip(other.to_bins) {
+            match (mine.as_mut(), theirs) {
+                (Some(m), Some(t)) => m.iter_mut().zip(t.iter()).for_each(|(m, t)| *m += t),
+                (None, Some(t)) => *mine = Some(t),
+                (_, None) => {}
+            }
+        }
+    }
+
     /// What the second pass must keep per destination.
     pub(crate) fn plan(self) -> (FromFigures, ToMedians) {
         let mut plans = Vec::with_capacity(self.to_bins.len());
@@ -173,7 +204,7 @@ pub(crate) struct FromFigures {
 
 /// Per destination: the bins that hold its middle ranks, those ranks within the
 /// kept values, and the kept values.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct ToPlan {
     lo: usize,
     hi: usize,
@@ -183,7 +214,7 @@ struct ToPlan {
 }
 
 /// The second pass over the destinations.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ToMedians {
     plans: Vec<Option<ToPlan>>,
 }
@@ -197,6 +228,16 @@ impl ToMedians {
             let b = bin(k);
             if p.lo <= b && b <= p.hi {
                 p.keys.push(k);
+            }
+        }
+    }
+
+    /// Adds the values `other` kept (another worker's share of the parts, planned
+    /// by the same [`FromAndBins::plan`]).
+    pub(crate) fn merge(&mut self, other: Self) {
+        for (mine, theirs) in self.plans.iter_mut().zip(other.plans) {
+            if let (Some(m), Some(mut t)) = (mine, theirs) {
+                m.keys.append(&mut t.keys);
             }
         }
     }

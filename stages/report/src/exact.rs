@@ -75,6 +75,15 @@ impl HighCounts {
         self.max = self.max.max(k);
     }
 
+    /// Adds the counts of `other` (another worker's share of the parts).
+    pub fn merge(&mut self, other: &Self) {
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.n += other.n;
+        self.max = self.max.max(other.max);
+    }
+
     /// What the second pass must count: for each of [`QUANTILES`], the high half
     /// holding its rank and the rank within that half. `None` when empty.
     #[must_use]
@@ -126,6 +135,16 @@ impl LowCounts {
             if *h == high {
                 counts[(k & 0xffff) as usize] += 1;
                 return;
+            }
+        }
+    }
+
+    /// Adds the counts of `other`, planned by the same [`HighCounts::plan`] (another
+    /// worker's share of the parts).
+    pub fn merge(&mut self, other: &Self) {
+        for ((_, c), (_, o)) in self.lows.iter_mut().zip(&other.lows) {
+            for (c, o) in c.iter_mut().zip(o) {
+                *c += o;
             }
         }
     }

@@ -15,16 +15,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use polars_core::prelude::DataFrame;
+use polars_io::prelude::ParallelStrategy;
 
-use crate::access::{Access, FromAndBins};
+use crate::access::{Access, FromAndBins, ToMedians};
 use crate::error::{Error, Result};
 use crate::exact::{HighCounts, LowCounts, key};
 use crate::grid::OkCells;
 use crate::histogram::{Histogram, Quantiles};
-use crate::scan::{MatrixFiles, PartColumns, isolated, read};
+use crate::scan::{MatrixFiles, PartColumns, isolated, read_with};
 use crate::stats::{DETOUR_BIN, PAIR_COLUMNS, PairStats};
 use crate::suspicious::{DETOUR_LIMIT, Suspicious, TopPairs};
 
@@ -65,11 +65,19 @@ pub struct PartFigures {
 /// A part or `cells.parquet` cannot be read or has the wrong columns.
 pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<PartFigures> {
     let ok = OkCells::read(files)?;
-    let mut first = First::new(&ok, top);
-    each_part(&files.parts, counters, |cols, _| {
-        first.part(cols);
-        Ok(())
-    })?;
+    let workers = workers(files.parts.len());
+    let mut firsts = each_part(
+        &files.parts,
+        counters,
+        workers,
+        |_| First::new(&ok, top),
+        First::part,
+    )?
+    .into_iter();
+    let mut first = firsts.next().unwrap_or_else(|| First::new(&ok, top));
+    for other in firsts {
+        first.merge(other);
+    }
     let First {
         pairs,
         unreachable,
@@ -80,31 +88,31 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
         access,
         ..
     } = first;
-    let (mut low_duration, mut low_distance) = (duration.plan(), distance.plan());
+    let (low_duration, low_distance) = (duration.plan(), distance.plan());
     let split_origin = access.split_origin;
-    let (from, mut to) = access.plan();
-    each_part(&files.parts, counters, |cols, _| {
-        let mut hint = 0;
-        cols.for_each(|o, d, m, s| {
-            let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s) else {
-                return;
-            };
-            if o == d {
-                return;
-            }
-            let ks = key(s);
-            if let Some(low) = &mut low_duration {
-                low.add(ks);
-            }
-            if let Some(low) = &mut low_distance {
-                low.add(key(m));
-            }
-            if let Some(di) = ok.index(d, &mut hint) {
-                to.add(di, ks);
-            }
-        });
-        Ok(())
-    })?;
+    let (from, to) = access.plan();
+    let second = |_| Second {
+        ok: &ok,
+        low_duration: low_duration.clone(),
+        low_distance: low_distance.clone(),
+        to: to.clone(),
+    };
+    let mut seconds = each_part(&files.parts, counters, workers, second, Second::part)?.into_iter();
+    let mut second = seconds.next().unwrap_or_else(|| Second {
+        ok: &ok,
+        low_duration,
+        low_distance,
+        to,
+    });
+    for other in seconds {
+        second.merge(other);
+    }
+    let Second {
+        low_duration,
+        low_distance,
+        to,
+        ..
+    } = second;
     let kept_for_medians = to.kept();
     let access = to.finish(&ok.ids, from);
     Ok(PartFigures {
@@ -123,42 +131,142 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
     })
 }
 
-/// Reads the parts one after the other on a helper thread, one ahead of `f`, which
-/// gets each part's columns on this thread.
-fn each_part(
+/// How many parts are decoded and computed on at once: one per core, at most
+/// [`MAX_WORKERS`] (each holds a decoded part and its own counters in memory).
+fn workers(parts: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    cores.min(MAX_WORKERS).min(parts).max(1)
+}
+
+/// The most parts in memory at once (see [`workers`]).
+const MAX_WORKERS: usize = 4;
+
+/// Reads the parts on `workers` threads, each taking the next part not yet taken,
+/// decoding it and calling `f` on its own state (made by `init`) with the part's
+/// columns. Returns every worker's state, to be merged: the figures do not depend
+/// on which worker got which part. On an error the workers stop taking parts, and
+/// the error of the first failing part (in part order) is returned.
+fn each_part<'s, S: Send + 's>(
     parts: &[PathBuf],
     counters: &Counters,
-    mut f: impl FnMut(&PartColumns, &Path) -> Result<()>,
-) -> Result<()> {
+    workers: usize,
+    init: impl Fn(usize) -> S + Sync,
+    f: impl Fn(&mut S, &PartColumns) + Sync,
+) -> Result<Vec<S>> {
     const WHAT: &str = "routed pairs";
-    std::thread::scope(|scope| {
-        // One decoded part waits while `f` works on the previous one: two parts in
-        // memory at most, and decoding overlaps the loops on two cores.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Result<DataFrame>)>(0);
-        scope.spawn(move || {
-            for (i, part) in parts.iter().enumerate() {
-                let df = read(part, &PAIR_COLUMNS, "matrix scan");
-                let failed = df.is_err();
-                if tx.send((i, df)).is_err() || failed {
-                    return;
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = |mut state: S| -> std::result::Result<S, (usize, Error)> {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(part) = parts.get(i) else {
+                return Ok(state);
+            };
+            if failed.load(Ordering::Relaxed) {
+                return Ok(state);
+            }
+            let done = read_part(part, WHAT).and_then(|cols| {
+                isolated(WHAT, part, || {
+                    f(&mut state, &cols);
+                    Ok(())
+                })?;
+                Ok(cols.len())
+            });
+            match done {
+                Ok(rows) => {
+                    counters.parts.fetch_add(1, Ordering::Relaxed);
+                    counters.rows.fetch_add(rows as u64, Ordering::Relaxed);
+                    let bytes = std::fs::metadata(part).map_or(0, |m| m.len());
+                    counters.bytes.fetch_add(bytes, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err((i, e));
                 }
             }
-        });
-        for (i, df) in rx {
-            let part = &parts[i];
-            let df = df?;
-            let cols = PartColumns::of(&df).map_err(Error::query(WHAT, part))?;
-            drop(df);
-            isolated(WHAT, part, || f(&cols, part))?;
-            counters.parts.fetch_add(1, Ordering::Relaxed);
-            counters
-                .rows
-                .fetch_add(cols.len() as u64, Ordering::Relaxed);
-            let bytes = std::fs::metadata(part).map_or(0, |m| m.len());
-            counters.bytes.fetch_add(bytes, Ordering::Relaxed);
         }
-        Ok(())
-    })
+    };
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers)
+            .map(|w| {
+                let (work, init) = (&work, &init);
+                scope.spawn(move || work(init(w)))
+            })
+            .collect();
+        // This thread is the first worker.
+        let mut results = vec![work(init(0))];
+        for h in handles {
+            // `isolated` catches the panics of the loops and of Polars; a worker
+            // thread that still panicked is a bug: pass the panic on.
+            results.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        results
+    });
+    let mut states = Vec::with_capacity(results.len());
+    let mut first_error: Option<(usize, Error)> = None;
+    for r in results {
+        match r {
+            Ok(s) => states.push(s),
+            Err((i, e)) => {
+                if first_error.as_ref().is_none_or(|(j, _)| i < *j) {
+                    first_error = Some((i, e));
+                }
+            }
+        }
+    }
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(states),
+    }
+}
+
+/// Decodes one part (on this thread: the workers already keep the cores busy).
+fn read_part(part: &Path, what: &'static str) -> Result<PartColumns> {
+    let df = read_with(part, &PAIR_COLUMNS, what, ParallelStrategy::None)?;
+    PartColumns::of(&df).map_err(Error::query(what, part))
+}
+
+/// The second pass's state (one per worker).
+struct Second<'a> {
+    ok: &'a OkCells,
+    low_duration: Option<LowCounts>,
+    low_distance: Option<LowCounts>,
+    to: ToMedians,
+}
+
+impl Second<'_> {
+    fn part(&mut self, cols: &PartColumns) {
+        let mut hint = 0;
+        let ok = self.ok;
+        cols.for_each(|o, d, m, s| {
+            let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s) else {
+                return;
+            };
+            if o == d {
+                return;
+            }
+            let ks = key(s);
+            if let Some(low) = &mut self.low_duration {
+                low.add(ks);
+            }
+            if let Some(low) = &mut self.low_distance {
+                low.add(key(m));
+            }
+            if let Some(di) = ok.index(d, &mut hint) {
+                self.to.add(di, ks);
+            }
+        });
+    }
+
+    fn merge(&mut self, other: Self) {
+        if let (Some(l), Some(o)) = (&mut self.low_duration, &other.low_duration) {
+            l.merge(o);
+        }
+        if let (Some(l), Some(o)) = (&mut self.low_distance, &other.low_distance) {
+            l.merge(o);
+        }
+        self.to.merge(other.to);
+    }
 }
 
 /// The first pass's state.
@@ -196,6 +304,17 @@ impl<'a> First<'a> {
             bins: Vec::new(),
             runs: Vec::new(),
         }
+    }
+
+    /// Adds the figures of `other` (another worker's share of the parts).
+    fn merge(&mut self, other: Self) {
+        self.pairs += other.pairs;
+        self.unreachable += other.unreachable;
+        self.duration.merge(&other.duration);
+        self.distance.merge(&other.distance);
+        self.detour.merge(other.detour);
+        self.top.merge(other.top);
+        self.access.merge(other.access, &self.ok.ids);
     }
 
     fn part(&mut self, cols: &PartColumns) {
@@ -296,6 +415,18 @@ impl DetourBins {
                 self.low[i] += 1;
             }
             _ => *self.high.entry(k).or_default() += 1,
+        }
+    }
+
+    fn merge(&mut self, other: Self) {
+        if other.low.len() > self.low.len() {
+            self.low.resize(other.low.len(), 0);
+        }
+        for (c, o) in self.low.iter_mut().zip(&other.low) {
+            *c += o;
+        }
+        for (k, n) in other.high {
+            *self.high.entry(k).or_default() += n;
         }
     }
 
