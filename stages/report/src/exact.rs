@@ -48,12 +48,16 @@ pub const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
 const HALF: usize = 1 << 16;
 
-/// First pass: values counted per high half of their key.
+/// First pass: values counted per high half of their key and, when planned
+/// from a sample of the matrix ([`Self::windowed`]), the low halves of the values
+/// in a window of high halves around each quantile's estimate, so that a second
+/// pass is needed only when a quantile ends up outside its window.
 #[derive(Debug, Clone)]
 pub struct HighCounts {
     counts: Vec<u64>,
     n: u64,
     max: u32,
+    window: Option<KeyWindow>,
 }
 
 impl Default for HighCounts {
@@ -62,26 +66,91 @@ impl Default for HighCounts {
             counts: vec![0; HALF],
             n: 0,
             max: 0,
+            window: None,
         }
     }
 }
 
 impl HighCounts {
+    /// Empty counts with a window around the quantiles of `sample`'s values (none
+    /// when the sample is empty).
+    #[must_use]
+    pub fn windowed(sample: &Self) -> Self {
+        Self {
+            window: (!sample.is_empty()).then(|| KeyWindow::around(sample)),
+            ..Self::default()
+        }
+    }
+
+    /// Whether no value was counted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
     /// Counts one value's key.
     #[inline]
     pub fn add(&mut self, k: u32) {
         self.counts[(k >> 16) as usize] += 1;
         self.n += 1;
         self.max = self.max.max(k);
+        if let Some(w) = &mut self.window {
+            w.add(k);
+        }
     }
 
-    /// Adds the counts of `other` (another worker's share of the parts).
-    pub fn merge(&mut self, other: &Self) {
+    /// The high half holding rank `r` (1-based) of the values counted so far, and
+    /// the rank within it.
+    fn locate(&self, r: u64) -> (u32, u64) {
+        let mut seen = 0;
+        for (high, &c) in self.counts.iter().enumerate() {
+            if seen + c >= r {
+                return (high as u32, r - seen);
+            }
+            seen += c;
+        }
+        ((HALF - 1) as u32, r.saturating_sub(seen))
+    }
+
+    /// Counts the values added since the last call in the window (once per part:
+    /// see [`KeyWindow`]).
+    pub fn flush(&mut self) {
+        if let Some(w) = &mut self.window {
+            w.flush();
+        }
+    }
+
+    /// The exact quantiles from the window, `None` when one of them lies outside
+    /// it (then a second pass with [`Self::plan`] is needed).
+    #[must_use]
+    pub fn exact(&mut self) -> Option<crate::histogram::Quantiles> {
+        self.flush();
+        let w = self.window.as_ref()?;
+        let mut at = [0.0; 3];
+        for (a, q) in at.iter_mut().zip(QUANTILES) {
+            let (high, r) = self.locate(rank(q, self.n));
+            *a = f64::from(value(w.at(high, r, self.counts[high as usize])?));
+        }
+        Some(crate::histogram::Quantiles {
+            count: self.n,
+            p50: at[0],
+            p90: at[1],
+            p99: at[2],
+            max: f64::from(value(self.max)),
+        })
+    }
+
+    /// Adds the counts (and window) of `other`, made by the same constructor
+    /// (another worker's share of the parts).
+    pub fn merge(&mut self, other: Self) {
         for (c, o) in self.counts.iter_mut().zip(&other.counts) {
             *c += o;
         }
         self.n += other.n;
         self.max = self.max.max(other.max);
+        if let (Some(w), Some(mut o)) = (&mut self.window, other.window) {
+            w.merge(&mut o);
+        }
     }
 
     /// What the second pass must count: for each of [`QUANTILES`], the high half
@@ -91,18 +160,10 @@ impl HighCounts {
         if self.n == 0 {
             return None;
         }
-        let mut wanted = Vec::with_capacity(QUANTILES.len());
-        for q in QUANTILES {
-            let r = rank(q, self.n);
-            let mut seen = 0;
-            for (high, &c) in self.counts.iter().enumerate() {
-                if seen + c >= r {
-                    wanted.push((high as u32, r - seen));
-                    break;
-                }
-                seen += c;
-            }
-        }
+        let wanted: Vec<(u32, u64)> = QUANTILES
+            .iter()
+            .map(|&q| self.locate(rank(q, self.n)))
+            .collect();
         let mut highs: Vec<u32> = wanted.iter().map(|&(h, _)| h).collect();
         highs.dedup();
         Some(LowCounts {
@@ -111,6 +172,120 @@ impl HighCounts {
             lows: highs.iter().map(|&h| (h, vec![0; HALF])).collect(),
             wanted,
         })
+    }
+}
+
+/// Ranks either side of a quantile whose high halves a [`KeyWindow`] covers, as a
+/// fraction of the sample it is planned from.
+const WINDOW_RANKS: f64 = 0.01;
+/// The most high halves one quantile's window covers (256 KiB of counters each).
+const WINDOW_HIGHS: u32 = 24;
+
+/// Low halves counted for the high halves around each quantile's estimate: the
+/// exact value of a rank that falls in a high half of the window.
+#[derive(Debug, Clone)]
+struct KeyWindow {
+    /// `(first high half, counts per key from its first)`, not overlapping.
+    ranges: Vec<(u32, Vec<u32>)>,
+    /// The keys in the window since the last [`Self::flush`]: counted in key
+    /// order, the counters are walked through instead of hit at random (several
+    /// MiB of them: a cache miss per value).
+    pending: Vec<u32>,
+    /// `(first key, last key)` of each range, for the test of each value.
+    bounds: Vec<(u32, u32)>,
+}
+
+impl KeyWindow {
+    /// The high halves holding the ranks within [`WINDOW_RANKS`] of each quantile
+    /// of `high`'s values, and one more on each side.
+    fn around(high: &HighCounts) -> Self {
+        let mut spans: Vec<(u32, u32)> = QUANTILES
+            .iter()
+            .map(|&q| {
+                let lo = high.locate(rank(q - WINDOW_RANKS, high.n)).0;
+                let hi = high.locate(rank(q + WINDOW_RANKS, high.n)).0;
+                let mid = high.locate(rank(q, high.n)).0;
+                let half = WINDOW_HIGHS / 2;
+                let lo = lo.saturating_sub(1).max(mid.saturating_sub(half));
+                let hi = (hi + 1).min(mid + half).min((HALF - 1) as u32);
+                (lo, hi)
+            })
+            .collect();
+        spans.sort_unstable();
+        let mut merged: Vec<(u32, u32)> = Vec::new();
+        for (lo, hi) in spans {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        Self {
+            bounds: merged
+                .iter()
+                .map(|&(lo, hi)| (lo << 16, (hi << 16) | 0xffff))
+                .collect(),
+            ranges: merged
+                .into_iter()
+                .map(|(lo, hi)| (lo, vec![0; (hi - lo + 1) as usize * HALF]))
+                .collect(),
+            pending: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, k: u32) {
+        if self.bounds.iter().any(|&(lo, hi)| lo <= k && k <= hi) {
+            self.pending.push(k);
+        }
+    }
+
+    /// Counts the pending keys.
+    fn flush(&mut self) {
+        self.pending.sort_unstable();
+        let mut ranges = self.ranges.iter_mut().peekable();
+        for &k in &self.pending {
+            while let Some((lo, counts)) = ranges.peek_mut() {
+                let i = (k as usize).wrapping_sub((*lo as usize) << 16);
+                if let Some(c) = counts.get_mut(i) {
+                    *c += 1;
+                    break;
+                }
+                ranges.next();
+            }
+        }
+        self.pending.clear();
+    }
+
+    fn merge(&mut self, other: &mut Self) {
+        self.flush();
+        other.flush();
+        for ((_, c), (_, o)) in self.ranges.iter_mut().zip(&other.ranges) {
+            for (c, o) in c.iter_mut().zip(o) {
+                *c += o;
+            }
+        }
+    }
+
+    /// The key of rank `r` within high half `high`, which holds `total` values:
+    /// `None` when the window does not cover `high` or missed some of its values.
+    fn at(&self, high: u32, r: u64, total: u64) -> Option<u32> {
+        let (lo, counts) = self
+            .ranges
+            .iter()
+            .find(|(lo, c)| *lo <= high && ((high - lo) as usize) < c.len() / HALF)?;
+        let start = (high - lo) as usize * HALF;
+        let counts = &counts[start..start + HALF];
+        if counts.iter().map(|&c| u64::from(c)).sum::<u64>() != total {
+            return None;
+        }
+        let mut seen = 0;
+        for (low, &c) in counts.iter().enumerate() {
+            seen += u64::from(c);
+            if seen >= r {
+                return Some((high << 16) | low as u32);
+            }
+        }
+        None
     }
 }
 

@@ -58,26 +58,54 @@ pub struct PartFigures {
     pub kept_for_medians: usize,
 }
 
-/// Reads every part of `files` twice; keeps the `top` worst suspicious pairs;
-/// advances `counters` as parts are done.
+/// Reads every part of `files` once, and a second time only when a quantile or
+/// a destination's median falls outside the window planned after the lead parts
+/// (see the module doc); keeps the `top` worst suspicious pairs; advances
+/// `counters` as parts are done.
 ///
 /// # Errors
 /// A part or `cells.parquet` cannot be read or has the wrong columns.
 pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<PartFigures> {
     let ok = OkCells::read(files)?;
-    let workers = workers(files.parts.len());
-    let mut firsts = each_part(
-        &files.parts,
-        counters,
+    let parts = &files.parts;
+    let workers = workers(parts.len());
+    // The sample: not counted in the progress display (it is not a pass).
+    let sampled = each_part(
+        parts,
+        &Counters::default(),
+        read_sample,
         workers,
-        |_| First::new(&ok, top),
+        |_| Sample::new(&ok),
+        Sample::part,
+    )?;
+    let sample = merged(sampled, || Sample::new(&ok));
+    let windowed = || {
+        let mut first = First::new(&ok, top);
+        first.duration = HighCounts::windowed(&sample.duration);
+        first.distance = HighCounts::windowed(&sample.distance);
+        let access = FromAndBins::windowed(ok.len(), &sample.to);
+        // Every window keeps at most `MAX_KEPT` durations over the matrix.
+        let share = access.window_share(&sample.to);
+        if share * (sample.rows_per_sample * sample.rows as f64) <= MAX_KEPT as f64 {
+            first.access = access;
+        }
+        first
+    };
+    let firsts = each_part(
+        parts,
+        counters,
+        read_part,
+        workers,
+        |_| windowed(),
         First::part,
-    )?
-    .into_iter();
-    let mut first = firsts.next().unwrap_or_else(|| First::new(&ok, top));
-    for other in firsts {
-        first.merge(other);
-    }
+    )?;
+    let mut first = merged(firsts, || First::new(&ok, top));
+    let mut answers = (
+        first.duration.exact(),
+        first.distance.exact(),
+        first.access.medians_to(),
+    );
+    let kept_in_windows = first.access.kept();
     let First {
         pairs,
         unreachable,
@@ -88,39 +116,42 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
         access,
         ..
     } = first;
-    let (low_duration, low_distance) = (duration.plan(), distance.plan());
     let split_origin = access.split_origin;
-    let (from, to) = access.plan();
-    let second = |_| Second {
-        ok: &ok,
-        low_duration: low_duration.clone(),
-        low_distance: low_distance.clone(),
-        to: to.clone(),
+    let exact = |a: Option<Quantiles>, h: &HighCounts| a.is_some() || h.is_empty();
+    let (access, kept_for_medians) = match answers {
+        (d, m, Some(to)) if exact(d, &duration) && exact(m, &distance) => {
+            let (from, _) = access.plan();
+            (from.rows(&ok.ids, to), kept_in_windows)
+        }
+        _ => {
+            // A window missed: the second pass, as if there had been no windows.
+            let (low_duration, low_distance) = (duration.plan(), distance.plan());
+            let (from, to) = access.plan();
+            let second = |_| Second {
+                ok: &ok,
+                low_duration: low_duration.clone(),
+                low_distance: low_distance.clone(),
+                to: to.clone(),
+            };
+            let seconds = each_part(parts, counters, read_part, workers, second, Second::part)?;
+            let second = merged(seconds, || Second {
+                ok: &ok,
+                low_duration: low_duration.clone(),
+                low_distance: low_distance.clone(),
+                to: to.clone(),
+            });
+            answers.0 = second.low_duration.as_ref().map(LowCounts::finish);
+            answers.1 = second.low_distance.as_ref().map(LowCounts::finish);
+            let kept = second.to.kept();
+            (second.to.finish(&ok.ids, from), kept)
+        }
     };
-    let mut seconds = each_part(&files.parts, counters, workers, second, Second::part)?.into_iter();
-    let mut second = seconds.next().unwrap_or_else(|| Second {
-        ok: &ok,
-        low_duration,
-        low_distance,
-        to,
-    });
-    for other in seconds {
-        second.merge(other);
-    }
-    let Second {
-        low_duration,
-        low_distance,
-        to,
-        ..
-    } = second;
-    let kept_for_medians = to.kept();
-    let access = to.finish(&ok.ids, from);
     Ok(PartFigures {
         pairs: PairStats {
             pairs,
             unreachable,
-            duration_s: low_duration.as_ref().map(LowCounts::finish),
-            distance_m: low_distance.as_ref().map(LowCounts::finish),
+            duration_s: answers.0,
+            distance_m: answers.1,
             detour: detour.finish(),
         },
         suspicious: top_pairs.finish(&ok),
@@ -130,6 +161,25 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
         kept_for_medians,
     })
 }
+
+/// The workers' states merged into one (`empty` when there were none).
+fn merged<S: Merge>(states: Vec<S>, empty: impl FnOnce() -> S) -> S {
+    let mut states = states.into_iter();
+    let mut one = states.next().unwrap_or_else(empty);
+    for other in states {
+        one.merge(other);
+    }
+    one
+}
+
+/// A worker's state that adds another's (another share of the parts).
+trait Merge {
+    fn merge(&mut self, other: Self);
+}
+
+/// The most durations the destinations' windows may keep (4 bytes each): when the
+/// sample projects more, there are no windows and the second pass runs.
+const MAX_KEPT: usize = 64 << 20;
 
 /// How many parts are decoded and computed on at once: one per core, at most
 /// [`MAX_WORKERS`] (each holds a decoded part and its own counters in memory).
@@ -149,6 +199,7 @@ const MAX_WORKERS: usize = 4;
 fn each_part<'s, S: Send + 's>(
     parts: &[PathBuf],
     counters: &Counters,
+    read: impl Fn(&Path, &'static str) -> Result<PartColumns> + Sync,
     workers: usize,
     init: impl Fn(usize) -> S + Sync,
     f: impl Fn(&mut S, &PartColumns) + Sync,
@@ -165,7 +216,7 @@ fn each_part<'s, S: Send + 's>(
             if failed.load(Ordering::Relaxed) {
                 return Ok(state);
             }
-            let done = read_part(part, WHAT).and_then(|cols| {
+            let done = read(part, WHAT).and_then(|cols| {
                 isolated(WHAT, part, || {
                     f(&mut state, &cols);
                     Ok(())
@@ -222,8 +273,84 @@ fn each_part<'s, S: Send + 's>(
 
 /// Decodes one part (on this thread: the workers already keep the cores busy).
 fn read_part(part: &Path, what: &'static str) -> Result<PartColumns> {
-    let df = read_with(part, &PAIR_COLUMNS, what, ParallelStrategy::None)?;
+    let df = read_with(part, &PAIR_COLUMNS, None, what, ParallelStrategy::None)?;
     PartColumns::of(&df).map_err(Error::query(what, part))
+}
+
+/// The rows of a part that make the sample: its first [`SAMPLE`]th. A part holds
+/// whole origins in cell order, so these are a few neighbouring origins of every
+/// part, from all over the city.
+fn read_sample(part: &Path, what: &'static str) -> Result<PartColumns> {
+    let df = read_with(
+        part,
+        &PAIR_COLUMNS,
+        Some(SAMPLE),
+        what,
+        ParallelStrategy::None,
+    )?;
+    PartColumns::of(&df).map_err(Error::query(what, part))
+}
+
+/// One row in this many is in the sample (see [`read_sample`]).
+const SAMPLE: usize = 16;
+
+/// What the sample gives: the estimates the windows are planned from.
+struct Sample<'a> {
+    ok: &'a OkCells,
+    duration: HighCounts,
+    distance: HighCounts,
+    /// Per destination, its duration bins (see [`FromAndBins::windowed`]).
+    to: Vec<Option<Box<[u32]>>>,
+    /// Rows sampled, and the rows of the matrix per row sampled.
+    rows: u64,
+    rows_per_sample: f64,
+}
+
+impl<'a> Sample<'a> {
+    fn new(ok: &'a OkCells) -> Self {
+        Self {
+            ok,
+            duration: HighCounts::default(),
+            distance: HighCounts::default(),
+            to: vec![None; ok.len()],
+            rows: 0,
+            rows_per_sample: SAMPLE as f64,
+        }
+    }
+
+    fn part(&mut self, cols: &PartColumns) {
+        let mut hint = 0;
+        self.rows += cols.len() as u64;
+        cols.for_each(|o, d, m, s| {
+            let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s) else {
+                return;
+            };
+            if o == d {
+                return;
+            }
+            let ks = key(s);
+            self.duration.add(ks);
+            self.distance.add(key(m));
+            if let Some(di) = self.ok.index(d, &mut hint) {
+                FromAndBins::sample(&mut self.to, di, ks);
+            }
+        });
+    }
+}
+
+impl Merge for Sample<'_> {
+    fn merge(&mut self, other: Self) {
+        self.duration.merge(other.duration);
+        self.distance.merge(other.distance);
+        self.rows += other.rows;
+        for (mine, theirs) in self.to.iter_mut().zip(other.to) {
+            match (mine.as_mut(), theirs) {
+                (Some(m), Some(t)) => m.iter_mut().zip(t.iter()).for_each(|(m, t)| *m += t),
+                (None, Some(t)) => *mine = Some(t),
+                (_, None) => {}
+            }
+        }
+    }
 }
 
 /// The second pass's state (one per worker).
@@ -257,7 +384,9 @@ impl Second<'_> {
             }
         });
     }
+}
 
+impl Merge for Second<'_> {
     fn merge(&mut self, other: Self) {
         if let (Some(l), Some(o)) = (&mut self.low_duration, &other.low_duration) {
             l.merge(o);
@@ -285,6 +414,7 @@ struct First<'a> {
     /// for [`FromAndBins::add_to`] (reused across parts).
     dests: Vec<u32>,
     bins: Vec<u16>,
+    keys: Vec<u32>,
     runs: Vec<usize>,
 }
 
@@ -302,19 +432,9 @@ impl<'a> First<'a> {
             by_origin: Vec::new(),
             dests: Vec::new(),
             bins: Vec::new(),
+            keys: Vec::new(),
             runs: Vec::new(),
         }
-    }
-
-    /// Adds the figures of `other` (another worker's share of the parts).
-    fn merge(&mut self, other: Self) {
-        self.pairs += other.pairs;
-        self.unreachable += other.unreachable;
-        self.duration.merge(&other.duration);
-        self.distance.merge(&other.distance);
-        self.detour.merge(other.detour);
-        self.top.merge(other.top);
-        self.access.merge(other.access, &self.ok.ids);
     }
 
     fn part(&mut self, cols: &PartColumns) {
@@ -326,9 +446,15 @@ impl<'a> First<'a> {
         let mut slots = 0;
         self.pairs += cols.len() as u64;
         let by_origin = &mut self.by_origin;
-        let (dests, bins, runs) = (&mut self.dests, &mut self.bins, &mut self.runs);
+        let (dests, bins, keys, runs) = (
+            &mut self.dests,
+            &mut self.bins,
+            &mut self.keys,
+            &mut self.runs,
+        );
         dests.clear();
         bins.clear();
+        keys.clear();
         runs.clear();
         cols.for_each(|o, d, m, s| {
             let Some(s) = s else {
@@ -372,6 +498,7 @@ impl<'a> First<'a> {
             };
             dests.push(di as u32);
             bins.push(crate::access::bin(ks) as u16);
+            keys.push(ks);
             let Some(slot) = slot else { return };
             by_origin[slot].1.push(ks);
             let oi = by_origin[slot].0;
@@ -384,11 +511,26 @@ impl<'a> First<'a> {
                 }
             }
         });
-        self.access.add_to(&self.dests, &self.bins, &self.runs);
+        self.access
+            .add_to(&self.dests, &self.bins, &self.keys, &self.runs);
+        self.duration.flush();
+        self.distance.flush();
         for (oi, keys) in &mut self.by_origin[..slots] {
             self.access.set_from(*oi, ok.ids[*oi], keys);
         }
         self.top.end_part();
+    }
+}
+
+impl Merge for First<'_> {
+    fn merge(&mut self, other: Self) {
+        self.pairs += other.pairs;
+        self.unreachable += other.unreachable;
+        self.duration.merge(other.duration);
+        self.distance.merge(other.distance);
+        self.detour.merge(other.detour);
+        self.top.merge(other.top);
+        self.access.merge(other.access, &self.ok.ids);
     }
 }
 

@@ -52,24 +52,29 @@ impl MatrixFiles {
 
 /// The `columns` of the Parquet file at `path`, read whole (a part is one origin block).
 pub(crate) fn read(path: &Path, columns: &[&str], what: &'static str) -> Result<DataFrame> {
-    read_with(path, columns, what, ParallelStrategy::Auto)
+    read_with(path, columns, None, what, ParallelStrategy::Auto)
 }
 
-/// [`read`] with Polars' choice of threads: [`ParallelStrategy::None`] decodes on
-/// the calling thread only, for callers that already keep every core busy.
+/// [`read`] with Polars' choice of threads ([`ParallelStrategy::None`] decodes on
+/// the calling thread only, for callers that already keep every core busy), and
+/// with `Some(n)` only the first nth of the rows (at least one).
 pub(crate) fn read_with(
     path: &Path,
     columns: &[&str],
+    nth: Option<usize>,
     what: &'static str,
     parallel: ParallelStrategy,
 ) -> Result<DataFrame> {
     isolated(what, path, || {
         let file = File::open(path).map_err(|e| Error::query(what, path)(e.into()))?;
-        ParquetReader::new(file)
+        let mut reader = ParquetReader::new(file)
             .with_columns(Some(columns.iter().map(|&c| c.to_owned()).collect()))
-            .read_parallel(parallel)
-            .finish()
-            .map_err(Error::query(what, path))
+            .read_parallel(parallel);
+        if let Some(nth) = nth {
+            let rows = reader.num_rows().map_err(Error::query(what, path))?;
+            reader = reader.with_slice(Some((0, rows.div_ceil(nth.max(1)))));
+        }
+        reader.finish().map_err(Error::query(what, path))
     })
 }
 
