@@ -431,6 +431,40 @@ mod tests {
     }
 
     #[test]
+    fn a_window_planned_from_a_sample_gives_the_exact_ranks_or_nothing() {
+        let values: Vec<f32> = (0..50_000u32)
+            .map(|i| ((i.wrapping_mul(2_654_435_761) % 100_000) as f32) * 0.37 + 0.01)
+            .collect();
+        let mut sample = HighCounts::default();
+        for &v in values.iter().step_by(16) {
+            sample.add(key(v));
+        }
+        let mut all = HighCounts::windowed(&sample);
+        for &v in &values {
+            all.add(key(v));
+        }
+        let q = all.exact().unwrap();
+        assert_eq!(q.count, values.len() as u64);
+        assert_eq!(q.p50, nearest_rank(&values, 0.5));
+        assert_eq!(q.p90, nearest_rank(&values, 0.9));
+        assert_eq!(q.p99, nearest_rank(&values, 0.99));
+        assert_eq!(q.max, nearest_rank(&values, 1.0));
+        // A sample of other values: the ranks fall outside the window.
+        let mut wrong = HighCounts::default();
+        wrong.add(key(1e6));
+        let mut all = HighCounts::windowed(&wrong);
+        for &v in &values {
+            all.add(key(v));
+        }
+        assert!(all.exact().is_none());
+        assert!(
+            HighCounts::windowed(&HighCounts::default())
+                .exact()
+                .is_none()
+        );
+    }
+
+    #[test]
     fn one_value_is_every_quantile() {
         let mut high = HighCounts::default();
         high.add(key(7.25));

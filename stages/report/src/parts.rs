@@ -1,17 +1,33 @@
-//! Two passes over the parts. Polars decodes each Parquet part; the figures are
-//! computed in plain loops over the decoded buffers, while the next part is
-//! being decoded on another thread.
+//! The passes over the parts. Polars decodes each Parquet part; the figures are
+//! computed in plain loops over the decoded buffers. One worker per core (at most
+//! [`MAX_WORKERS`]) takes the next part, decodes it and computes on it with its
+//! own counters; the workers' counters are added up at the end (every figure is
+//! a count, a set of kept values or a total order, so the result does not depend
+//! on which worker got which part).
 //!
-//! 1. **First pass**: pair counts, the high halves of the duration and distance
-//!    keys ([`crate::exact`]), the detour factors and the suspicious pairs, every
-//!    origin's reach and median (a part holds whole origins), and per
-//!    destination the bins of its durations ([`crate::access`]).
-//! 2. **Second pass**: the low halves of the keys in the few high halves that
-//!    hold a wanted quantile, and per destination the durations of its median's
-//!    bins: exact quantiles and medians.
+//! Exact quantiles and medians would need each part read twice (first to find
+//! where the wanted ranks lie, then to look at the values there, see
+//! [`crate::exact`] and [`crate::access`]). Reading is most of the cost, so:
 //!
-//! Memory is bounded by the largest part (two in flight: the one computed on and
-//! the one being decoded) plus per-cell counters, however many parts there are.
+//! 0. **Sample**: the first sixteenth of every part (a few origins of each, from
+//!    all over the city) estimates each quantile and each destination's median,
+//!    and plans a window around each estimate: the high halves of the keys near
+//!    each quantile, the duration bins near each destination's median.
+//! 1. **Pass**: pair counts, the high halves of the duration and distance keys
+//!    and the low halves of those in the windows, the detour factors and the
+//!    suspicious pairs, every origin's reach and median (a part holds whole
+//!    origins), per destination the bins of its durations and the durations in
+//!    its window. When every wanted rank (known exactly from the counts) lies in
+//!    its window, the answers are exact and this is the only pass.
+//! 2. **Second pass**, only when a rank fell outside its window (a sample unlike
+//!    the whole matrix): the low halves of the keys in the high halves that hold
+//!    a wanted quantile, and per destination the durations of its median's
+//!    bins, as if there had been no windows.
+//!
+//! Memory: one decoded part per worker and its scratch, per-cell counters, the
+//! windows' counters (a few MiB per quantile) and the durations in the
+//! destinations' windows (about a fifth of the pairs on whole Malta at resolution
+//! 10, at most [`MAX_KEPT`]), however many parts there are.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,11 +47,12 @@ use crate::suspicious::{DETOUR_LIMIT, Suspicious, TopPairs};
 /// Live counters of the passes, for a progress display.
 #[derive(Debug, Clone, Default)]
 pub struct Counters {
-    /// Parts read so far, both passes together (each part is read twice).
+    /// Parts read so far by the pass (not by the sample or a second pass: at
+    /// most the number of parts).
     pub parts: Arc<AtomicU64>,
-    /// Rows read so far, both passes together.
+    /// Rows read so far, a second pass included.
     pub rows: Arc<AtomicU64>,
-    /// Bytes of Parquet read so far, both passes together.
+    /// Bytes of Parquet read so far, a second pass included.
     pub bytes: Arc<AtomicU64>,
 }
 
@@ -53,9 +70,12 @@ pub struct PartFigures {
     /// An origin whose rows span more than one part, if any (its median then
     /// covers one part only; the matrix contract rules this out).
     pub split_origin: Option<u64>,
-    /// Durations kept for the exact medians to the destinations in the second
-    /// pass (the part of memory that grows with the matrix, see [`crate::access`]).
+    /// Durations kept for the exact medians to the destinations (the part of
+    /// memory that grows with the matrix, see [`crate::access`]).
     pub kept_for_medians: usize,
+    /// Whether the parts were read a second time (an answer fell outside its
+    /// window).
+    pub second_pass: bool,
 }
 
 /// Reads every part of `files` once, and a second time only when a quantile or
@@ -66,6 +86,16 @@ pub struct PartFigures {
 /// # Errors
 /// A part or `cells.parquet` cannot be read or has the wrong columns.
 pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<PartFigures> {
+    scan_sampled(files, top, counters, SAMPLE)
+}
+
+/// [`scan`] with the first `nth`th of every part as the sample.
+pub(crate) fn scan_sampled(
+    files: &MatrixFiles,
+    top: usize,
+    counters: &Counters,
+    nth: usize,
+) -> Result<PartFigures> {
     let ok = OkCells::read(files)?;
     let parts = &files.parts;
     let workers = workers(parts.len());
@@ -73,12 +103,12 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
     let sampled = each_part(
         parts,
         &Counters::default(),
-        read_sample,
+        |part, what| read_sample(part, what, nth),
         workers,
-        |_| Sample::new(&ok),
+        |_| Sample::new(&ok, nth),
         Sample::part,
     )?;
-    let sample = merged(sampled, || Sample::new(&ok));
+    let sample = merged(sampled, || Sample::new(&ok, nth));
     let windowed = || {
         let mut first = First::new(&ok, top);
         first.duration = HighCounts::windowed(&sample.duration);
@@ -118,10 +148,10 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
     } = first;
     let split_origin = access.split_origin;
     let exact = |a: Option<Quantiles>, h: &HighCounts| a.is_some() || h.is_empty();
-    let (access, kept_for_medians) = match answers {
+    let (access, kept_for_medians, second_pass) = match answers {
         (d, m, Some(to)) if exact(d, &duration) && exact(m, &distance) => {
             let (from, _) = access.plan();
-            (from.rows(&ok.ids, to), kept_in_windows)
+            (from.rows(&ok.ids, to), kept_in_windows, false)
         }
         _ => {
             // A window missed: the second pass, as if there had been no windows.
@@ -133,7 +163,11 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
                 low_distance: low_distance.clone(),
                 to: to.clone(),
             };
-            let seconds = each_part(parts, counters, read_part, workers, second, Second::part)?;
+            let again = Counters {
+                parts: Arc::default(),
+                ..counters.clone()
+            };
+            let seconds = each_part(parts, &again, read_part, workers, second, Second::part)?;
             let second = merged(seconds, || Second {
                 ok: &ok,
                 low_duration: low_duration.clone(),
@@ -143,7 +177,7 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
             answers.0 = second.low_duration.as_ref().map(LowCounts::finish);
             answers.1 = second.low_distance.as_ref().map(LowCounts::finish);
             let kept = second.to.kept();
-            (second.to.finish(&ok.ids, from), kept)
+            (second.to.finish(&ok.ids, from), kept, true)
         }
     };
     Ok(PartFigures {
@@ -159,6 +193,7 @@ pub fn scan(files: &MatrixFiles, top: usize, counters: &Counters) -> Result<Part
         hex: ok.hex,
         split_origin,
         kept_for_medians,
+        second_pass,
     })
 }
 
@@ -277,17 +312,11 @@ fn read_part(part: &Path, what: &'static str) -> Result<PartColumns> {
     PartColumns::of(&df).map_err(Error::query(what, part))
 }
 
-/// The rows of a part that make the sample: its first [`SAMPLE`]th. A part holds
-/// whole origins in cell order, so these are a few neighbouring origins of every
-/// part, from all over the city.
-fn read_sample(part: &Path, what: &'static str) -> Result<PartColumns> {
-    let df = read_with(
-        part,
-        &PAIR_COLUMNS,
-        Some(SAMPLE),
-        what,
-        ParallelStrategy::None,
-    )?;
+/// The rows of a part that make the sample: its first `nth`th ([`SAMPLE`]). A
+/// part holds whole origins in cell order, so these are a few neighbouring
+/// origins of every part, from all over the city.
+fn read_sample(part: &Path, what: &'static str, nth: usize) -> Result<PartColumns> {
+    let df = read_with(part, &PAIR_COLUMNS, Some(nth), what, ParallelStrategy::None)?;
     PartColumns::of(&df).map_err(Error::query(what, part))
 }
 
@@ -307,14 +336,14 @@ struct Sample<'a> {
 }
 
 impl<'a> Sample<'a> {
-    fn new(ok: &'a OkCells) -> Self {
+    fn new(ok: &'a OkCells, nth: usize) -> Self {
         Self {
             ok,
             duration: HighCounts::default(),
             distance: HighCounts::default(),
             to: vec![None; ok.len()],
             rows: 0,
-            rows_per_sample: SAMPLE as f64,
+            rows_per_sample: nth as f64,
         }
     }
 
