@@ -204,23 +204,7 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         split_origin,
         kept_for_medians,
         second_pass,
-    } = {
-        // Every part is read once (see `parts`; a second pass, when needed, adds
-        // to the pairs and bytes only).
-        let counters = Counters::default();
-        let shown = ctx.show(
-            "report",
-            Some(files.parts.len() as u64),
-            Counter::new(Unit::Items("parts"), counters.parts.clone()),
-            vec![
-                Counter::new(Unit::Items("pairs"), counters.rows.clone()),
-                Counter::new(Unit::Bytes, counters.bytes.clone()),
-            ],
-        );
-        let figures = parts::scan(&files, opts.top, &counters);
-        shown.finish();
-        figures?
-    };
+    } = scan_shown(&files, opts.top, ctx)?;
     let access_summary = access::summarise(&access, &hex);
     let cell_infos = origins::cells_with_medians(&files, &access, access_summary.map_threshold)?;
     let mut warnings = check_against_manifest(&matrix, &cells, &pairs);
@@ -288,6 +272,24 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
     write_atomic(ctx, &summary.report_path, md.as_bytes())?;
     summary.elapsed_s = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// [`parts::scan`] with a progress display through `ctx`: one count per part (a
+/// second pass, if any, adds to the pairs and bytes only).
+fn scan_shown(files: &MatrixFiles, top: usize, ctx: &Context) -> Result<parts::PartFigures> {
+    let counters = Counters::default();
+    let shown = ctx.show(
+        "report",
+        Some(files.parts.len() as u64),
+        Counter::new(Unit::Items("parts"), counters.parts.clone()),
+        vec![
+            Counter::new(Unit::Items("pairs"), counters.rows.clone()),
+            Counter::new(Unit::Bytes, counters.bytes.clone()),
+        ],
+    );
+    let figures = parts::scan(files, top, &counters);
+    shown.finish();
+    figures
 }
 
 /// What the files say against what the matrix manifest recorded.

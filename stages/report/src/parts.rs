@@ -116,7 +116,7 @@ pub(crate) fn scan_sampled(
         let access = FromAndBins::windowed(ok.len(), &sample.to);
         // Every window keeps at most `MAX_KEPT` durations over the matrix.
         let share = access.window_share(&sample.to);
-        if share * (sample.rows_per_sample * sample.rows as f64) <= MAX_KEPT as f64 {
+        if share * (sample.scale * sample.rows as f64) <= MAX_KEPT as f64 {
             first.access = access;
         }
         first
@@ -332,7 +332,7 @@ struct Sample<'a> {
     to: Vec<Option<Box<[u32]>>>,
     /// Rows sampled, and the rows of the matrix per row sampled.
     rows: u64,
-    rows_per_sample: f64,
+    scale: f64,
 }
 
 impl<'a> Sample<'a> {
@@ -343,7 +343,7 @@ impl<'a> Sample<'a> {
             distance: HighCounts::default(),
             to: vec![None; ok.len()],
             rows: 0,
-            rows_per_sample: nth as f64,
+            scale: nth as f64,
         }
     }
 

@@ -270,12 +270,7 @@ impl PartColumns {
         .into_iter()
         .any(|v| v.is_some_and(|b| b.unset_bits() > 0));
         let (ov, dv, mv, sv) = (orig.values(), dest.values(), dist.values(), dur.values());
-        if !has_nulls {
-            // The common case (every pair routed): no validity to look up.
-            for i in 0..rows {
-                row(Some(ov[i]), Some(dv[i]), Some(mv[i]), Some(sv[i]));
-            }
-        } else {
+        if has_nulls {
             let (ob, db, mb, sb) = (
                 orig.validity(),
                 dest.validity(),
@@ -289,6 +284,11 @@ impl PartColumns {
                     mb.is_none_or(|b| b.get_bit(i)).then(|| mv[i]),
                     sb.is_none_or(|b| b.get_bit(i)).then(|| sv[i]),
                 );
+            }
+        } else {
+            // The common case (every pair routed): no validity to look up.
+            for i in 0..rows {
+                row(Some(ov[i]), Some(dv[i]), Some(mv[i]), Some(sv[i]));
             }
         }
     }
