@@ -113,18 +113,20 @@ impl FromAndBins {
     }
 
     /// Counters for `n` ok cells that also keep, per destination, the durations
-    /// in the bins holding the ranks within [`WINDOW_RANKS`] of its median in
+    /// in the bins holding the ranks within `widen` (at least 1) times
+    /// [`WINDOW_RANKS`] of its median in
     /// `sample` (each destination's duration bins in a sample of the matrix): its
     /// exact median without a second pass when the median falls in them. A
     /// destination missing from the sample keeps nothing.
-    pub(crate) fn windowed(n: usize, sample: &[Option<Box<[u32]>>]) -> Self {
+    pub(crate) fn windowed(n: usize, sample: &[Option<Box<[u32]>>], widen: f64) -> Self {
+        let ranks = (WINDOW_RANKS * widen.max(1.0)).min(0.5);
         let windows = (0..n)
             .map(|d| {
                 let (lo, hi) = match sample.get(d) {
                     Some(Some(bins)) => {
                         let total: u64 = bins.iter().map(|&c| u64::from(c)).sum();
                         let at = |q: f64| locate(bins, crate::exact::rank(q, total)).0;
-                        (at(0.5 - WINDOW_RANKS), at(0.5 + WINDOW_RANKS))
+                        (at(0.5 - ranks), at(0.5 + ranks))
                     }
                     _ => (1, 0),
                 };

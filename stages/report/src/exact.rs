@@ -73,11 +73,11 @@ impl Default for HighCounts {
 
 impl HighCounts {
     /// Empty counts with a window around the quantiles of `sample`'s values (none
-    /// when the sample is empty).
+    /// when the sample is empty), `widen` (at least 1) times the usual width.
     #[must_use]
-    pub fn windowed(sample: &Self) -> Self {
+    pub fn windowed(sample: &Self, widen: f64) -> Self {
         Self {
-            window: (!sample.is_empty()).then(|| KeyWindow::around(sample)),
+            window: (!sample.is_empty()).then(|| KeyWindow::around(sample, widen.max(1.0))),
             ..Self::default()
         }
     }
@@ -178,7 +178,8 @@ impl HighCounts {
 /// Ranks either side of a quantile whose high halves a [`KeyWindow`] covers, as a
 /// fraction of the sample it is planned from.
 const WINDOW_RANKS: f64 = 0.01;
-/// The most high halves one quantile's window covers (256 KiB of counters each).
+/// The most high halves one quantile's window covers (256 KiB of counters each),
+/// before widening.
 const WINDOW_HIGHS: u32 = 24;
 
 /// Low halves counted for the high halves around each quantile's estimate: the
@@ -196,16 +197,19 @@ struct KeyWindow {
 }
 
 impl KeyWindow {
-    /// The high halves holding the ranks within [`WINDOW_RANKS`] of each quantile
-    /// of `high`'s values, and one more on each side.
-    fn around(high: &HighCounts) -> Self {
+    /// The high halves holding the ranks within `widen`² times [`WINDOW_RANKS`] of
+    /// each quantile of `high`'s values, and one more on each side.
+    fn around(high: &HighCounts, widen: f64) -> Self {
+        // The quantiles of a bimodal distribution (the ferry in Malta's durations)
+        // move fast with a sample's share of each mode: widened twice as fast.
+        let ranks = WINDOW_RANKS * widen * widen;
         let mut spans: Vec<(u32, u32)> = QUANTILES
             .iter()
             .map(|&q| {
-                let lo = high.locate(rank(q - WINDOW_RANKS, high.n)).0;
-                let hi = high.locate(rank(q + WINDOW_RANKS, high.n)).0;
+                let lo = high.locate(rank(q - ranks, high.n)).0;
+                let hi = high.locate(rank(q + ranks, high.n)).0;
                 let mid = high.locate(rank(q, high.n)).0;
-                let half = WINDOW_HIGHS / 2;
+                let half = (f64::from(WINDOW_HIGHS / 2) * widen * widen) as u32;
                 let lo = lo.saturating_sub(1).max(mid.saturating_sub(half));
                 let hi = (hi + 1).min(mid + half).min((HALF - 1) as u32);
                 (lo, hi)
@@ -439,7 +443,7 @@ mod tests {
         for &v in values.iter().step_by(16) {
             sample.add(key(v));
         }
-        let mut all = HighCounts::windowed(&sample);
+        let mut all = HighCounts::windowed(&sample, 1.0);
         for &v in &values {
             all.add(key(v));
         }
@@ -452,13 +456,13 @@ mod tests {
         // A sample of other values: the ranks fall outside the window.
         let mut wrong = HighCounts::default();
         wrong.add(key(1e6));
-        let mut all = HighCounts::windowed(&wrong);
+        let mut all = HighCounts::windowed(&wrong, 1.0);
         for &v in &values {
             all.add(key(v));
         }
         assert!(all.exact().is_none());
         assert!(
-            HighCounts::windowed(&HighCounts::default())
+            HighCounts::windowed(&HighCounts::default(), 1.0)
                 .exact()
                 .is_none()
         );

@@ -109,11 +109,15 @@ pub(crate) fn scan_sampled(
         Sample::part,
     )?;
     let sample = merged(sampled, || Sample::new(&ok, nth));
+    // The sample has one run of neighbouring origins per part: with few parts it
+    // tells less about the whole, and the windows widen (a matrix of few parts is
+    // small, and so is what its windows keep).
+    let widen = (SAMPLE_RUNS / parts.len().max(1) as f64).sqrt().max(1.0);
     let windowed = || {
         let mut first = First::new(&ok, top);
-        first.duration = HighCounts::windowed(&sample.duration);
-        first.distance = HighCounts::windowed(&sample.distance);
-        let access = FromAndBins::windowed(ok.len(), &sample.to);
+        first.duration = HighCounts::windowed(&sample.duration, widen);
+        first.distance = HighCounts::windowed(&sample.distance, widen);
+        let access = FromAndBins::windowed(ok.len(), &sample.to, widen);
         // Every window keeps at most `MAX_KEPT` durations over the matrix.
         let share = access.window_share(&sample.to);
         if share * (sample.scale * sample.rows as f64) <= MAX_KEPT as f64 {
@@ -322,6 +326,11 @@ fn read_sample(part: &Path, what: &'static str, nth: usize) -> Result<PartColumn
 
 /// One row in this many is in the sample (see [`read_sample`]).
 const SAMPLE: usize = 16;
+
+/// The windows have their usual width with at least this many parts (runs of
+/// origins in the sample), and are widened by the square root of this over the
+/// number of parts below it.
+const SAMPLE_RUNS: f64 = 48.0;
 
 /// What the sample gives: the estimates the windows are planned from.
 struct Sample<'a> {
