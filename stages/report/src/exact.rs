@@ -181,6 +181,9 @@ const WINDOW_RANKS: f64 = 0.01;
 /// The most high halves one quantile's window covers (256 KiB of counters each),
 /// before widening.
 const WINDOW_HIGHS: u32 = 24;
+/// The most high halves the windows of all quantiles cover together (32 MiB of
+/// counters; whole Malta at resolution 10 needs 36 for the durations).
+const WINDOW_TOTAL: u32 = 128;
 
 /// Low halves counted for the high halves around each quantile's estimate: the
 /// exact value of a rank that falls in a high half of the window.
@@ -203,25 +206,36 @@ impl KeyWindow {
         // The quantiles of a bimodal distribution (the ferry in Malta's durations)
         // move fast with a sample's share of each mode: widened twice as fast.
         let ranks = WINDOW_RANKS * widen * widen;
-        let mut spans: Vec<(u32, u32)> = QUANTILES
-            .iter()
-            .map(|&q| {
-                let lo = high.locate(rank(q - ranks, high.n)).0;
-                let hi = high.locate(rank(q + ranks, high.n)).0;
-                let mid = high.locate(rank(q, high.n)).0;
-                let half = (f64::from(WINDOW_HIGHS / 2) * widen * widen) as u32;
-                let lo = lo.saturating_sub(1).max(mid.saturating_sub(half));
-                let hi = (hi + 1).min(mid + half).min((HALF - 1) as u32);
-                (lo, hi)
-            })
-            .collect();
-        spans.sort_unstable();
-        let mut merged: Vec<(u32, u32)> = Vec::new();
-        for (lo, hi) in spans {
-            match merged.last_mut() {
-                Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
-                _ => merged.push((lo, hi)),
+        let spans = |half: u32| -> Vec<(u32, u32)> {
+            let mut spans: Vec<(u32, u32)> = QUANTILES
+                .iter()
+                .map(|&q| {
+                    let lo = high.locate(rank(q - ranks, high.n)).0;
+                    let hi = high.locate(rank(q + ranks, high.n)).0;
+                    let mid = high.locate(rank(q, high.n)).0;
+                    let lo = lo.saturating_sub(1).max(mid.saturating_sub(half));
+                    let hi = (hi + 1).min(mid + half).min((HALF - 1) as u32);
+                    (lo, hi)
+                })
+                .collect();
+            spans.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::new();
+            for (lo, hi) in spans {
+                match merged.last_mut() {
+                    Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                    _ => merged.push((lo, hi)),
+                }
             }
+            merged
+        };
+        // Each quantile's span at most `half` high halves either side, and all of
+        // them at most [`WINDOW_TOTAL`]: a wide window narrows rather than grows
+        // the memory (it may then miss, and the second pass runs).
+        let mut half = (f64::from(WINDOW_HIGHS / 2) * widen * widen) as u32;
+        let mut merged = spans(half);
+        while merged.iter().map(|&(lo, hi)| hi - lo + 1).sum::<u32>() > WINDOW_TOTAL && half > 0 {
+            half /= 2;
+            merged = spans(half);
         }
         Self {
             bounds: merged
