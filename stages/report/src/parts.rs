@@ -118,7 +118,8 @@ pub(crate) fn scan_sampled(
         first.duration = HighCounts::windowed(&sample.duration, widen);
         first.distance = HighCounts::windowed(&sample.distance, widen);
         let access = FromAndBins::windowed(ok.len(), &sample.to, widen);
-        // Every window keeps at most `MAX_KEPT` durations over the matrix.
+        // No destination windows when the sample projects more than `MAX_KEPT`
+        // kept durations over the whole matrix (the second pass then finds them).
         let share = access.window_share(&sample.to);
         if share * (sample.scale * sample.rows as f64) <= MAX_KEPT as f64 {
             first.access = access;
