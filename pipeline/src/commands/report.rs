@@ -78,6 +78,14 @@ pub fn execute(opts: &ReportOptions, ctx: &Context) -> anyhow::Result<ReportSumm
     }
     let peak = memory::peak_rss_bytes().map_or_else(|| "unknown".to_string(), memory::mib);
     tracing::info!(target: "report", "[report] map: {}", s.underlay.sentence());
+    // Why a report took twice as long: the sample of the parts misled (the
+    // figures are exact either way).
+    tracing::info!(
+        target: "report",
+        "[report] parts read {} ({} durations kept for the exact medians to each cell)",
+        if s.second_pass { "twice: an exact figure fell outside the window its sample planned" } else { "once" },
+        s.kept_for_medians
+    );
     tracing::info!(
         target: "report",
         "[report] wrote {}, {}, {} and {} in {:.2} s, peak RSS {peak}",

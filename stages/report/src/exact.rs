@@ -48,12 +48,16 @@ pub const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
 const HALF: usize = 1 << 16;
 
-/// First pass: values counted per high half of their key.
+/// First pass: values counted per high half of their key and, when planned
+/// from a sample of the matrix ([`Self::windowed`]), the low halves of the values
+/// in a window of high halves around each quantile's estimate, so that a second
+/// pass is needed only when a quantile ends up outside its window.
 #[derive(Debug, Clone)]
 pub struct HighCounts {
     counts: Vec<u64>,
     n: u64,
     max: u32,
+    window: Option<KeyWindow>,
 }
 
 impl Default for HighCounts {
@@ -62,17 +66,91 @@ impl Default for HighCounts {
             counts: vec![0; HALF],
             n: 0,
             max: 0,
+            window: None,
         }
     }
 }
 
 impl HighCounts {
+    /// Empty counts with a window around the quantiles of `sample`'s values (none
+    /// when the sample is empty), `widen` (at least 1) times the usual width.
+    #[must_use]
+    pub fn windowed(sample: &Self, widen: f64) -> Self {
+        Self {
+            window: (!sample.is_empty()).then(|| KeyWindow::around(sample, widen.max(1.0))),
+            ..Self::default()
+        }
+    }
+
+    /// Whether no value was counted.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
     /// Counts one value's key.
     #[inline]
     pub fn add(&mut self, k: u32) {
         self.counts[(k >> 16) as usize] += 1;
         self.n += 1;
         self.max = self.max.max(k);
+        if let Some(w) = &mut self.window {
+            w.add(k);
+        }
+    }
+
+    /// The high half holding rank `r` (1-based) of the values counted so far, and
+    /// the rank within it.
+    fn locate(&self, r: u64) -> (u32, u64) {
+        let mut seen = 0;
+        for (high, &c) in self.counts.iter().enumerate() {
+            if seen + c >= r {
+                return (high as u32, r - seen);
+            }
+            seen += c;
+        }
+        ((HALF - 1) as u32, r.saturating_sub(seen))
+    }
+
+    /// Counts the values added since the last call in the window (once per part:
+    /// see [`KeyWindow`]).
+    pub fn flush(&mut self) {
+        if let Some(w) = &mut self.window {
+            w.flush();
+        }
+    }
+
+    /// The exact quantiles from the window, `None` when one of them lies outside
+    /// it (then a second pass with [`Self::plan`] is needed).
+    #[must_use]
+    pub fn exact(&mut self) -> Option<crate::histogram::Quantiles> {
+        self.flush();
+        let w = self.window.as_ref()?;
+        let mut at = [0.0; 3];
+        for (a, q) in at.iter_mut().zip(QUANTILES) {
+            let (high, r) = self.locate(rank(q, self.n));
+            *a = f64::from(value(w.at(high, r, self.counts[high as usize])?));
+        }
+        Some(crate::histogram::Quantiles {
+            count: self.n,
+            p50: at[0],
+            p90: at[1],
+            p99: at[2],
+            max: f64::from(value(self.max)),
+        })
+    }
+
+    /// Adds the counts (and window) of `other`, made by the same constructor
+    /// (another worker's share of the parts).
+    pub fn merge(&mut self, other: Self) {
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.n += other.n;
+        self.max = self.max.max(other.max);
+        if let (Some(w), Some(mut o)) = (&mut self.window, other.window) {
+            w.merge(&mut o);
+        }
     }
 
     /// What the second pass must count: for each of [`QUANTILES`], the high half
@@ -82,18 +160,10 @@ impl HighCounts {
         if self.n == 0 {
             return None;
         }
-        let mut wanted = Vec::with_capacity(QUANTILES.len());
-        for q in QUANTILES {
-            let r = rank(q, self.n);
-            let mut seen = 0;
-            for (high, &c) in self.counts.iter().enumerate() {
-                if seen + c >= r {
-                    wanted.push((high as u32, r - seen));
-                    break;
-                }
-                seen += c;
-            }
-        }
+        let wanted: Vec<(u32, u64)> = QUANTILES
+            .iter()
+            .map(|&q| self.locate(rank(q, self.n)))
+            .collect();
         let mut highs: Vec<u32> = wanted.iter().map(|&(h, _)| h).collect();
         highs.dedup();
         Some(LowCounts {
@@ -102,6 +172,138 @@ impl HighCounts {
             lows: highs.iter().map(|&h| (h, vec![0; HALF])).collect(),
             wanted,
         })
+    }
+}
+
+/// Ranks either side of a quantile whose high halves a [`KeyWindow`] covers, as a
+/// fraction of the sample it is planned from.
+const WINDOW_RANKS: f64 = 0.01;
+/// The most high halves one quantile's window covers (256 KiB of counters each),
+/// before widening.
+const WINDOW_HIGHS: u32 = 24;
+/// The most high halves the windows of all quantiles cover together (32 MiB of
+/// counters; whole Malta at resolution 10 needs 36 for the durations).
+const WINDOW_TOTAL: u32 = 128;
+
+/// Low halves counted for the high halves around each quantile's estimate: the
+/// exact value of a rank that falls in a high half of the window.
+#[derive(Debug, Clone)]
+struct KeyWindow {
+    /// `(first high half, counts per key from its first)`, not overlapping.
+    ranges: Vec<(u32, Vec<u32>)>,
+    /// The keys in the window since the last [`Self::flush`]: counted in key
+    /// order, the counters are walked through instead of hit at random (several
+    /// MiB of them: a cache miss per value).
+    pending: Vec<u32>,
+    /// `(first key, last key)` of each range, for the test of each value.
+    bounds: Vec<(u32, u32)>,
+}
+
+impl KeyWindow {
+    /// The high halves holding the ranks within `widen`² times [`WINDOW_RANKS`] of
+    /// each quantile of `high`'s values, and one more on each side.
+    fn around(high: &HighCounts, widen: f64) -> Self {
+        // The quantiles of a bimodal distribution (the ferry in Malta's durations)
+        // move fast with a sample's share of each mode: widened twice as fast.
+        let ranks = WINDOW_RANKS * widen * widen;
+        let spans = |half: u32| -> Vec<(u32, u32)> {
+            let mut spans: Vec<(u32, u32)> = QUANTILES
+                .iter()
+                .map(|&q| {
+                    let lo = high.locate(rank(q - ranks, high.n)).0;
+                    let hi = high.locate(rank(q + ranks, high.n)).0;
+                    let mid = high.locate(rank(q, high.n)).0;
+                    let lo = lo.saturating_sub(1).max(mid.saturating_sub(half));
+                    let hi = (hi + 1).min(mid + half).min((HALF - 1) as u32);
+                    (lo, hi)
+                })
+                .collect();
+            spans.sort_unstable();
+            let mut merged: Vec<(u32, u32)> = Vec::new();
+            for (lo, hi) in spans {
+                match merged.last_mut() {
+                    Some(last) if lo <= last.1 + 1 => last.1 = last.1.max(hi),
+                    _ => merged.push((lo, hi)),
+                }
+            }
+            merged
+        };
+        // Each quantile's span at most `half` high halves either side, and all of
+        // them at most [`WINDOW_TOTAL`]: a wide window narrows rather than grows
+        // the memory (it may then miss, and the second pass runs).
+        let mut half = (f64::from(WINDOW_HIGHS / 2) * widen * widen) as u32;
+        let mut merged = spans(half);
+        while merged.iter().map(|&(lo, hi)| hi - lo + 1).sum::<u32>() > WINDOW_TOTAL && half > 0 {
+            half /= 2;
+            merged = spans(half);
+        }
+        Self {
+            bounds: merged
+                .iter()
+                .map(|&(lo, hi)| (lo << 16, (hi << 16) | 0xffff))
+                .collect(),
+            ranges: merged
+                .into_iter()
+                .map(|(lo, hi)| (lo, vec![0; (hi - lo + 1) as usize * HALF]))
+                .collect(),
+            pending: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, k: u32) {
+        if self.bounds.iter().any(|&(lo, hi)| lo <= k && k <= hi) {
+            self.pending.push(k);
+        }
+    }
+
+    /// Counts the pending keys.
+    fn flush(&mut self) {
+        self.pending.sort_unstable();
+        let mut ranges = self.ranges.iter_mut().peekable();
+        for &k in &self.pending {
+            while let Some((lo, counts)) = ranges.peek_mut() {
+                let i = (k as usize).wrapping_sub((*lo as usize) << 16);
+                if let Some(c) = counts.get_mut(i) {
+                    *c += 1;
+                    break;
+                }
+                ranges.next();
+            }
+        }
+        self.pending.clear();
+    }
+
+    fn merge(&mut self, other: &mut Self) {
+        self.flush();
+        other.flush();
+        for ((_, c), (_, o)) in self.ranges.iter_mut().zip(&other.ranges) {
+            for (c, o) in c.iter_mut().zip(o) {
+                *c += o;
+            }
+        }
+    }
+
+    /// The key of rank `r` within high half `high`, which holds `total` values:
+    /// `None` when the window does not cover `high` or missed some of its values.
+    fn at(&self, high: u32, r: u64, total: u64) -> Option<u32> {
+        let (lo, counts) = self
+            .ranges
+            .iter()
+            .find(|(lo, c)| *lo <= high && ((high - lo) as usize) < c.len() / HALF)?;
+        let start = (high - lo) as usize * HALF;
+        let counts = &counts[start..start + HALF];
+        if counts.iter().map(|&c| u64::from(c)).sum::<u64>() != total {
+            return None;
+        }
+        let mut seen = 0;
+        for (low, &c) in counts.iter().enumerate() {
+            seen += u64::from(c);
+            if seen >= r {
+                return Some((high << 16) | low as u32);
+            }
+        }
+        None
     }
 }
 
@@ -126,6 +328,16 @@ impl LowCounts {
             if *h == high {
                 counts[(k & 0xffff) as usize] += 1;
                 return;
+            }
+        }
+    }
+
+    /// Adds the counts of `other`, planned by the same [`HighCounts::plan`] (another
+    /// worker's share of the parts).
+    pub fn merge(&mut self, other: &Self) {
+        for ((_, c), (_, o)) in self.lows.iter_mut().zip(&other.lows) {
+            for (c, o) in c.iter_mut().zip(o) {
+                *c += o;
             }
         }
     }
@@ -234,6 +446,40 @@ mod tests {
         assert_eq!(q.p99, nearest_rank(&values, 0.99));
         assert_eq!(q.max, nearest_rank(&values, 1.0));
         assert!(HighCounts::default().plan().is_none());
+    }
+
+    #[test]
+    fn a_window_planned_from_a_sample_gives_the_exact_ranks_or_nothing() {
+        let values: Vec<f32> = (0..50_000u32)
+            .map(|i| ((i.wrapping_mul(2_654_435_761) % 100_000) as f32) * 0.37 + 0.01)
+            .collect();
+        let mut sample = HighCounts::default();
+        for &v in values.iter().step_by(16) {
+            sample.add(key(v));
+        }
+        let mut all = HighCounts::windowed(&sample, 1.0);
+        for &v in &values {
+            all.add(key(v));
+        }
+        let q = all.exact().unwrap();
+        assert_eq!(q.count, values.len() as u64);
+        assert_eq!(q.p50, nearest_rank(&values, 0.5));
+        assert_eq!(q.p90, nearest_rank(&values, 0.9));
+        assert_eq!(q.p99, nearest_rank(&values, 0.99));
+        assert_eq!(q.max, nearest_rank(&values, 1.0));
+        // A sample of other values: the ranks fall outside the window.
+        let mut wrong = HighCounts::default();
+        wrong.add(key(1e6));
+        let mut all = HighCounts::windowed(&wrong, 1.0);
+        for &v in &values {
+            all.add(key(v));
+        }
+        assert!(all.exact().is_none());
+        assert!(
+            HighCounts::windowed(&HighCounts::default(), 1.0)
+                .exact()
+                .is_none()
+        );
     }
 
     #[test]

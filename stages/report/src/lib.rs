@@ -25,17 +25,19 @@
 //! a [`ReportSummary`] with the figures and the summary lines for the caller's log.
 //!
 //! **How** (see `parts`): Polars decodes each Parquet part; the figures are
-//! computed in plain loops over the decoded buffers, in two passes over the parts
-//! (exact quantiles and medians need a second look at a few values, see
-//! `exact`), while a helper thread decodes the next part. Until issue 14 each
-//! part went through a dozen eager Polars operations (two hash joins to the cell
-//! centres, four group-bys, a group-by-apply for the medians), each allocating
-//! full-length columns, in Polars crates built at opt-level 1: that, not reading,
-//! was where the time went (see the README).
+//! computed in plain loops over the decoded buffers, one part per core at a time.
+//! Exact quantiles and medians need a second look at a few values (see `exact`):
+//! a sample of every part plans where those values will be, so each part is
+//! read once, and a second time only when the sample misled (see `parts`). Until
+//! issue 14 each part went through a dozen eager Polars operations (two hash
+//! joins to the cell centres, four group-bys, a group-by-apply for the medians),
+//! each allocating full-length columns, in Polars crates built at opt-level 1:
+//! that, not reading, was where the time went (see the README).
 //!
 //! **Memory**: the matrix can hold hundreds of millions of rows and is never
-//! loaded whole: two parts at a time (one computed on, one being decoded), plus
-//! per-cell counters and the few values the exact medians keep.
+//! loaded whole: one part per core (at most four), plus per-cell counters and the
+//! values the exact medians keep (about a fifth of the durations, at most 256
+//! MiB of them).
 //!
 //! ```no_run
 //! use hexmatrix_contract::Context;
@@ -144,8 +146,11 @@ pub struct ReportSummary {
     pub access_path: PathBuf,
     /// What `access.parquet` says over all ok cells.
     pub access: AccessSummary,
-    /// Durations held for the exact medians to each destination (second pass).
+    /// Durations held for the exact medians to each destination.
     pub kept_for_medians: usize,
+    /// Whether the parts were read a second time: an exact figure fell outside
+    /// the window its sample planned (see the crate doc's **How**).
+    pub second_pass: bool,
     /// The written `map.png`.
     pub png_path: PathBuf,
     /// The roads under the cells, or why there are none.
@@ -198,22 +203,8 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         hex,
         split_origin,
         kept_for_medians,
-    } = {
-        // Every part is read twice (see `parts`): the display counts both passes.
-        let counters = Counters::default();
-        let shown = ctx.show(
-            "report",
-            Some(2 * files.parts.len() as u64),
-            Counter::new(Unit::Items("parts"), counters.parts.clone()),
-            vec![
-                Counter::new(Unit::Items("pairs"), counters.rows.clone()),
-                Counter::new(Unit::Bytes, counters.bytes.clone()),
-            ],
-        );
-        let figures = parts::scan(&files, opts.top, &counters);
-        shown.finish();
-        figures?
-    };
+        second_pass,
+    } = scan_shown(&files, opts.top, ctx)?;
     let access_summary = access::summarise(&access, &hex);
     let cell_infos = origins::cells_with_medians(&files, &access, access_summary.map_threshold)?;
     let mut warnings = check_against_manifest(&matrix, &cells, &pairs);
@@ -241,6 +232,7 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
         access_path: opts.output_dir.join(ACCESS_FILE),
         access: access_summary,
         kept_for_medians,
+        second_pass,
         png_path: opts.output_dir.join(MAP_PNG_FILE),
         underlay,
         elapsed_s: 0.0,
@@ -280,6 +272,24 @@ pub fn run(opts: &ReportOptions, ctx: &Context) -> Result<ReportSummary> {
     write_atomic(ctx, &summary.report_path, md.as_bytes())?;
     summary.elapsed_s = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// [`parts::scan`] with a progress display through `ctx`: one count per part (a
+/// second pass, if any, adds to the pairs and bytes only).
+fn scan_shown(files: &MatrixFiles, top: usize, ctx: &Context) -> Result<parts::PartFigures> {
+    let counters = Counters::default();
+    let shown = ctx.show(
+        "report",
+        Some(files.parts.len() as u64),
+        Counter::new(Unit::Items("parts"), counters.parts.clone()),
+        vec![
+            Counter::new(Unit::Items("pairs"), counters.rows.clone()),
+            Counter::new(Unit::Bytes, counters.bytes.clone()),
+        ],
+    );
+    let figures = parts::scan(files, top, &counters);
+    shown.finish();
+    figures
 }
 
 /// What the files say against what the matrix manifest recorded.

@@ -649,3 +649,30 @@ fn exact_quantiles_and_access_match_sorting_every_value() {
     let r15 = col_u64(&crate::access::reach_column(15));
     assert!(r15.iter().any(|&r| r < ok.len() as u64));
 }
+
+#[test]
+fn issue_14_one_pass_and_two_passes_give_the_same_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("m");
+    let (spots, rows) = big_matrix();
+    write_matrix_with(&dir, &spots, &rows, 4, rows.len() as u64);
+    let m = crate::manifest::read_matrix_manifest(&dir).unwrap();
+    let files = crate::scan::MatrixFiles {
+        cells: dir.join(CELLS_FILE),
+        parts: crate::manifest::part_paths(&m, &dir),
+    };
+    let scan =
+        |nth| crate::parts::scan_sampled(&files, 5, &crate::Counters::default(), nth).unwrap();
+    // The whole matrix as the sample: every answer lies in its window.
+    let one = scan(1);
+    assert!(!one.second_pass);
+    assert!(one.kept_for_medians > 0);
+    // One row per part as the sample: most destinations have no window.
+    let two = scan(usize::MAX);
+    assert!(two.second_pass);
+    assert_eq!(one.pairs, two.pairs);
+    assert_eq!(one.access, two.access);
+    assert_eq!(one.suspicious, two.suspicious);
+    let default = scan(16);
+    assert_eq!((default.pairs, default.access), (one.pairs, one.access));
+}

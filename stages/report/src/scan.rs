@@ -52,12 +52,29 @@ impl MatrixFiles {
 
 /// The `columns` of the Parquet file at `path`, read whole (a part is one origin block).
 pub(crate) fn read(path: &Path, columns: &[&str], what: &'static str) -> Result<DataFrame> {
+    read_with(path, columns, None, what, ParallelStrategy::Auto)
+}
+
+/// [`read`] with Polars' choice of threads ([`ParallelStrategy::None`] decodes on
+/// the calling thread only, for callers that already keep every core busy), and
+/// with `Some(n)` only the first nth of the rows (at least one).
+pub(crate) fn read_with(
+    path: &Path,
+    columns: &[&str],
+    nth: Option<usize>,
+    what: &'static str,
+    parallel: ParallelStrategy,
+) -> Result<DataFrame> {
     isolated(what, path, || {
         let file = File::open(path).map_err(|e| Error::query(what, path)(e.into()))?;
-        ParquetReader::new(file)
+        let mut reader = ParquetReader::new(file)
             .with_columns(Some(columns.iter().map(|&c| c.to_owned()).collect()))
-            .finish()
-            .map_err(Error::query(what, path))
+            .read_parallel(parallel);
+        if let Some(nth) = nth {
+            let rows = reader.num_rows().map_err(Error::query(what, path))?;
+            reader = reader.with_slice(Some((0, rows.div_ceil(nth.max(1)))));
+        }
+        reader.finish().map_err(Error::query(what, path))
     })
 }
 
@@ -168,9 +185,16 @@ pub(crate) fn shape(what: &'static str) -> impl FnOnce(PolarsError) -> Error {
     }
 }
 
-/// The four columns of one part as plain arrays (one chunk each), for the loops of
+/// One chunk of a `UInt64` column (Arrow's primitive array).
+type U64Array = <UInt64Type as PolarsDataType>::Array;
+/// One chunk of a `Float32` column.
+type F32Array = <Float32Type as PolarsDataType>::Array;
+
+/// The four columns of one part as plain arrays, for the loops of
 /// [`crate::parts`]: Polars decodes the Parquet file, the figures are computed on
-/// its buffers directly.
+/// its buffers directly. The columns come in one chunk per row group, the same
+/// for all four; they are joined into one chunk only when their chunks differ
+/// (joining copies every value).
 pub(crate) struct PartColumns {
     origin: UInt64Chunked,
     dest: UInt64Chunked,
@@ -180,7 +204,7 @@ pub(crate) struct PartColumns {
 
 impl PartColumns {
     /// The columns of `df` (a part as [`read`] gives it), cast to the contract's
-    /// types when a writer used others, each in one chunk.
+    /// types when a writer used others, with the same chunks.
     pub(crate) fn of(df: &DataFrame) -> PolarsResult<Self> {
         let col = |name: &str, dtype: &DataType| -> PolarsResult<Series> {
             let c = df.column(name)?;
@@ -189,14 +213,25 @@ impl PartColumns {
             } else {
                 c.cast(dtype)?
             };
-            Ok(c.as_materialized_series().rechunk())
+            Ok(c.as_materialized_series().clone())
         };
-        Ok(Self {
+        let mut cols = Self {
             origin: col(pairs::ORIGIN, &DataType::UInt64)?.u64()?.clone(),
             dest: col(pairs::DEST, &DataType::UInt64)?.u64()?.clone(),
             distance: col(pairs::DISTANCE_M, &DataType::Float32)?.f32()?.clone(),
             duration: col(pairs::DURATION_S, &DataType::Float32)?.f32()?.clone(),
-        })
+        };
+        let origin: Vec<usize> = cols.origin.chunk_lengths().collect();
+        let aligned = origin.iter().copied().eq(cols.dest.chunk_lengths())
+            && origin.iter().copied().eq(cols.distance.chunk_lengths())
+            && origin.iter().copied().eq(cols.duration.chunk_lengths());
+        if !aligned {
+            cols.origin = cols.origin.rechunk().into_owned();
+            cols.dest = cols.dest.rechunk().into_owned();
+            cols.distance = cols.distance.rechunk().into_owned();
+            cols.duration = cols.duration.rechunk().into_owned();
+        }
+        Ok(cols)
     }
 
     /// Calls `f(origin, dest, distance, duration)` for every row, `None` for a null.
@@ -205,26 +240,37 @@ impl PartColumns {
         &self,
         mut row: impl FnMut(Option<u64>, Option<u64>, Option<f32>, Option<f32>),
     ) {
-        let (Some(orig), Some(dest), Some(dist), Some(dur)) = (
-            self.origin.downcast_iter().next(),
-            self.dest.downcast_iter().next(),
-            self.distance.downcast_iter().next(),
-            self.duration.downcast_iter().next(),
-        ) else {
-            return;
-        };
+        let chunks = self
+            .origin
+            .downcast_iter()
+            .zip(self.dest.downcast_iter())
+            .zip(self.distance.downcast_iter())
+            .zip(self.duration.downcast_iter());
+        for (((orig, dest), dist), dur) in chunks {
+            Self::chunk(orig, dest, dist, dur, &mut row);
+        }
+    }
+
+    /// [`Self::for_each`] over one chunk of each column.
+    #[inline]
+    fn chunk(
+        orig: &U64Array,
+        dest: &U64Array,
+        dist: &F32Array,
+        dur: &F32Array,
+        row: &mut impl FnMut(Option<u64>, Option<u64>, Option<f32>, Option<f32>),
+    ) {
         let rows = orig.len().min(dest.len()).min(dist.len()).min(dur.len());
-        let nulls = self.origin.null_count()
-            + self.dest.null_count()
-            + self.distance.null_count()
-            + self.duration.null_count();
+        let has_nulls = [
+            orig.validity(),
+            dest.validity(),
+            dist.validity(),
+            dur.validity(),
+        ]
+        .into_iter()
+        .any(|v| v.is_some_and(|b| b.unset_bits() > 0));
         let (ov, dv, mv, sv) = (orig.values(), dest.values(), dist.values(), dur.values());
-        if nulls == 0 {
-            // The common case (every pair routed): no validity to look up.
-            for i in 0..rows {
-                row(Some(ov[i]), Some(dv[i]), Some(mv[i]), Some(sv[i]));
-            }
-        } else {
+        if has_nulls {
             let (ob, db, mb, sb) = (
                 orig.validity(),
                 dest.validity(),
@@ -238,6 +284,11 @@ impl PartColumns {
                     mb.is_none_or(|b| b.get_bit(i)).then(|| mv[i]),
                     sb.is_none_or(|b| b.get_bit(i)).then(|| sv[i]),
                 );
+            }
+        } else {
+            // The common case (every pair routed): no validity to look up.
+            for i in 0..rows {
+                row(Some(ov[i]), Some(dv[i]), Some(mv[i]), Some(sv[i]));
             }
         }
     }

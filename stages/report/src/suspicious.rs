@@ -106,6 +106,13 @@ impl TopPairs {
         self.kept.truncate(self.top);
     }
 
+    /// Adds the pairs `other` flagged (another worker's share of the parts).
+    pub(crate) fn merge(&mut self, mut other: Self) {
+        self.count += other.count;
+        self.kept.append(&mut other.kept);
+        self.end_part();
+    }
+
     /// The count and the worst pairs with their cells' names and centres.
     pub(crate) fn finish(mut self, ok: &OkCells) -> Suspicious {
         self.end_part();
