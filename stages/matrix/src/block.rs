@@ -170,7 +170,7 @@ pub fn write(
     buffers: &mut PartBuffers,
 ) -> Result<PartCounts> {
     let n = cells.len();
-    let mut w = PartWriter::create(path, dests, limited, buffers)?;
+    let mut w = PartWriter::create(path, rows.origins * n, dests, limited, buffers)?;
     let mut counts = PartCounts {
         rows: 0,
         sha256: String::new(),

@@ -1,25 +1,26 @@
 //! Column chunks of the matrix parts that are not encoded value by value. Without a
 //! duration limit every origin has a row for every `ok` cell, so the `dest` column of a
 //! row group of `k` origins is the same list of cells repeated `k` times, in every row
-//! group and every part: it is encoded and compressed once per `k` by the parquet
-//! crate's own column writer, and its bytes are then copied into each row group. The
-//! `origin` column is one run per origin: a dictionary of the row group's origins and
-//! one run-length-encoded run of dictionary indexes per origin, written here page by
-//! page, a few bytes per origin instead of a delta per row. The measures are
-//! byte-stream split as the rows arrive ([`FloatColumn`]) and compressed with one zstd
-//! context per part, into one page per row group: no staging copy, no second pass.
+//! group and every part: it is a dictionary of the cells and the indexes 0, 1, ..., n-1
+//! repeated `k` times, bit-packed and compressed once per `k` ([`Chunk::int64_cycle`]),
+//! then copied into each row group. The `origin` column is one run per origin: a
+//! dictionary of the row group's origins and one run-length-encoded run of dictionary
+//! indexes per origin, written here page by page, a few bytes per origin instead of a
+//! delta per row. The measures are byte-stream split as the rows arrive
+//! ([`FloatColumn`]) and compressed with one zstd context per part, into one page per
+//! row group: no staging copy, no second pass.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Write};
+use std::io::{Cursor, Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use parquet::basic::{Compression, Encoding};
 use parquet::column::page::{CompressedPage, Page, PageWriter};
-use parquet::column::writer::{ColumnCloseResult, ColumnWriter, get_column_writer};
+use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::metadata::{ColumnChunkMetaData, OffsetIndexBuilder};
-use parquet::file::properties::WriterPropertiesPtr;
+use parquet::file::reader::{ChunkReader, Length};
 use parquet::file::statistics::Statistics;
 use parquet::file::writer::{SerializedPageWriter, SerializedRowGroupWriter, TrackedWrite};
 use parquet::schema::types::{ColumnDescPtr, SchemaDescriptor};
@@ -30,16 +31,85 @@ use crate::schema;
 /// writer records of it.
 #[derive(Debug)]
 pub struct Chunk {
-    bytes: Bytes,
+    bytes: Pieces,
     close: ColumnCloseResult,
 }
 
+/// A chunk's bytes in two pieces read one after the other: a measure's page header and
+/// the page it heads stay apart, so that the page (megabytes) is not copied behind its
+/// header (tens of bytes) before it goes to the file. Other chunks are `head` alone.
+#[derive(Debug, Clone, Default)]
+struct Pieces {
+    head: Bytes,
+    body: Bytes,
+}
+
+impl Pieces {
+    /// One piece.
+    fn one(bytes: Vec<u8>) -> Self {
+        Self {
+            head: Bytes::from(bytes),
+            body: Bytes::new(),
+        }
+    }
+}
+
+impl Length for Pieces {
+    fn len(&self) -> u64 {
+        (self.head.len() + self.body.len()) as u64
+    }
+}
+
+impl ChunkReader for Pieces {
+    type T = std::io::Chain<bytes::buf::Reader<Bytes>, bytes::buf::Reader<Bytes>>;
+
+    fn get_read(&self, start: u64) -> Result<Self::T> {
+        let (head, body) = self.split(start, self.len())?;
+        Ok(head.reader().chain(body.reader()))
+    }
+
+    fn get_bytes(&self, start: u64, length: usize) -> Result<Bytes> {
+        let (head, body) = self.split(start, start.saturating_add(length as u64))?;
+        Ok(match (head.is_empty(), body.is_empty()) {
+            (_, true) => head,
+            (true, false) => body,
+            (false, false) => [head, body].concat().into(),
+        })
+    }
+}
+
+impl Pieces {
+    /// The bytes `start..end` of the chunk, as they fall in the head and the body.
+    fn split(&self, start: u64, end: u64) -> Result<(Bytes, Bytes)> {
+        if start > end || end > self.len() {
+            return Err(ParquetError::EOF(format!(
+                "bytes {start}..{end} of a chunk of {} bytes",
+                self.len()
+            )));
+        }
+        let h = self.head.len() as u64;
+        let clamp = |x: u64, lo: u64, hi: u64| (x.clamp(lo, hi) - lo) as usize;
+        Ok((
+            self.head.slice(clamp(start, 0, h)..clamp(end, 0, h)),
+            self.body
+                .slice(clamp(start, h, self.len())..clamp(end, h, self.len())),
+        ))
+    }
+}
+
 impl Chunk {
-    /// Encodes `values` as the INT64 column `descr` with the writer settings `props`.
+    /// Encodes `values` as the INT64 column `descr` with the writer settings `props`
+    /// (the tests' `dest` chunks of arbitrary values).
     ///
     /// # Errors
     /// A [`ParquetError`] of the column writer, or if `descr` is not INT64.
-    pub fn int64(descr: ColumnDescPtr, props: WriterPropertiesPtr, values: &[i64]) -> Result<Self> {
+    #[cfg(test)]
+    pub fn int64(
+        descr: ColumnDescPtr,
+        props: parquet::file::properties::WriterPropertiesPtr,
+        values: &[i64],
+    ) -> Result<Self> {
+        use parquet::column::writer::{ColumnWriter, get_column_writer};
         let mut sink = TrackedWrite::new(Vec::new());
         let close = {
             let pages = Box::new(SerializedPageWriter::new(&mut sink));
@@ -53,7 +123,7 @@ impl Chunk {
         };
         sink.flush()?;
         Ok(Self {
-            bytes: Bytes::from(sink.into_inner()?),
+            bytes: Pieces::one(sink.into_inner()?),
             close,
         })
     }
@@ -71,8 +141,7 @@ impl Chunk {
         for &(value, _) in runs {
             dictionary.extend_from_slice(&value.to_le_bytes());
         }
-        // Index bit width: at least 1, as every reader accepts.
-        let bits = (usize::BITS - runs.len().saturating_sub(1).leading_zeros()).max(1);
+        let bits = index_bits(runs.len());
         let index_bytes = bits.div_ceil(8) as usize;
         let mut indexes = vec![bits as u8];
         let mut rows = 0_usize;
@@ -139,7 +208,7 @@ impl Chunk {
             i32::try_from(data.bytes_written).map_err(|_| too_many())?,
         );
         Ok(Self {
-            bytes: Bytes::from(sink.into_inner()?),
+            bytes: Pieces::one(sink.into_inner()?),
             close: ColumnCloseResult {
                 bytes_written: total as u64,
                 rows_written: rows as u64,
@@ -151,10 +220,112 @@ impl Chunk {
         })
     }
 
-    /// The chunk's bytes, as a buffer to reuse.
+    /// Encodes the INT64 column `descr` of a row group whose values are `cycle` (in
+    /// ascending order) repeated `times` times: a dictionary page of `cycle` (PLAIN) and
+    /// one data page (v2) of the dictionary indexes 0, 1, ..., `cycle.len() - 1`, `times`
+    /// times over, as one bit-packed run; both pages compressed by `zstd` at `level`.
+    /// The indexes repeat with a period of a few kilobytes, which zstd reduces to little
+    /// more than one period. Min and max in the statistics.
+    ///
+    /// # Errors
+    /// A [`ParquetError`] if there are more rows than a page can say, or of zstd or
+    /// the page writer.
+    pub fn int64_cycle(
+        descr: ColumnDescPtr,
+        cycle: &[i64],
+        times: usize,
+        zstd: &mut zstd::bulk::Compressor<'_>,
+        level: parquet::basic::ZstdLevel,
+    ) -> Result<Self> {
+        let rows = cycle.len() * times;
+        let too_many = || ParquetError::General(format!("{rows} rows in one page"));
+        let rows32 = u32::try_from(rows).map_err(|_| too_many())?;
+        let mut dictionary = Vec::with_capacity(cycle.len() * 8);
+        for value in cycle {
+            dictionary.extend_from_slice(&value.to_le_bytes());
+        }
+        let bits = index_bits(cycle.len());
+        // One bit-packed run of whole groups of 8 values (the last one padded with
+        // zeros, as the encoding allows): `bits` bytes per group.
+        let groups = rows.div_ceil(8);
+        let mut indexes = Vec::with_capacity(6 + groups * bits as usize);
+        indexes.push(bits as u8);
+        let header = u32::try_from(groups)
+            .ok()
+            .and_then(|g| g.checked_mul(2))
+            .map(|g| g | 1)
+            .ok_or_else(too_many)?;
+        uleb128(&mut indexes, header);
+        bit_pack_cycle(&mut indexes, cycle.len(), groups * 8, bits);
+        let dict_page = zstd.compress(&dictionary)?;
+        let data_page = zstd.compress(&indexes)?;
+        let mut sink = TrackedWrite::new(Vec::new());
+        let (dict, data) = {
+            let mut pages = SerializedPageWriter::new(&mut sink);
+            let dict = pages.write_page(CompressedPage::new(
+                Page::DictionaryPage {
+                    buf: Bytes::from(dict_page),
+                    num_values: u32::try_from(cycle.len()).map_err(|_| too_many())?,
+                    encoding: Encoding::PLAIN,
+                    is_sorted: true,
+                },
+                dictionary.len(),
+            ))?;
+            let data = pages.write_page(CompressedPage::new(
+                Page::DataPageV2 {
+                    buf: Bytes::from(data_page),
+                    num_values: rows32,
+                    encoding: Encoding::RLE_DICTIONARY,
+                    num_nulls: 0,
+                    num_rows: rows32,
+                    def_levels_byte_len: 0,
+                    rep_levels_byte_len: 0,
+                    is_compressed: true,
+                    statistics: None,
+                },
+                indexes.len(),
+            ))?;
+            pages.close()?;
+            (dict, data)
+        };
+        let total = i64::try_from(sink.bytes_written())
+            .map_err(|_| ParquetError::General("chunk over 2^63 bytes".to_owned()))?;
+        let uncompressed = (dict.uncompressed_size + data.uncompressed_size) as i64;
+        let (min, max) = (cycle.first().copied(), cycle.last().copied());
+        let data_offset = data.offset as i64;
+        let metadata = ColumnChunkMetaData::builder(descr)
+            .set_compression(Compression::ZSTD(level))
+            .set_encodings(vec![Encoding::PLAIN, Encoding::RLE_DICTIONARY])
+            .set_num_values(rows as i64)
+            .set_total_compressed_size(total)
+            .set_total_uncompressed_size(uncompressed)
+            .set_dictionary_page_offset(Some(dict.offset as i64))
+            .set_data_page_offset(data_offset)
+            .set_statistics(Statistics::int64(min, max, None, Some(0), false))
+            .build()?;
+        let mut offsets = OffsetIndexBuilder::new();
+        offsets.append_row_count(rows as i64);
+        offsets.append_offset_and_size(
+            data_offset,
+            i32::try_from(data.bytes_written).map_err(|_| too_many())?,
+        );
+        Ok(Self {
+            bytes: Pieces::one(sink.into_inner()?),
+            close: ColumnCloseResult {
+                bytes_written: total as u64,
+                rows_written: rows as u64,
+                metadata,
+                bloom_filter: None,
+                column_index: None,
+                offset_index: Some(offsets.build()),
+            },
+        })
+    }
+
+    /// The buffer of a measure chunk's page, to reuse.
     #[must_use]
     pub fn into_buffer(self) -> Vec<u8> {
-        Vec::from(self.bytes)
+        Vec::from(self.bytes.body)
     }
 
     /// Appends the chunk as the next column of `group`.
@@ -252,10 +423,24 @@ impl FloatColumn {
         self.capacity = cap;
     }
 
+    /// Lays the streams out for `values` values, when the column is empty and the caller
+    /// knows how many will come: if exactly that many do, the streams already lie side
+    /// by side when encoded, and are not moved together (megabytes per row group).
+    pub fn expect(&mut self, values: usize) {
+        if self.values > 0 {
+            return;
+        }
+        if self.streams.len() < 4 * values {
+            // Nothing staged to keep: a new buffer rather than a copy of the old one.
+            self.streams = vec![0; 4 * values];
+        }
+        self.capacity = values;
+    }
+
     /// Encodes the staged rows as column `descr` (one data page v2: definition levels
     /// RLE, values `BYTE_STREAM_SPLIT` compressed by `zstd` at `level`) and empties it.
-    /// `page` and `chunk` are buffers to reuse (the chunk's bytes come back from
-    /// [`Chunk::into_buffer`]).
+    /// `page` is a buffer to reuse for the page; it comes back from
+    /// [`Chunk::into_buffer`].
     ///
     /// # Errors
     /// A [`ParquetError`] of zstd or the page writer, or more rows than a page can say.
@@ -264,19 +449,21 @@ impl FloatColumn {
         descr: ColumnDescPtr,
         zstd: &mut zstd::bulk::Compressor<'_>,
         level: parquet::basic::ZstdLevel,
-        page: &mut Vec<u8>,
-        chunk: Vec<u8>,
+        page: Vec<u8>,
     ) -> Result<Chunk> {
         let too_many = || ParquetError::General("too many rows in one page".to_owned());
         let rows = self.rows();
         let values = self.values;
-        // The streams side by side, as the encoding lays them out.
-        for k in 1..4 {
-            let from = k * self.capacity;
-            self.streams.copy_within(from..from + values, k * values);
+        // The streams side by side, as the encoding lays them out (where they are not
+        // already: fewer values came than `expect`ed, or more, so the streams grew).
+        if self.capacity != values {
+            for k in 1..4 {
+                let from = k * self.capacity;
+                self.streams.copy_within(from..from + values, k * values);
+            }
         }
         let plain = &self.streams[..4 * values];
-        let mut buf = std::mem::take(page);
+        let mut buf = page;
         buf.clear();
         for &(defined, n) in &self.levels {
             uleb128(
@@ -299,11 +486,10 @@ impl FloatColumn {
         let compressed_len = buf.len();
         let uncompressed = levels_len + plain.len();
         let rows32 = u32::try_from(rows).map_err(|_| too_many())?;
-        let mut chunk = chunk;
-        chunk.clear();
-        let mut sink = TrackedWrite::new(chunk);
-        // A second handle on the page's bytes gets the buffer back once written.
         let buf = Bytes::from(buf);
+        // The page writer serialises the header and writes the page after it; the sink
+        // keeps the header and only counts the page, which is appended from `buf`.
+        let mut sink = TrackedWrite::new(HeaderSink::default());
         let data = {
             let mut pages = SerializedPageWriter::new(&mut sink);
             let data = pages.write_page(CompressedPage::new(
@@ -324,6 +510,14 @@ impl FloatColumn {
             data
         };
         let header = data.bytes_written as usize - compressed_len;
+        let mut head = sink.into_inner()?.kept;
+        if head.len() < header {
+            return Err(ParquetError::General(format!(
+                "a page header of {header} bytes, more than {} kept",
+                HeaderSink::KEEP
+            )));
+        }
+        head.truncate(header);
         let metadata = ColumnChunkMetaData::builder(descr)
             .set_compression(Compression::ZSTD(level))
             .set_encodings(vec![Encoding::RLE, Encoding::BYTE_STREAM_SPLIT])
@@ -338,10 +532,12 @@ impl FloatColumn {
             data.offset as i64,
             i32::try_from(data.bytes_written).map_err(|_| too_many())?,
         );
-        *page = Vec::from(buf);
         self.clear();
         Ok(Chunk {
-            bytes: Bytes::from(sink.into_inner()?),
+            bytes: Pieces {
+                head: Bytes::from(head),
+                body: buf,
+            },
             close: ColumnCloseResult {
                 bytes_written: data.bytes_written,
                 rows_written: rows as u64,
@@ -354,6 +550,30 @@ impl FloatColumn {
     }
 }
 
+/// A sink that keeps the first [`HeaderSink::KEEP`] bytes written to it (a page
+/// header) and only counts the rest (the page, written from its own buffer).
+#[derive(Debug, Default)]
+struct HeaderSink {
+    kept: Vec<u8>,
+}
+
+impl HeaderSink {
+    /// Bytes kept: a data page v2 header without statistics takes a few dozen.
+    const KEEP: usize = 256;
+}
+
+impl Write for HeaderSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let keep = Self::KEEP.saturating_sub(self.kept.len()).min(buf.len());
+        self.kept.extend_from_slice(&buf[..keep]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Appends `value` to `out` as an unsigned LEB128 varint (the RLE run header).
 fn uleb128(out: &mut Vec<u8>, mut value: u32) {
     while value >= 0x80 {
@@ -363,6 +583,34 @@ fn uleb128(out: &mut Vec<u8>, mut value: u32) {
     out.push(value as u8);
 }
 
+/// Bits of a dictionary index into `len` values: at least 1, as every reader accepts.
+fn index_bits(len: usize) -> u32 {
+    (usize::BITS - len.saturating_sub(1).leading_zeros()).max(1)
+}
+
+/// Appends `count` values 0, 1, ..., `n - 1`, 0, 1, ... (wrapping at `n`) to `out`,
+/// bit-packed at `bits` bits each, least significant bit first (Parquet's bit-packed
+/// runs). `count` is a multiple of 8, so the values end on a byte boundary.
+fn bit_pack_cycle(out: &mut Vec<u8>, n: usize, count: usize, bits: u32) {
+    debug_assert!(count.is_multiple_of(8) && bits <= 32);
+    let (mut acc, mut filled, mut j) = (0_u64, 0_u32, 0_u64);
+    let n = n as u64;
+    for _ in 0..count {
+        acc |= j << filled;
+        filled += bits;
+        // At most 7 + 32 bits are pending: whole bytes go out, the rest stays.
+        while filled >= 8 {
+            out.push(acc as u8);
+            acc >>= 8;
+            filled -= 8;
+        }
+        j += 1;
+        if j == n {
+            j = 0;
+        }
+    }
+}
+
 /// The `dest` chunks of one matrix, by number of origins in the row group, shared by
 /// the threads that write its parts.
 #[derive(Debug)]
@@ -370,7 +618,6 @@ pub struct DestChunks {
     /// The `ok` cells, as stored (H3 indexes leave bit 63 clear).
     cells: Vec<i64>,
     descr: ColumnDescPtr,
-    props: WriterPropertiesPtr,
     by_origins: Mutex<HashMap<usize, Arc<Chunk>>>,
 }
 
@@ -382,7 +629,6 @@ impl DestChunks {
         Self {
             cells: cells.iter().map(|&c| c as i64).collect(),
             descr: schema.column(1),
-            props: Arc::new(schema::matrix_properties()),
             by_origins: Mutex::new(HashMap::new()),
         }
     }
@@ -394,34 +640,29 @@ impl DestChunks {
     }
 
     /// The `dest` chunk of a row group of `origins` origins that each have a row for
-    /// every cell. Encoded on first use; two threads asking at once may both encode it.
+    /// every cell. Encoded on first use, under the lock: the threads that ask at once
+    /// (all of them, at the start) wait for one encoding instead of each doing it.
     ///
     /// # Errors
-    /// As [`Chunk::int64`].
+    /// As [`Chunk::int64_cycle`].
     pub fn get(&self, origins: usize) -> Result<Arc<Chunk>> {
-        let cached = |m: &Self| {
-            m.by_origins
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&origins)
-                .cloned()
-        };
-        if let Some(chunk) = cached(self) {
-            return Ok(chunk);
-        }
-        let mut values = Vec::with_capacity(origins * self.cells.len());
-        for _ in 0..origins {
-            values.extend_from_slice(&self.cells);
-        }
-        let chunk = Arc::new(Chunk::int64(
-            self.descr.clone(),
-            self.props.clone(),
-            &values,
-        )?);
-        self.by_origins
+        let mut chunks = self
+            .by_origins
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(origins, chunk.clone());
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(chunk) = chunks.get(&origins) {
+            return Ok(chunk.clone());
+        }
+        let level = parquet::basic::ZstdLevel::try_new(schema::MATRIX_ZSTD_LEVEL)?;
+        let mut zstd = zstd::bulk::Compressor::new(schema::MATRIX_ZSTD_LEVEL)?;
+        let chunk = Arc::new(Chunk::int64_cycle(
+            self.descr.clone(),
+            &self.cells,
+            origins,
+            &mut zstd,
+            level,
+        )?);
+        chunks.insert(origins, chunk.clone());
         Ok(chunk)
     }
 }
@@ -449,7 +690,7 @@ mod tests {
         let columns = w.schema_descr().columns().to_vec();
         let mut zstd = zstd::bulk::Compressor::new(schema::MATRIX_ZSTD_LEVEL).unwrap();
         let level = ZstdLevel::try_new(schema::MATRIX_ZSTD_LEVEL).unwrap();
-        let (mut page, mut buffer) = (Vec::new(), Vec::new());
+        let mut page = Vec::new();
         // Starts small, so the streams must grow.
         let mut measure = FloatColumn::default();
         for (runs, dests, values) in groups {
@@ -470,16 +711,10 @@ mod tests {
                     }
                 }
                 let chunk = measure
-                    .encode(
-                        c.clone(),
-                        &mut zstd,
-                        level,
-                        &mut page,
-                        std::mem::take(&mut buffer),
-                    )
+                    .encode(c.clone(), &mut zstd, level, std::mem::take(&mut page))
                     .unwrap();
                 chunk.append(&mut g).unwrap();
-                buffer = chunk.into_buffer();
+                page = chunk.into_buffer();
             }
             g.close().unwrap();
         }
@@ -578,5 +813,91 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &dests.get(2).unwrap()));
         assert!(!Arc::ptr_eq(&a, &dests.get(1).unwrap()));
         assert_eq!(dests.cell_count(), 3);
+    }
+
+    #[test]
+    fn cycled_dests_read_back_through_both_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("part.parquet");
+        let big = big_id();
+        // Cycles of 1 (bit width 1), 3, 300 (9 bits) and 2,308 cells (12 bits, whole
+        // Malta res 9), repeated so that rows are and are not a multiple of 8.
+        let cases: Vec<(Vec<i64>, usize)> = vec![
+            (vec![big], 3),
+            (vec![5, 9, big], 7),
+            ((0..300).map(|i| big + 3 * i).collect(), 5),
+            ((0..2308).map(|i| big + 7 * i).collect(), 3),
+        ];
+        let props = Arc::new(schema::matrix_properties());
+        let mut w =
+            SerializedFileWriter::new(File::create(&path).unwrap(), schema::pairs_schema(), props)
+                .unwrap();
+        let columns = w.schema_descr().columns().to_vec();
+        let mut zstd = zstd::bulk::Compressor::new(schema::MATRIX_ZSTD_LEVEL).unwrap();
+        let level = ZstdLevel::try_new(schema::MATRIX_ZSTD_LEVEL).unwrap();
+        let mut measure = FloatColumn::default();
+        let mut page = Vec::new();
+        let mut dests = Vec::new();
+        for (cycle, times) in &cases {
+            let rows = cycle.len() * times;
+            let mut g = w.next_row_group().unwrap();
+            Chunk::int64_runs(columns[0].clone(), &[(1, rows)])
+                .unwrap()
+                .append(&mut g)
+                .unwrap();
+            Chunk::int64_cycle(columns[1].clone(), cycle, *times, &mut zstd, level)
+                .unwrap()
+                .append(&mut g)
+                .unwrap();
+            for c in &columns[2..] {
+                measure.expect(rows);
+                measure.extend((0..rows).map(|i| i as f32));
+                let chunk = measure
+                    .encode(c.clone(), &mut zstd, level, std::mem::take(&mut page))
+                    .unwrap();
+                chunk.append(&mut g).unwrap();
+                page = chunk.into_buffer();
+            }
+            g.close().unwrap();
+            for _ in 0..*times {
+                dests.extend(cycle.iter().map(|&d| d as u64));
+            }
+        }
+        w.close().unwrap();
+
+        let t = TableReader::open(&path).unwrap();
+        assert_eq!(t.column::<u64>("dest").unwrap(), dests);
+        let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+        let stats = reader
+            .metadata()
+            .row_group(2)
+            .column(1)
+            .statistics()
+            .unwrap();
+        assert_eq!(stats.min_bytes_opt().unwrap(), big.to_le_bytes());
+        assert_eq!(stats.max_bytes_opt().unwrap(), (big + 897).to_le_bytes());
+        let mut d = Vec::new();
+        for batch in reader.build().unwrap() {
+            let col = batch.unwrap().column(1).clone();
+            let col = col.as_any().downcast_ref::<UInt64Array>().unwrap();
+            d.extend(col.values().iter().copied());
+        }
+        assert_eq!(d, dests);
+    }
+
+    #[test]
+    fn pieces_read_across_the_head_and_body() {
+        let p = Pieces {
+            head: Bytes::from_static(b"head"),
+            body: Bytes::from_static(b"body!"),
+        };
+        assert_eq!(p.len(), 9);
+        let mut all = String::new();
+        p.get_read(2).unwrap().read_to_string(&mut all).unwrap();
+        assert_eq!(all, "adbody!");
+        assert_eq!(p.get_bytes(1, 2).unwrap(), "ea");
+        assert_eq!(p.get_bytes(3, 3).unwrap(), "dbo");
+        assert_eq!(p.get_bytes(5, 4).unwrap(), "ody!");
+        assert!(p.get_bytes(5, 5).is_err());
     }
 }

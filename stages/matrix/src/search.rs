@@ -7,9 +7,6 @@ use std::sync::Mutex;
 
 use crate::hierarchy::{Hierarchy, UpEdge};
 
-/// An adjacency accessor of a hierarchy.
-type Adjacency<H> = fn(&H, u32) -> &[<H as Hierarchy>::Edge];
-
 /// Which adjacency a search climbs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -19,28 +16,48 @@ pub enum Direction {
     Backward,
 }
 
+/// What a search knows of one node. The four fields sit together so that looking at
+/// a node costs one cache line, not four: with separate arrays (2.8 MB for whole
+/// Malta's 175,591 CH nodes, beyond the L2 cache) each touch of a node was four misses.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    /// The search generation that reached the node (its other fields are valid).
+    stamp: u32,
+    /// The search generation that settled the node.
+    settled: u32,
+    duration: u32,
+    distance: f32,
+}
+
 /// The arrays of one search, reused across searches: a generation stamp marks which
 /// entries belong to the current search, so nothing is cleared between searches.
 #[derive(Debug)]
 pub struct SearchState {
-    stamp: Vec<u32>,
-    settled: Vec<u32>,
+    slots: Vec<Slot>,
     generation: u32,
-    duration: Vec<u32>,
-    distance: Vec<f32>,
-    heap: BinaryHeap<Reverse<(u32, u32)>>,
+    /// Min-heap of `duration << 32 | node`: one integer comparison orders it as the
+    /// pair (duration, node) would.
+    heap: BinaryHeap<Reverse<u64>>,
+}
+
+/// The heap key of `node` reached in `duration`.
+fn key(duration: u32, node: u32) -> u64 {
+    (u64::from(duration) << 32) | u64::from(node)
 }
 
 impl SearchState {
     /// State for a hierarchy of `node_count` nodes.
     #[must_use]
     pub fn new(node_count: usize) -> Self {
+        let blank = Slot {
+            stamp: 0,
+            settled: 0,
+            duration: u32::MAX,
+            distance: 0.0,
+        };
         Self {
-            stamp: vec![0; node_count],
-            settled: vec![0; node_count],
+            slots: vec![blank; node_count],
             generation: 0,
-            duration: vec![u32::MAX; node_count],
-            distance: vec![0.0; node_count],
             heap: BinaryHeap::new(),
         }
     }
@@ -49,33 +66,33 @@ impl SearchState {
         self.heap.clear();
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            self.stamp.fill(0);
-            self.settled.fill(0);
+            for s in &mut self.slots {
+                (s.stamp, s.settled) = (0, 0);
+            }
             self.generation = 1;
         }
     }
 
-    fn get(&self, node: u32) -> Option<(u32, f32)> {
-        let n = node as usize;
-        (self.stamp[n] == self.generation).then(|| (self.duration[n], self.distance[n]))
-    }
-
     /// Records `(duration, distance)` at `node` if it improves on what is there
     /// (shorter, or as fast and shorter in metres); returns whether it did.
+    #[inline]
     fn improve(&mut self, node: u32, duration: u32, distance: f32) -> bool {
-        let n = node as usize;
-        if self.settled[n] == self.generation {
+        let generation = self.generation;
+        let s = &mut self.slots[node as usize];
+        if s.settled == generation {
             return false;
         }
-        if self.stamp[n] == self.generation
-            && (duration > self.duration[n]
-                || (duration == self.duration[n] && distance >= self.distance[n]))
+        if s.stamp == generation
+            && (duration > s.duration || (duration == s.duration && distance >= s.distance))
         {
             return false;
         }
-        self.stamp[n] = self.generation;
-        self.duration[n] = duration;
-        self.distance[n] = distance;
+        *s = Slot {
+            stamp: generation,
+            settled: s.settled,
+            duration,
+            distance,
+        };
         true
     }
 
@@ -88,39 +105,61 @@ impl SearchState {
         seeds: &[u32],
         direction: Direction,
         limit_ms: u32,
+        visit: impl FnMut(u32, u32, f32),
+    ) {
+        // One copy of the loop per direction, so that the adjacency calls are direct
+        // (and inlined) rather than through a function pointer.
+        match direction {
+            Direction::Forward => {
+                self.climb(h, seeds, limit_ms, visit, H::forward_up, H::backward_up);
+            }
+            Direction::Backward => {
+                self.climb(h, seeds, limit_ms, visit, H::backward_up, H::forward_up);
+            }
+        }
+    }
+
+    /// [`Self::upward`] along `climb`, stalling on `stall`.
+    #[inline]
+    fn climb<'h, H: Hierarchy>(
+        &mut self,
+        h: &'h H,
+        seeds: &[u32],
+        limit_ms: u32,
         mut visit: impl FnMut(u32, u32, f32),
+        climb: impl Fn(&'h H, u32) -> &'h [H::Edge],
+        stall: impl Fn(&'h H, u32) -> &'h [H::Edge],
     ) {
         self.start();
         for &s in seeds {
             if self.improve(s, 0, 0.0) {
-                self.heap.push(Reverse((0, s)));
+                self.heap.push(Reverse(key(0, s)));
             }
         }
-        let (climb, stall): (Adjacency<H>, Adjacency<H>) = match direction {
-            Direction::Forward => (H::forward_up, H::backward_up),
-            Direction::Backward => (H::backward_up, H::forward_up),
-        };
-        while let Some(Reverse((d, node))) = self.heap.pop() {
-            let n = node as usize;
-            if d != self.duration[n] || self.settled[n] == self.generation {
+        let generation = self.generation;
+        while let Some(Reverse(k)) = self.heap.pop() {
+            let (d, node) = ((k >> 32) as u32, k as u32);
+            let slot = &mut self.slots[node as usize];
+            if d != slot.duration || slot.settled == generation {
                 continue; // a stale heap entry: the node was reached faster since
             }
-            self.settled[n] = self.generation;
+            slot.settled = generation;
+            let dm = slot.distance;
             // Stall-on-demand: a higher node reaches this one faster, so this
             // tentative duration is not the shortest and nothing found from here is.
+            let slots = &self.slots;
             let stalled = stall(h, node).iter().any(|e| {
-                self.get(e.target())
-                    .is_some_and(|(du, _)| du.saturating_add(e.duration_ms()) < d)
+                let t = &slots[e.target() as usize];
+                t.stamp == generation && t.duration.saturating_add(e.duration_ms()) < d
             });
             if stalled {
                 continue;
             }
-            let dm = self.distance[n];
             visit(node, d, dm);
             for e in climb(h, node) {
                 let nd = d.saturating_add(e.duration_ms());
                 if nd <= limit_ms && self.improve(e.target(), nd, dm + e.distance_m()) {
-                    self.heap.push(Reverse((nd, e.target())));
+                    self.heap.push(Reverse(key(nd, e.target())));
                 }
             }
         }

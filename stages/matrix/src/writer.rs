@@ -162,6 +162,8 @@ pub struct PartWriter<'a> {
     /// The measures' staging, reused from part to part.
     buffers: &'a mut PartBuffers,
     rows: u64,
+    /// Rows the part is to hold at most (its origins times the cells).
+    capacity: u64,
 }
 
 /// What a part writer stages and encodes with, kept by a worker from part to part:
@@ -173,9 +175,8 @@ pub struct PartBuffers {
     duration: FloatColumn,
     /// The zstd context of the measures.
     zstd: Option<zstd::bulk::Compressor<'static>>,
-    /// A measure page and its chunk, as they are encoded.
+    /// A measure page, as it is encoded.
     page: Vec<u8>,
-    chunk: Vec<u8>,
 }
 
 /// Milliseconds to seconds, in the output's `Float32`.
@@ -184,7 +185,8 @@ fn seconds(ms: u32) -> f32 {
 }
 
 impl<'a> PartWriter<'a> {
-    /// Creates the part file at `path`. `limited`: a duration limit was set, so pairs
+    /// Creates the part file at `path` for at most `rows` rows (its origins times the
+    /// cells; sizes the staging). `limited`: a duration limit was set, so pairs
     /// without a route are left out (else they are null rows and every origin has a
     /// row for each of `dests`' cells).
     ///
@@ -192,6 +194,7 @@ impl<'a> PartWriter<'a> {
     /// [`Error::Io`] or [`Error::Parquet`] naming `path`.
     pub fn create(
         path: &Path,
+        rows: usize,
         dests: &'a DestChunks,
         limited: bool,
         buffers: &'a mut PartBuffers,
@@ -211,7 +214,10 @@ impl<'a> PartWriter<'a> {
         }
         for column in [&mut buffers.distance, &mut buffers.duration] {
             column.clear();
-            column.reserve_total(staged + dests.cell_count());
+            if limited {
+                // Without a limit, each row group's streams are laid out as it starts.
+                column.reserve_total(rows.min(staged + dests.cell_count()));
+            }
         }
         let columns = writer.schema_descr().columns().to_vec();
         Ok(Self {
@@ -224,6 +230,7 @@ impl<'a> PartWriter<'a> {
             dest: Vec::with_capacity(if limited { staged } else { 0 }),
             buffers,
             rows: 0,
+            capacity: rows as u64,
         })
     }
 
@@ -248,6 +255,17 @@ impl<'a> PartWriter<'a> {
         } else {
             cells.len()
         };
+        if self.staged == 0 && !limited {
+            // A row group starts: every origin has a row per cell, and a group ends
+            // after the origin that reaches `ROW_GROUP_ROWS`, so its rows are known
+            // (and all are values unless a pair has no route).
+            let n = cells.len();
+            let full = schema::ROW_GROUP_ROWS.div_ceil(n.max(1)) * n;
+            let left = usize::try_from(self.capacity.saturating_sub(self.rows)).unwrap_or(full);
+            for column in [&mut self.buffers.distance, &mut self.buffers.duration] {
+                column.expect(full.min(left));
+            }
+        }
         // H3 indexes leave bit 63 clear, so the stored i64 is the id itself.
         if rows > 0 {
             self.origins.push((origin as i64, rows));
@@ -325,12 +343,11 @@ impl<'a> PartWriter<'a> {
                     self.columns[i + 2].clone(),
                     zstd,
                     level,
-                    &mut b.page,
-                    std::mem::take(&mut b.chunk),
+                    std::mem::take(&mut b.page),
                 )
                 .map_err(&err)?;
             chunk.append(&mut group).map_err(&err)?;
-            b.chunk = chunk.into_buffer();
+            b.page = chunk.into_buffer();
         }
         group.close().map_err(&err)?;
         self.origins.clear();

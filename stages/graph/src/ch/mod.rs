@@ -98,6 +98,8 @@ impl ContractionHierarchy {
     }
 
     /// Edges `ch_node -> target` with `rank(target) > rank(ch_node)`.
+    // Inlined across crates: the matrix's searches call it once per settled node.
+    #[inline]
     #[must_use]
     pub fn forward_up(&self, ch_node: u32) -> &[ChEdge] {
         let i = ch_node as usize;
@@ -105,6 +107,8 @@ impl ContractionHierarchy {
     }
 
     /// Edges `target -> ch_node` (stored at `ch_node`) with `rank(target) > rank(ch_node)`.
+    // Inlined across crates: the matrix's searches call it once per settled node.
+    #[inline]
     #[must_use]
     pub fn backward_up(&self, ch_node: u32) -> &[ChEdge] {
         let i = ch_node as usize;
