@@ -97,6 +97,20 @@ impl Pieces {
     }
 }
 
+/// The two encoded pages of a dictionary column chunk (see [`Chunk::int64_runs`]).
+struct DictionaryPages {
+    /// Number of dictionary values.
+    values: u32,
+    /// Whether the dictionary is sorted.
+    sorted: bool,
+    /// The dictionary page's bytes as written and their size before compression.
+    dictionary: (Vec<u8>, usize),
+    /// The index page's bytes as written and their size before compression.
+    indexes: (Vec<u8>, usize),
+    /// How both pages are compressed.
+    compression: Compression,
+}
+
 impl Chunk {
     /// Encodes `values` as the INT64 column `descr` with the writer settings `props`
     /// (the tests' `dest` chunks of arbitrary values).
@@ -156,68 +170,20 @@ impl Chunk {
         }
         let rows32 = u32::try_from(rows).map_err(|_| too_many())?;
         let values = u32::try_from(runs.len()).map_err(|_| too_many())?;
-        let mut sink = TrackedWrite::new(Vec::new());
-        let (dict, data) = {
-            let mut pages = SerializedPageWriter::new(&mut sink);
-            let dict_len = dictionary.len();
-            let dict = pages.write_page(CompressedPage::new(
-                Page::DictionaryPage {
-                    buf: Bytes::from(dictionary),
-                    num_values: values,
-                    encoding: Encoding::PLAIN,
-                    is_sorted: false,
-                },
-                dict_len,
-            ))?;
-            let data_len = indexes.len();
-            let data = pages.write_page(CompressedPage::new(
-                Page::DataPageV2 {
-                    buf: Bytes::from(indexes),
-                    num_values: rows32,
-                    encoding: Encoding::RLE_DICTIONARY,
-                    num_nulls: 0,
-                    num_rows: rows32,
-                    def_levels_byte_len: 0,
-                    rep_levels_byte_len: 0,
-                    is_compressed: false,
-                    statistics: None,
-                },
-                data_len,
-            ))?;
-            pages.close()?;
-            (dict, data)
-        };
-        let total = i64::try_from(sink.bytes_written())
-            .map_err(|_| ParquetError::General("chunk over 2^63 bytes".to_owned()))?;
         let (min, max) = (runs.first().map(|r| r.0), runs.last().map(|r| r.0));
-        let data_offset = data.offset as i64;
-        let metadata = ColumnChunkMetaData::builder(descr)
-            .set_compression(Compression::UNCOMPRESSED)
-            .set_encodings(vec![Encoding::PLAIN, Encoding::RLE_DICTIONARY])
-            .set_num_values(rows as i64)
-            .set_total_compressed_size(total)
-            .set_total_uncompressed_size(total)
-            .set_dictionary_page_offset(Some(dict.offset as i64))
-            .set_data_page_offset(data_offset)
-            .set_statistics(Statistics::int64(min, max, None, Some(0), false))
-            .build()?;
-        let mut offsets = OffsetIndexBuilder::new();
-        offsets.append_row_count(rows as i64);
-        offsets.append_offset_and_size(
-            data_offset,
-            i32::try_from(data.bytes_written).map_err(|_| too_many())?,
-        );
-        Ok(Self {
-            bytes: Pieces::one(sink.into_inner()?),
-            close: ColumnCloseResult {
-                bytes_written: total as u64,
-                rows_written: rows as u64,
-                metadata,
-                bloom_filter: None,
-                column_index: None,
-                offset_index: Some(offsets.build()),
+        let (dict_len, index_len) = (dictionary.len(), indexes.len());
+        Self::dictionary(
+            descr,
+            DictionaryPages {
+                values,
+                sorted: false,
+                dictionary: (dictionary, dict_len),
+                indexes: (indexes, index_len),
+                compression: Compression::UNCOMPRESSED,
             },
-        })
+            rows32,
+            (min, max),
+        )
     }
 
     /// Encodes the INT64 column `descr` of a row group whose values are `cycle` (in
@@ -259,52 +225,83 @@ impl Chunk {
         bit_pack_cycle(&mut indexes, cycle.len(), groups * 8, bits);
         let dict_page = zstd.compress(&dictionary)?;
         let data_page = zstd.compress(&indexes)?;
+        Self::dictionary(
+            descr,
+            DictionaryPages {
+                values: u32::try_from(cycle.len()).map_err(|_| too_many())?,
+                sorted: true,
+                dictionary: (dict_page, dictionary.len()),
+                indexes: (data_page, indexes.len()),
+                compression: Compression::ZSTD(level),
+            },
+            rows32,
+            (cycle.first().copied(), cycle.last().copied()),
+        )
+    }
+
+    /// The INT64 column chunk `descr` of `rows` rows from its two pages, with
+    /// `min_max` in the statistics.
+    fn dictionary(
+        descr: ColumnDescPtr,
+        pages: DictionaryPages,
+        rows: u32,
+        min_max: (Option<i64>, Option<i64>),
+    ) -> Result<Self> {
+        let too_many = || ParquetError::General(format!("{rows} rows in one page"));
+        let compressed = pages.compression != Compression::UNCOMPRESSED;
         let mut sink = TrackedWrite::new(Vec::new());
         let (dict, data) = {
-            let mut pages = SerializedPageWriter::new(&mut sink);
-            let dict = pages.write_page(CompressedPage::new(
+            let mut writer = SerializedPageWriter::new(&mut sink);
+            let dict = writer.write_page(CompressedPage::new(
                 Page::DictionaryPage {
-                    buf: Bytes::from(dict_page),
-                    num_values: u32::try_from(cycle.len()).map_err(|_| too_many())?,
+                    buf: Bytes::from(pages.dictionary.0),
+                    num_values: pages.values,
                     encoding: Encoding::PLAIN,
-                    is_sorted: true,
+                    is_sorted: pages.sorted,
                 },
-                dictionary.len(),
+                pages.dictionary.1,
             ))?;
-            let data = pages.write_page(CompressedPage::new(
+            let data = writer.write_page(CompressedPage::new(
                 Page::DataPageV2 {
-                    buf: Bytes::from(data_page),
-                    num_values: rows32,
+                    buf: Bytes::from(pages.indexes.0),
+                    num_values: rows,
                     encoding: Encoding::RLE_DICTIONARY,
                     num_nulls: 0,
-                    num_rows: rows32,
+                    num_rows: rows,
                     def_levels_byte_len: 0,
                     rep_levels_byte_len: 0,
-                    is_compressed: true,
+                    is_compressed: compressed,
                     statistics: None,
                 },
-                indexes.len(),
+                pages.indexes.1,
             ))?;
-            pages.close()?;
+            writer.close()?;
             (dict, data)
         };
         let total = i64::try_from(sink.bytes_written())
             .map_err(|_| ParquetError::General("chunk over 2^63 bytes".to_owned()))?;
-        let uncompressed = (dict.uncompressed_size + data.uncompressed_size) as i64;
-        let (min, max) = (cycle.first().copied(), cycle.last().copied());
+        // Headers as written, pages as they were before compression.
+        let uncompressed = total - (dict.compressed_size + data.compressed_size) as i64
+            + (dict.uncompressed_size + data.uncompressed_size) as i64;
         let data_offset = data.offset as i64;
         let metadata = ColumnChunkMetaData::builder(descr)
-            .set_compression(Compression::ZSTD(level))
+            .set_compression(pages.compression)
             .set_encodings(vec![Encoding::PLAIN, Encoding::RLE_DICTIONARY])
-            .set_num_values(rows as i64)
+            .set_num_values(i64::from(rows))
             .set_total_compressed_size(total)
             .set_total_uncompressed_size(uncompressed)
             .set_dictionary_page_offset(Some(dict.offset as i64))
             .set_data_page_offset(data_offset)
-            .set_statistics(Statistics::int64(min, max, None, Some(0), false))
+            .set_statistics(Statistics::int64(
+                min_max.0,
+                min_max.1,
+                None,
+                Some(0),
+                false,
+            ))
             .build()?;
         let mut offsets = OffsetIndexBuilder::new();
-        offsets.append_row_count(rows as i64);
+        offsets.append_row_count(i64::from(rows));
         offsets.append_offset_and_size(
             data_offset,
             i32::try_from(data.bytes_written).map_err(|_| too_many())?,
@@ -313,7 +310,7 @@ impl Chunk {
             bytes: Pieces::one(sink.into_inner()?),
             close: ColumnCloseResult {
                 bytes_written: total as u64,
-                rows_written: rows as u64,
+                rows_written: u64::from(rows),
                 metadata,
                 bloom_filter: None,
                 column_index: None,

@@ -309,16 +309,7 @@ impl FromAndBins {
                 let total: u64 = bins.iter().map(|&c| u64::from(c)).sum();
                 // The middle ranks (1-based): one when odd, two when even.
                 let (r1, r2) = (total.div_ceil(2), total / 2 + 1);
-                let find = |r: u64| {
-                    let mut seen = 0;
-                    for (b, &c) in bins.iter().enumerate() {
-                        if seen + u64::from(c) >= r {
-                            return (b, seen);
-                        }
-                        seen += u64::from(c);
-                    }
-                    (BINS - 1, seen)
-                };
+                let find = |r: u64| locate(bins, r);
                 let ((lo, below), (hi, _)) = (find(r1), find(r2.min(total)));
                 Some(ToPlan {
                     lo,

@@ -360,13 +360,7 @@ impl<'a> Sample<'a> {
     fn part(&mut self, cols: &PartColumns) {
         let mut hint = 0;
         self.rows += cols.len() as u64;
-        cols.for_each(|o, d, m, s| {
-            let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s) else {
-                return;
-            };
-            if o == d {
-                return;
-            }
+        cols.for_each_routed(|_, d, m, s| {
             let ks = key(s);
             self.duration.add(ks);
             self.distance.add(key(m));
@@ -404,13 +398,7 @@ impl Second<'_> {
     fn part(&mut self, cols: &PartColumns) {
         let mut hint = 0;
         let ok = self.ok;
-        cols.for_each(|o, d, m, s| {
-            let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s) else {
-                return;
-            };
-            if o == d {
-                return;
-            }
+        cols.for_each_routed(|_, d, m, s| {
             let ks = key(s);
             if let Some(low) = &mut self.low_duration {
                 low.add(ks);

@@ -251,6 +251,19 @@ impl PartColumns {
         }
     }
 
+    /// Calls `f(origin, dest, distance, duration)` for every routed pair between two
+    /// different cells: no null, origin and destination not the same cell.
+    #[inline]
+    pub(crate) fn for_each_routed(&self, mut f: impl FnMut(u64, u64, f32, f32)) {
+        self.for_each(|o, d, m, s| {
+            if let (Some(o), Some(d), Some(m), Some(s)) = (o, d, m, s)
+                && o != d
+            {
+                f(o, d, m, s);
+            }
+        });
+    }
+
     /// [`Self::for_each`] over one chunk of each column.
     #[inline]
     fn chunk(
