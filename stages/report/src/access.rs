@@ -88,14 +88,8 @@ const WINDOW_RANKS: f64 = 0.08;
 
 /// The bin holding rank `r` (1-based) of `bins`' counts, and the count below it.
 fn locate(bins: &[u32], r: u64) -> (usize, u64) {
-    let mut seen = 0;
-    for (b, &c) in bins.iter().enumerate() {
-        if seen + u64::from(c) >= r {
-            return (b, seen);
-        }
-        seen += u64::from(c);
-    }
-    (BINS - 1, seen)
+    crate::exact::bin_of_rank(bins, r)
+        .unwrap_or_else(|| (BINS - 1, bins.iter().map(|&c| u64::from(c)).sum()))
 }
 
 impl FromAndBins {

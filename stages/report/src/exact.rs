@@ -102,14 +102,10 @@ impl HighCounts {
     /// The high half holding rank `r` (1-based) of the values counted so far, and
     /// the rank within it.
     fn locate(&self, r: u64) -> (u32, u64) {
-        let mut seen = 0;
-        for (high, &c) in self.counts.iter().enumerate() {
-            if seen + c >= r {
-                return (high as u32, r - seen);
-            }
-            seen += c;
+        match bin_of_rank(&self.counts, r) {
+            Some((high, below)) => (high as u32, r - below),
+            None => ((HALF - 1) as u32, r.saturating_sub(self.n)),
         }
-        ((HALF - 1) as u32, r.saturating_sub(seen))
     }
 
     /// Counts the values added since the last call in the window (once per part:
@@ -173,6 +169,20 @@ impl HighCounts {
             wanted,
         })
     }
+}
+
+/// The first bin of `counts` at which the running count reaches rank `r` (1-based),
+/// and the count of the bins before it; `None` when all of them hold fewer than `r`.
+pub(crate) fn bin_of_rank<C: Copy + Into<u64>>(counts: &[C], r: u64) -> Option<(usize, u64)> {
+    let mut below = 0_u64;
+    for (i, &c) in counts.iter().enumerate() {
+        let c: u64 = c.into();
+        if below + c >= r {
+            return Some((i, below));
+        }
+        below += c;
+    }
+    None
 }
 
 /// Ranks either side of a quantile whose high halves a [`KeyWindow`] covers, as a
@@ -296,14 +306,7 @@ impl KeyWindow {
         if counts.iter().map(|&c| u64::from(c)).sum::<u64>() != total {
             return None;
         }
-        let mut seen = 0;
-        for (low, &c) in counts.iter().enumerate() {
-            seen += u64::from(c);
-            if seen >= r {
-                return Some((high << 16) | low as u32);
-            }
-        }
-        None
+        bin_of_rank(counts, r).map(|(low, _)| (high << 16) | low as u32)
     }
 }
 
@@ -352,16 +355,10 @@ impl LowCounts {
                 .find(|(h, _)| *h == high)
                 .map(|(_, c)| c.as_slice())
                 .unwrap_or_default();
-            let mut seen = 0;
-            for (low, &c) in counts.iter().enumerate() {
-                seen += u64::from(c);
-                if seen >= r {
-                    return f64::from(value((high << 16) | low as u32));
-                }
-            }
-            // The second pass saw fewer values than the first (the files changed
-            // between the passes): the largest value is the best remaining answer.
-            f64::from(value(self.max))
+            // None: the second pass saw fewer values than the first (the files
+            // changed between the passes): the largest value is the best remaining answer.
+            let key = bin_of_rank(counts, r).map_or(self.max, |(low, _)| (high << 16) | low as u32);
+            f64::from(value(key))
         };
         crate::histogram::Quantiles {
             count: self.n,
