@@ -72,6 +72,10 @@ pub fn render_svg_with(
     let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
     let ranks = Ranks::of(cells);
     let outline = cell_outline(&shapes, &proj);
+    let hexagons: Vec<String> = shapes
+        .iter()
+        .map(|(_, ring)| hexagon_path(ring, &proj))
+        .collect();
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -85,6 +89,7 @@ pub fn render_svg_with(
         escape(title)
     );
     let classes = roads.map_or(0, |roads| underlay_defs(&mut svg, roads, &proj));
+    let shared_grey = no_road_defs(&mut svg, &shapes, &hexagons);
     let reach_heading = format!("share of the ok cells reached within {reach_min} min");
     for (panel, heading) in [
         (0, "cell status"),
@@ -103,37 +108,28 @@ pub fn render_svg_with(
         }
         let _ = writeln!(
             svg,
-            "<g{outline}{}>",
+            r#"<g transform="translate({x0} {y0})"{outline}{}>"#,
             if roads.is_some() {
                 CELLS_OVER_ROADS
             } else {
                 ""
             }
         );
-        for (cell, ring) in &shapes {
-            let fill = match panel {
-                0 => status_colour(cell.status).to_owned(),
-                1 => time_colour(cell, &ranks),
-                _ => reach_colour(cell),
-            };
-            let mut d = String::new();
-            for (i, &(lon, lat)) in ring.iter().enumerate() {
-                let (x, y) = proj.point(lon, lat);
-                let _ = write!(
-                    d,
-                    "{}{:.1} {:.1}",
-                    if i == 0 { "M" } else { "L" },
-                    x0 + x,
-                    y0 + y
-                );
-            }
-            let _ = writeln!(svg, r#"<path d="{d}Z" fill="{fill}"/>"#);
+        if shared_grey {
+            let _ = writeln!(svg, r##"<use href="#{NO_ROAD_ID}"/>"##);
+        }
+        for (fill, d) in panel_paths(&shapes, &hexagons, |cell| match panel {
+            0 => status_colour(cell.status).to_owned(),
+            1 => time_colour(cell, &ranks),
+            _ => reach_colour(cell),
+        }) {
+            let _ = writeln!(svg, r#"<path class="cells" fill="{fill}" d="{d}"/>"#);
         }
         let _ = writeln!(svg, "</g>");
-        if let Some(bar) = ScaleBar::fit(proj.metres_per_px(), PANEL_W) {
-            svg.push_str(&bar.svg(x0 + 10.0, y0 + proj.height - 8.0));
-        }
         let ly = y0 + proj.height + 18.0;
+        if let Some(bar) = ScaleBar::fit(proj.metres_per_px(), PANEL_W) {
+            svg.push_str(&bar.svg(x0 + PANEL_W, ly + 6.0));
+        }
         match panel {
             0 => status_legend(&mut svg, cells, x0, ly),
             1 => time_legend(&mut svg, x0, ly, &ranks),
@@ -162,6 +158,100 @@ fn cell_outline(shapes: &[(&CellInfo, Vec<(f64, f64)>)], proj: &Projection) -> &
     } else {
         ""
     }
+}
+
+/// Id of the `no_road` cells, defined once and drawn in every panel: grey in all
+/// three, and at resolution 10 over a whole island most of the cells (62,000 of
+/// 72,700 on Malta), which three copies made a 22 MB document.
+const NO_ROAD_ID: &str = "no-road-cells";
+
+/// The outline of one hexagon in panel coordinates, as SVG path data: an absolute
+/// move to the first corner, then relative lines. Corners are rounded to a tenth
+/// of a pixel first and the steps taken between the rounded corners, so that the
+/// short relative form adds no drift.
+fn hexagon_path(ring: &[(f64, f64)], proj: &Projection) -> String {
+    let tenths = |v: f64| (v * 10.0).round() as i64;
+    let mut d = String::new();
+    let mut last = (0, 0);
+    for (i, &(lon, lat)) in ring.iter().enumerate() {
+        let (x, y) = proj.point(lon, lat);
+        let here = (tenths(x), tenths(y));
+        if i == 0 {
+            let _ = write!(d, "M{} {}", Tenths(here.0), Tenths(here.1));
+        } else {
+            let (dx, dy) = (here.0 - last.0, here.1 - last.1);
+            let _ = write!(
+                d,
+                "{}{}{}{}",
+                if i == 1 { "l" } else { " " },
+                Tenths(dx),
+                if dy < 0 { "" } else { " " },
+                Tenths(dy)
+            );
+        }
+        last = here;
+    }
+    d.push('z');
+    d
+}
+
+/// A length in tenths of a pixel, written as SVG reads it: "12.3", "-0.4", "7".
+struct Tenths(i64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (sign, abs) = (if self.0 < 0 { "-" } else { "" }, self.0.unsigned_abs());
+        match abs % 10 {
+            0 => write!(f, "{sign}{}", abs / 10),
+            frac => write!(f, "{sign}{}.{frac}", abs / 10),
+        }
+    }
+}
+
+/// Defines the `no_road` cells once (see [`NO_ROAD_ID`]); false when there are none.
+fn no_road_defs(
+    svg: &mut String,
+    shapes: &[(&CellInfo, Vec<(f64, f64)>)],
+    hexagons: &[String],
+) -> bool {
+    let d: String = shapes
+        .iter()
+        .zip(hexagons)
+        .filter(|((cell, _), _)| cell.status == Some(CellStatus::NoRoad))
+        .map(|(_, hex)| hex.as_str())
+        .collect();
+    if d.is_empty() {
+        return false;
+    }
+    let _ = writeln!(
+        svg,
+        r#"<defs><path id="{NO_ROAD_ID}" class="cells" fill="{NO_ROAD}" d="{d}"/></defs>"#
+    );
+    true
+}
+
+/// The cells of one panel other than `no_road` (drawn from [`NO_ROAD_ID`]), one
+/// path per fill colour, in the order the colours first appear: a path element
+/// per cell cost more bytes than the hexagon itself.
+fn panel_paths(
+    shapes: &[(&CellInfo, Vec<(f64, f64)>)],
+    hexagons: &[String],
+    fill: impl Fn(&CellInfo) -> String,
+) -> Vec<(String, String)> {
+    let mut paths: Vec<(String, String)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for ((cell, _), hex) in shapes.iter().zip(hexagons) {
+        if cell.status == Some(CellStatus::NoRoad) {
+            continue;
+        }
+        let colour = fill(cell);
+        let slot = *index.entry(colour.clone()).or_insert_with(|| {
+            paths.push((colour, String::new()));
+            paths.len() - 1
+        });
+        paths[slot].1.push_str(hex);
+    }
+    paths
 }
 
 /// Id of the road layer, defined once and drawn in every panel.
@@ -467,6 +557,29 @@ fn reach_legend(svg: &mut String, x: f64, y: f64) {
     );
 }
 
+/// How many hexagons `svg` draws in all: those of the panels' paths, and those
+/// of the shared `no_road` path once per panel that uses it.
+#[cfg(test)]
+pub(crate) fn hexagons_drawn(svg: &str) -> usize {
+    let uses = svg
+        .matches(&format!(r##"<use href="#{NO_ROAD_ID}""##))
+        .count();
+    svg.split("<path ")
+        .skip(1)
+        .map(|p| p.split_once("/>").map_or(p, |(element, _)| element))
+        .map(|p| {
+            let corners = p.matches('M').count();
+            if p.starts_with(&format!(r#"id="{NO_ROAD_ID}""#)) {
+                corners * uses
+            } else if p.starts_with(r#"class="cells""#) {
+                corners
+            } else {
+                0
+            }
+        })
+        .sum()
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -620,7 +733,13 @@ mod tests {
         ];
         let svg = render_svg(&cells, "t < 1");
         assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<path ").count(), 6, "2 cells in 3 panels");
+        assert_eq!(super::hexagons_drawn(&svg), 6, "2 cells in 3 panels");
+        assert_eq!(
+            svg.matches(r##"<use href="#no-road-cells"/>"##).count(),
+            3,
+            "the no_road cell is defined once, drawn in each panel"
+        );
+        assert_eq!(svg.matches(r#"<path class="cells""#).count(), 3, "{svg}");
         assert!(svg.contains("t &lt; 1"));
         assert!(svg.contains(r##"fill="#4c9a2a""##) && svg.contains(r##"fill="#e377c2""##));
     }

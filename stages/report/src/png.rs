@@ -23,6 +23,8 @@ use crate::error::{Error, Result};
 const REGULAR: &[u8] = include_bytes!("../fonts/DejaVuSans-subset.ttf");
 /// `DejaVu Sans`, bold, subset.
 const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold-subset.ttf");
+/// Most strips the picture is rendered in, one per core.
+const MAX_STRIPS: usize = 8;
 /// Font size of text that names none (the SVG's default).
 const DEFAULT_SIZE: f64 = 16.0;
 
@@ -42,16 +44,58 @@ pub fn render_png(svg: &str, scale: f32) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::Render {
             message: format!("cannot scale the map by {scale}"),
         })?;
+    let strips = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .clamp(1, MAX_STRIPS);
+    rasterise(&tree, size, scale, strips)?
+        .encode_png()
+        .map_err(render_err)
+}
+
+/// `tree` drawn at `scale` times into a pixmap of `size`, in `strips` horizontal
+/// strips on as many threads: filling the cells and stroking the roads is most of
+/// the time, and everything outside a strip is clipped away by the rasteriser, so
+/// the strips join without a seam (the test compares with one strip: only some
+/// anti-aliased pixels along long edges cut by a border differ).
+fn rasterise(
+    tree: &usvg::Tree,
+    size: tiny_skia::IntSize,
+    scale: f32,
+    strips: usize,
+) -> Result<tiny_skia::Pixmap> {
+    let (width, height) = (size.width(), size.height());
+    let no_pixmap = |w: u32, h: u32| Error::Render {
+        message: format!("no pixmap of {w}x{h} pixels"),
+    };
+    let rows = height
+        .div_ceil(u32::try_from(strips.max(1)).unwrap_or(1))
+        .max(1);
+    let rendered: Vec<Option<tiny_skia::Pixmap>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..height)
+            .step_by(rows as usize)
+            .map(|top| {
+                let h = rows.min(height - top);
+                scope.spawn(move || {
+                    let mut strip = tiny_skia::Pixmap::new(width, h)?;
+                    let at = tiny_skia::Transform::from_scale(scale, scale)
+                        .post_translate(0.0, -(top as f32));
+                    resvg::render(tree, at, &mut strip.as_mut());
+                    Some(strip)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect()
+    });
     let mut pixmap =
-        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| Error::Render {
-            message: format!("no pixmap of {}x{} pixels", size.width(), size.height()),
-        })?;
-    resvg::render(
-        &tree,
-        tiny_skia::Transform::from_scale(scale, scale),
-        &mut pixmap.as_mut(),
-    );
-    pixmap.encode_png().map_err(render_err)
+        tiny_skia::Pixmap::new(width, height).ok_or_else(|| no_pixmap(width, height))?;
+    let strip_bytes = rows as usize * width as usize * 4;
+    for (dest, strip) in pixmap.data_mut().chunks_mut(strip_bytes).zip(rendered) {
+        dest.copy_from_slice(strip.ok_or_else(|| no_pixmap(width, rows))?.data());
+    }
+    Ok(pixmap)
 }
 
 fn render_err(e: impl std::fmt::Display) -> Error {
@@ -196,8 +240,9 @@ impl ttf_parser::OutlineBuilder for PathOut<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{outline_text, render_png};
+    use super::{outline_text, rasterise, render_png};
     use resvg::tiny_skia::Pixmap;
+    use resvg::usvg;
 
     #[test]
     fn text_becomes_glyph_paths_at_its_anchor() {
@@ -220,6 +265,41 @@ mod tests {
             lo < 40.0 && hi > 60.0 && lo > 10.0 && hi < 90.0,
             "{lo} {hi}"
         );
+    }
+
+    /// Strips of any height give the picture of one pass: shapes, strokes and
+    /// edges crossing the strip borders, a clipped `<use>`, opacity. A strip drawn
+    /// at the wrong height would move whole shapes and differ in most pixels.
+    #[test]
+    fn strips_join_into_the_same_picture_as_one_pass() {
+        let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="97" height="61"><rect width="100%" height="100%" fill="white"/><defs><clipPath id="c"><rect width="60" height="40"/></clipPath><path id="r" clip-path="url(#c)" d="M3 3L90 57M5 50L70 2" stroke="#888" stroke-width="1.3" fill="none"/></defs><use href="#r" x="4" y="2"/><g fill-opacity="0.72"><path fill="#3b528b" d="M10 10l7.3 4.2 0 8.4-7.3 4.2-7.3-4.2 0-8.4z M40 17.5l9 5 0 10-9 5-9-5 0-10z"/></g><circle cx="70" cy="31" r="13.7" fill="#fde725" stroke="black" stroke-width="0.7"/></svg>"##;
+        let tree = usvg::Tree::from_str(svg, &usvg::Options::default()).unwrap();
+        let size = tree.size().to_int_size().scale_by(1.7).unwrap();
+        let one = rasterise(&tree, size, 1.7, 1).unwrap();
+        assert!(
+            one.pixels().iter().any(|p| p.red() < 200),
+            "something is drawn"
+        );
+        for strips in [2, 3, 7] {
+            let joined = rasterise(&tree, size, 1.7, strips).unwrap();
+            assert_eq!(
+                (joined.width(), joined.height()),
+                (one.width(), one.height())
+            );
+            // A long edge clipped at a strip border is set up from its clipped
+            // ends, so a few anti-aliased pixels along it differ by some levels.
+            let differ = joined
+                .pixels()
+                .iter()
+                .zip(one.pixels())
+                .filter(|(a, b)| a != b)
+                .count();
+            assert!(
+                differ * 100 < one.pixels().len(),
+                "{strips} strips: {differ} of {} pixels differ",
+                one.pixels().len()
+            );
+        }
     }
 
     #[test]
