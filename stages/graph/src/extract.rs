@@ -21,6 +21,8 @@ pub(crate) struct RoadEdge {
     /// The way admits only traffic to or from it (`destination`, …): a route may
     /// drive it only where it starts or ends in such a zone (`expand`).
     pub local_only: bool,
+    /// The way is a roundabout (`tags::is_roundabout`).
+    pub roundabout: bool,
 }
 
 /// The directed road graph before contraction.
@@ -144,6 +146,7 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
                     distance_m: dist,
                     duration_s: duration(kmh),
                     local_only: way.rule.local_only,
+                    roundabout: way.rule.roundabout,
                 });
             };
             if let Some(kmh) = way.rule.forward_kmh {

@@ -67,6 +67,30 @@ fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a
         .find_map(|key| tag(tags, key).filter(|v| ALLOWED.contains(v) || DENIED.contains(v)))
 }
 
+/// The access verdict for travel along (`"forward"`) or against (`"backward"`)
+/// the way's node order: as [`access`], where each key's directional form
+/// (`motor_vehicle:backward`) is more specific than the key itself, so a bus
+/// lane tagged `motor_vehicle:backward=no` closes that direction to cars.
+#[must_use]
+pub fn directed_access(profile: &Profile, tags: &[(&str, &str)], direction: &str) -> Option<bool> {
+    let known = |v: &&str| ALLOWED.contains(v) || DENIED.contains(v);
+    profile
+        .access_keys
+        .iter()
+        .rev()
+        .find_map(|key| {
+            let directed = tags
+                .iter()
+                .find(|(k, _)| {
+                    k.strip_prefix(key).and_then(|r| r.strip_prefix(':')) == Some(direction)
+                })
+                .map(|(_, v)| *v)
+                .filter(known);
+            directed.or_else(|| tag(tags, key).filter(known))
+        })
+        .map(|v| ALLOWED.contains(&v))
+}
+
 /// Travel directions along a way's node order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -94,12 +118,17 @@ pub fn direction(profile: &Profile, highway: &str, tags: &[(&str, &str)]) -> Opt
             _ => {}
         }
     }
-    let roundabout = matches!(tag(tags, "junction"), Some("roundabout" | "circular"));
-    if roundabout || profile.implied_oneway.contains(&highway) {
+    if is_roundabout(tags) || profile.implied_oneway.contains(&highway) {
         Some(Direction::Forward)
     } else {
         Some(Direction::Both)
     }
+}
+
+/// Whether the way is a roundabout (`junction=roundabout` or `circular`).
+#[must_use]
+pub fn is_roundabout(tags: &[(&str, &str)]) -> bool {
+    matches!(tag(tags, "junction"), Some("roundabout" | "circular"))
 }
 
 /// Counters of `maxspeed` values that were ignored.
@@ -124,6 +153,9 @@ pub struct WayRule {
     pub ferry_duration_s: Option<f64>,
     /// Access only to reach or leave the way, no through traffic (`destination`, …).
     pub local_only: bool,
+    /// `junction=roundabout` / `circular`: traffic on it runs one way round, so a
+    /// turn onto or off it crosses no oncoming lane (`turn_table`).
+    pub roundabout: bool,
     /// Ignored `maxspeed` values on this way.
     pub anomalies: SpeedAnomalies,
 }
@@ -145,12 +177,21 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         || tag(tags, "status") == Some("impassable")
         || tag(tags, "service") == Some("emergency_access")
         || tag(tags, "construction").is_some_and(|v| !CONSTRUCTION_OPEN.contains(&v))
-        || access(profile, tags) == Some(false)
         || (profile.closed_classes.contains(&class) && !own_key_allows(profile, tags))
     {
         return None;
     }
     let dir = direction(profile, class, tags)?;
+    // Access per direction: a way may be open one way only (a bus lane
+    // against the traffic); closed both ways it is not routable.
+    let forward_open = directed_access(profile, tags, "forward") != Some(false);
+    let backward_open = directed_access(profile, tags, "backward") != Some(false);
+    let dir = match (dir, forward_open, backward_open) {
+        (Direction::Both, true, true) => Direction::Both,
+        (Direction::Both | Direction::Forward, true, _) => Direction::Forward,
+        (Direction::Both | Direction::Backward, _, true) => Direction::Backward,
+        _ => return None,
+    };
     let mut anomalies = SpeedAnomalies::default();
     let general = tag(tags, "maxspeed");
     let mut speed = |key: &str| {
@@ -192,6 +233,7 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         backward_kmh: backward,
         ferry_duration_s: None,
         local_only: local_only(profile, tags),
+        roundabout: is_roundabout(tags),
         anomalies,
     })
 }
@@ -218,6 +260,7 @@ fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         backward_kmh: (dir != Direction::Forward).then_some(kmh),
         ferry_duration_s: tag(tags, "duration").and_then(parse_duration_s),
         local_only: false,
+        roundabout: false,
         anomalies: SpeedAnomalies::default(),
     })
 }

@@ -336,3 +336,57 @@ fn destination_customers_and_delivery_are_local_only() {
     let r = rule(&[("highway", "residential"), ("access", "destination")]).unwrap();
     assert!(r.local_only);
 }
+
+#[test]
+fn directional_access_closes_one_direction() {
+    let open = |tags: &[(&str, &str)]| {
+        rule(tags).map(|r| (r.forward_kmh.is_some(), r.backward_kmh.is_some()))
+    };
+    // Porto's Avenida de Fernão de Magalhães (way 549266404): the backward lane
+    // is for buses and motorcycles.
+    let bus_lane = [
+        ("highway", "primary"),
+        ("psv:backward", "designated"),
+        ("motorcycle:backward", "designated"),
+        ("motor_vehicle:backward", "no"),
+    ];
+    assert_eq!(open(&bus_lane), Some((true, false)));
+    let mc = way_rule(&MOTORCYCLE, &bus_lane).unwrap();
+    assert!(mc.forward_kmh.is_some() && mc.backward_kmh.is_some());
+    assert_eq!(
+        open(&[("highway", "residential"), ("access:forward", "no")]),
+        Some((false, true))
+    );
+    // The directional key is more specific than its plain key, and a more
+    // specific plain key is more specific than a general directional one.
+    assert_eq!(
+        open(&[
+            ("highway", "residential"),
+            ("motor_vehicle", "no"),
+            ("motor_vehicle:forward", "yes")
+        ]),
+        Some((true, false))
+    );
+    assert_eq!(
+        open(&[
+            ("highway", "residential"),
+            ("vehicle:backward", "no"),
+            ("motorcar", "yes")
+        ]),
+        Some((true, true))
+    );
+    // A oneway whose only direction is closed is not routable.
+    assert_eq!(
+        open(&[
+            ("highway", "residential"),
+            ("oneway", "yes"),
+            ("motor_vehicle:forward", "no")
+        ]),
+        None
+    );
+    assert_eq!(open(&[("highway", "residential"), ("access", "no")]), None);
+    assert_eq!(
+        directed_access(&CAR, &[("vehicle:forwardx", "no")], "forward"),
+        None
+    );
+}

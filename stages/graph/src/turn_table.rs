@@ -2,7 +2,8 @@
 //!
 //! A turn is a pair of edges `u -> v -> w`. At a **junction** (a node with three
 //! or more neighbours) it costs the profile's angle table for its deviation and
-//! side of the road; where the road only bends (two neighbours) it is free, as a
+//! side of the road, plus, on the far side, the wait for a gap in the traffic it
+//! crosses unless either road is a roundabout; where the road only bends (two neighbours) it is free, as a
 //! bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
 //! nowhere else unless an `only_*` restriction mandates it: a route that must
@@ -135,7 +136,14 @@ pub(crate) fn turns(
                 } else {
                     TurnKind::Left
                 };
-                (kind, costs.by_deviation(angle_deg, side))
+                // A roundabout's traffic runs one way round: entering or
+                // leaving it crosses no oncoming lane.
+                let crossing = if edge.roundabout || next.roundabout {
+                    0.0
+                } else {
+                    costs.crossing(angle_deg, side)
+                };
+                (kind, costs.by_deviation(angle_deg, side) + crossing)
             };
             out.push(Turn {
                 from_edge: e as u32,
@@ -176,6 +184,7 @@ mod tests {
                     distance_m: 100.0,
                     duration_s: 10.0,
                     local_only: false,
+                    roundabout: false,
                 });
             }
         }
@@ -226,11 +235,12 @@ mod tests {
         );
         assert!(find(&g, &kept, [2, 0, 2]).is_none());
         // Eastbound at the T, the side street is a left turn: far side on the
-        // continent, near side in Malta; westbound it is a right turn.
+        // continent (the angle's cost and the wait for a gap), near side in
+        // Malta; westbound it is a right turn.
         let l = find(&g, &right, [1, 0, 3]).unwrap();
         assert_eq!(l.kind, TurnKind::Left);
         assert!((l.angle_deg + 90.0).abs() < 0.1, "{}", l.angle_deg);
-        assert!((l.cost_s - 5.4).abs() < 0.01, "{}", l.cost_s);
+        assert!((l.cost_s - (5.4 + 1.9)).abs() < 0.01, "{}", l.cost_s);
         assert!((find(&g, &left, [1, 0, 3]).unwrap().cost_s - 2.1).abs() < 0.01);
         assert!((find(&g, &right, [2, 0, 3]).unwrap().cost_s - 2.1).abs() < 0.01);
         let s = find(&g, &right, [1, 0, 2]).unwrap();
@@ -239,6 +249,31 @@ mod tests {
             find(&g, &right, [0, 3, 4]).unwrap().kind,
             TurnKind::Continue
         );
+    }
+
+    #[test]
+    fn no_wait_for_a_gap_onto_or_off_a_roundabout() {
+        let mut g = tee();
+        // The east-west street becomes a roundabout: the side street's far-side
+        // turns onto it and off it cross no oncoming lane.
+        for e in &mut g.edges {
+            e.roundabout = e.from != 3 && e.to != 3 && e.from != 4 && e.to != 4;
+        }
+        let t = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+        let onto_side = find(&g, &t, [1, 0, 3]).unwrap();
+        assert!(
+            (onto_side.cost_s - 5.4).abs() < 0.01,
+            "{}",
+            onto_side.cost_s
+        );
+        let onto_ring = find(&g, &t, [3, 0, 2]).unwrap();
+        assert!(
+            (onto_ring.cost_s - 5.4).abs() < 0.01,
+            "{}",
+            onto_ring.cost_s
+        );
+        // The near-side turn is the same either way.
+        assert!((find(&g, &t, [3, 0, 1]).unwrap().cost_s - 2.1).abs() < 0.01);
     }
 
     #[test]

@@ -75,15 +75,17 @@ pub const CAR: Profile = Profile {
     ferry_speed_kmh: 5.0,
     turns: super::TurnCosts {
         // OSRM's car profile turn curve (turn_penalty 7.5 s, turn_bias 1.075)
-        // evaluated at these angles, rounded to 0.1 s: see PROFILES.md, "Turns".
+        // evaluated at these angles, rounded to 0.1 s; the last column is the
+        // far side's wait for a gap, 2 s tapered by the angle (OSRM's
+        // oncoming_turn_penalty curve): see PROFILES.md, "Turns".
         by_angle: &[
-            (0.0, 0.0, 0.0),
-            (30.0, 0.1, 0.2),
-            (60.0, 0.4, 1.5),
-            (90.0, 2.1, 5.4),
-            (120.0, 5.6, 7.2),
-            (150.0, 7.2, 7.5),
-            (180.0, 7.5, 7.5),
+            (0.0, 0.0, 0.0, 0.0),
+            (30.0, 0.1, 0.2, 0.5),
+            (60.0, 0.4, 1.5, 1.5),
+            (90.0, 2.1, 5.4, 1.9),
+            (120.0, 5.6, 7.2, 2.0),
+            (150.0, 7.2, 7.5, 2.0),
+            (180.0, 7.5, 7.5, 2.0),
         ],
         u_turn_s: 20.0,
         traffic_signal_s: 2.0,

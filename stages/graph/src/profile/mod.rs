@@ -25,11 +25,13 @@ pub const GATE_DELAY_S: f64 = 30.0;
 /// signal add to a route's duration (see `PROFILES.md`, "Turns").
 #[derive(Debug, Clone, Copy)]
 pub struct TurnCosts {
-    /// `(deviation in degrees, near-side seconds, far-side seconds)`, ascending
-    /// from 0 (straight on) to 180; costs between two rows are interpolated.
-    /// The near side is the kerb side (right in right-hand traffic), the far side
-    /// crosses the oncoming lanes.
-    pub by_angle: &'static [(f64, f64, f64)],
+    /// `(deviation in degrees, near-side seconds, far-side seconds, crossing
+    /// seconds)`, ascending from 0 (straight on) to 180; costs between two rows
+    /// are interpolated. The near side is the kerb side (right in right-hand
+    /// traffic), the far side crosses a stream of traffic; the crossing column is
+    /// the wait for a gap in it, added to far-side turns where neither road is a
+    /// roundabout ([`TurnCosts::crossing`]).
+    pub by_angle: &'static [(f64, f64, f64, f64)],
     /// A U-turn (back along the edge just driven) where one is allowed: at a dead
     /// end or at a junction; never at a node where the road just continues.
     pub u_turn_s: f64,
@@ -42,13 +44,27 @@ impl TurnCosts {
     /// right) in traffic driving on `side`: the table row interpolated.
     #[must_use]
     pub fn by_deviation(&self, angle_deg: f64, side: DrivingSide) -> f64 {
+        if near_side(angle_deg, side) {
+            self.interpolate(angle_deg, |r| r.1)
+        } else {
+            self.interpolate(angle_deg, |r| r.2)
+        }
+    }
+
+    /// Seconds a far-side turn of `angle_deg` waits for a gap in the traffic it
+    /// crosses (0 on the near side); the caller leaves it out at roundabouts.
+    #[must_use]
+    pub fn crossing(&self, angle_deg: f64, side: DrivingSide) -> f64 {
+        if near_side(angle_deg, side) {
+            0.0
+        } else {
+            self.interpolate(angle_deg, |r| r.3)
+        }
+    }
+
+    /// Column `cost` of the table interpolated at deviation `|angle_deg|`.
+    fn interpolate(&self, angle_deg: f64, cost: impl Fn(&(f64, f64, f64, f64)) -> f64) -> f64 {
         let a = angle_deg.abs().min(180.0);
-        let turns_right = angle_deg > 0.0;
-        let near = match side {
-            DrivingSide::Right => turns_right,
-            DrivingSide::Left => !turns_right,
-        };
-        let cost = |row: &(f64, f64, f64)| if near { row.1 } else { row.2 };
         let rows = self.by_angle;
         let Some(i) = rows.iter().position(|r| r.0 >= a) else {
             return rows.last().map_or(0.0, cost);
@@ -59,6 +75,15 @@ impl TurnCosts {
         let (lo, hi) = (&rows[i - 1], &rows[i]);
         let t = (a - lo.0) / (hi.0 - lo.0);
         cost(lo) + t * (cost(hi) - cost(lo))
+    }
+}
+
+/// Whether a turn of `angle_deg` (positive to the right) stays on the kerb side.
+fn near_side(angle_deg: f64, side: DrivingSide) -> bool {
+    let turns_right = angle_deg > 0.0;
+    match side {
+        DrivingSide::Right => turns_right,
+        DrivingSide::Left => !turns_right,
     }
 }
 
@@ -231,7 +256,7 @@ mod tests {
             for w in rows.windows(2) {
                 assert!(w[0].0 < w[1].0, "{} angles ascend", p.name);
                 assert!(
-                    w[0].1 <= w[1].1 && w[0].2 <= w[1].2,
+                    w[0].1 <= w[1].1 && w[0].2 <= w[1].2 && w[0].3 <= w[1].3,
                     "{} costs grow",
                     p.name
                 );
@@ -256,5 +281,12 @@ mod tests {
         assert!((mid - f64::midpoint(0.4, 2.1)).abs() < 1e-9, "{mid}");
         assert!(t.by_deviation(0.0, DrivingSide::Right).abs() < 1e-9);
         assert!((t.by_deviation(-180.0, DrivingSide::Right) - 7.5).abs() < 1e-9);
+        // The wait for a gap: far side only, mirrored by driving side.
+        assert!(t.crossing(90.0, DrivingSide::Right).abs() < 1e-9);
+        assert!((t.crossing(90.0, DrivingSide::Left) - 1.9).abs() < 1e-9);
+        assert!((t.crossing(-90.0, DrivingSide::Right) - 1.9).abs() < 1e-9);
+        let c45 = t.crossing(-45.0, DrivingSide::Right);
+        assert!((c45 - f64::midpoint(0.5, 1.5)).abs() < 1e-9, "{c45}");
+        assert!(t.crossing(0.0, DrivingSide::Right).abs() < 1e-9);
     }
 }

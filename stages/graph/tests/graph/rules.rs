@@ -84,6 +84,36 @@ fn oneway_forward_backward_and_implied() {
 }
 
 #[test]
+fn directional_access_closes_one_direction_only() {
+    // A street whose lane against the node order is a bus lane (Porto's
+    // Avenida de Fernão de Magalhães, way 549266404), and one closed forward.
+    let mut f = grid();
+    f.way(
+        1,
+        &[g(0, 0), g(0, 1), g(0, 2)],
+        &[
+            ("highway", "primary"),
+            ("psv:backward", "designated"),
+            ("motorcycle:backward", "designated"),
+            ("motor_vehicle:backward", "no"),
+        ],
+    );
+    f.way(
+        2,
+        &[g(1, 0), g(1, 1), g(1, 2)],
+        &[("highway", "residential"), ("access:forward", "no")],
+    );
+    let car = build(&f, "car");
+    assert!(car.route(g(0, 0), g(0, 2)).is_some() && car.route(g(0, 2), g(0, 0)).is_none());
+    assert!(car.route(g(1, 0), g(1, 2)).is_none() && car.route(g(1, 2), g(1, 0)).is_some());
+    let moto = build(&f, "motorcycle");
+    assert!(
+        moto.route(g(0, 2), g(0, 0)).is_some(),
+        "motorcycles may use the bus lane"
+    );
+}
+
+#[test]
 fn access_tags_hierarchy() {
     let mut f = grid();
     f.way(

@@ -93,10 +93,41 @@ fn turning_across_traffic_costs_more_left_hand_in_malta_right_hand_in_monaco() {
     let left_minus_right = |b: &crate::fixture::Built| {
         b.route(g(3, 0), g(6, 3)).unwrap().0 - b.route(g(3, 6), g(6, 3)).unwrap().0
     };
-    // 90 degrees: 2.1 s on the near side, 5.4 s across the oncoming lanes.
+    // 90 degrees: 2.1 s on the near side; across the traffic 5.4 s plus 1.9 s
+    // waiting for a gap.
     let (m, c) = (left_minus_right(&malta), left_minus_right(&monaco));
-    assert!((m - (2.1 - 5.4)).abs() < 0.002, "Malta keeps left: {m}");
-    assert!((c - (5.4 - 2.1)).abs() < 0.002, "Monaco keeps right: {c}");
+    assert!((m - (2.1 - 7.3)).abs() < 0.002, "Malta keeps left: {m}");
+    assert!((c - (7.3 - 2.1)).abs() < 0.002, "Monaco keeps right: {c}");
+}
+
+#[test]
+fn turning_onto_or_off_a_roundabout_waits_for_no_gap() {
+    // The T's street one way eastbound, as a plain oneway and as a roundabout.
+    // Into it from the side street and from it into the side street are left
+    // turns, the far side in Monaco: only off and onto the plain oneway does a
+    // turn wait for a gap in the traffic.
+    let with = |tags: &[(&str, &str)]| {
+        let mut f = grid_at(43.73, 7.42);
+        f.way(1, &[g(3, 0), g(3, 3), g(3, 6)], tags);
+        f.way(2, &[g(3, 3), g(6, 3)], &ROAD);
+        build(&f, "car")
+    };
+    let oneway = with(&[("highway", "residential"), ("oneway", "yes")]);
+    let ring = with(&[("highway", "residential"), ("junction", "roundabout")]);
+    let (a, b) = (
+        oneway.route(g(6, 3), g(3, 6)).unwrap(),
+        ring.route(g(6, 3), g(3, 6)).unwrap(),
+    );
+    assert!((a.1 - b.1).abs() < 0.01, "same path: {a:?} {b:?}");
+    assert!(
+        (a.0 - b.0 - 1.9).abs() < 0.002,
+        "the gap costs 1.9 s: {a:?} {b:?}"
+    );
+    let (c, d) = (
+        oneway.route(g(3, 0), g(6, 3)).unwrap(),
+        ring.route(g(3, 0), g(6, 3)).unwrap(),
+    );
+    assert!((c.0 - d.0 - 1.9).abs() < 0.002, "{c:?} {d:?}");
 }
 
 #[test]
