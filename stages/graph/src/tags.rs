@@ -248,9 +248,27 @@ fn own_key_allows(profile: &Profile, tags: &[(&str, &str)]) -> bool {
         .is_some_and(|v| ALLOWED.contains(&v))
 }
 
+/// Access keys that, allowed on a ferry, say it carries cars (and so any smaller
+/// motor vehicle); `motorcycle=yes` alone is a boat for two-wheelers.
+const VEHICLE_FERRY_KEYS: &[&str] = &["vehicle", "motor_vehicle", "motorcar"];
+
 fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
-    if access(profile, tags) == Some(false) {
-        return None;
+    match access(profile, tags) {
+        Some(false) => return None,
+        Some(true) => {}
+        // No verdict for this vehicle: a ferry that carries no motor vehicle but is
+        // tagged for people or bicycles is a passenger boat (PROFILES.md, "Ferries").
+        None => {
+            let carries_vehicles = VEHICLE_FERRY_KEYS
+                .iter()
+                .any(|k| tag(tags, k).is_some_and(|v| ALLOWED.contains(&v)));
+            let for_passengers = ["foot", "bicycle"]
+                .iter()
+                .any(|k| tag(tags, k).is_some_and(|v| ALLOWED.contains(&v)));
+            if for_passengers && !carries_vehicles {
+                return None;
+            }
+        }
     }
     let dir = direction(profile, FERRY_CLASS, tags)?;
     let kmh = profile.ferry_speed_kmh;

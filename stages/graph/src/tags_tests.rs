@@ -203,6 +203,46 @@ fn ferries_use_duration_or_ferry_speed() {
 }
 
 #[test]
+fn a_ferry_for_people_only_carries_no_motorcycle() {
+    // Ho Chi Minh City's hydrofoil to Vung Tau (OSM way 78499768 in 2018): tagged
+    // for foot, closed to cars, silent about motorcycles.
+    let hydrofoil = [
+        ("route", "ferry"),
+        ("duration", "1:30"),
+        ("foot", "yes"),
+        ("motorcar", "no"),
+    ];
+    assert!(way_rule(&MOTORCYCLE_VIETNAM, &hydrofoil).is_none());
+    assert!(way_rule(&MOTORCYCLE, &hydrofoil).is_none());
+    assert!(rule(&hydrofoil).is_none());
+    let bikes = [("route", "ferry"), ("bicycle", "designated")];
+    assert!(way_rule(&MOTORCYCLE, &bikes).is_none());
+    assert!(rule(&bikes).is_none());
+    // A ferry that takes cars takes motorcycles too, unless it says otherwise.
+    let cars = [("route", "ferry"), ("foot", "yes"), ("motorcar", "yes")];
+    assert!(way_rule(&MOTORCYCLE, &cars).is_some());
+    assert!(rule(&cars).is_some());
+    let no_motorcycles = [
+        ("route", "ferry"),
+        ("motorcar", "yes"),
+        ("motorcycle", "no"),
+    ];
+    assert!(way_rule(&MOTORCYCLE, &no_motorcycles).is_none());
+    // The vehicle's own key decides; untagged ferries (the city's river ferries
+    // such as Cat Lai) and `foot=no` keep carrying every vehicle.
+    let own = [("route", "ferry"), ("foot", "yes"), ("motorcycle", "yes")];
+    assert!(way_rule(&MOTORCYCLE, &own).is_some());
+    assert!(rule(&own).is_none());
+    for open in [
+        &[("route", "ferry")][..],
+        &[("route", "ferry"), ("foot", "no")],
+    ] {
+        assert!(way_rule(&MOTORCYCLE, open).is_some(), "{open:?}");
+        assert!(rule(open).is_some(), "{open:?}");
+    }
+}
+
+#[test]
 fn durations_parse_in_every_tagged_form() {
     assert_eq!(parse_duration_s("1:30"), Some(5400.0));
     assert_eq!(parse_duration_s("01:30:15"), Some(5415.0));
@@ -312,6 +352,21 @@ fn oneway_for_the_vehicle_overrides_oneway() {
     };
     assert_eq!(dir(&MOTORCYCLE, &both), Some((true, true)));
     assert_eq!(dir(&CAR, &both), Some((true, false)));
+    // `motorcycle:oneway`, the form mapped in Ho Chi Minh City, counts the same.
+    let saigon = [
+        ("highway", "tertiary"),
+        ("oneway", "yes"),
+        ("motorcycle:oneway", "no"),
+    ];
+    assert_eq!(dir(&MOTORCYCLE_VIETNAM, &saigon), Some((true, true)));
+    assert_eq!(dir(&MOTORCYCLE, &saigon), Some((true, true)));
+    assert_eq!(dir(&CAR, &saigon), Some((true, false)));
+    let against = [
+        ("highway", "residential"),
+        ("oneway", "no"),
+        ("motorcycle:oneway", "-1"),
+    ];
+    assert_eq!(dir(&MOTORCYCLE_VIETNAM, &against), Some((false, true)));
     // An unknown value defers to `oneway`.
     let odd = [
         ("highway", "residential"),

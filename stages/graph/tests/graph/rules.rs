@@ -364,6 +364,62 @@ fn motorcycles_in_vietnam_keep_off_expressways_and_ride_at_measured_speeds() {
     );
 }
 
+#[test]
+fn saigon_motorcycles_ride_against_car_oneways_and_keep_off_passenger_boats() {
+    // Tagged as in Ho Chi Minh City's 2018 extract: a street oneway for cars that
+    // motorcycles ride both ways with `motorcycle:oneway=no` (as OSM way 32587529,
+    // Nguyen Thai Son), a detour round it, and a passenger hydrofoil (as way
+    // 78499768 to Vung Tau: `foot=yes`, `motorcar=no`, no motorcycle tag).
+    let mut f = grid_at(10.77, 106.70);
+    f.way(
+        1,
+        &[g(0, 0), g(0, 1), g(0, 2)],
+        &[
+            ("highway", "tertiary"),
+            ("oneway", "yes"),
+            ("motorcycle:oneway", "no"),
+        ],
+    );
+    f.way(
+        2,
+        &[
+            g(0, 2),
+            g(1, 2),
+            g(2, 2),
+            g(2, 1),
+            g(2, 0),
+            g(1, 0),
+            g(0, 0),
+        ],
+        &[("highway", "residential")],
+    );
+    f.way(
+        3,
+        &[g(2, 0), g(4, 0), g(6, 0)],
+        &[
+            ("route", "ferry"),
+            ("duration", "1:30"),
+            ("foot", "yes"),
+            ("motorcar", "no"),
+        ],
+    );
+    let moto = build(&f, "motorcycle");
+    assert_eq!(moto.summary.region.as_deref(), Some("Vietnam"));
+    let car = build(&f, "car");
+    let (_, along) = moto.route(g(0, 0), g(0, 2)).unwrap();
+    let (_, back) = moto.route(g(0, 2), g(0, 0)).unwrap();
+    assert!((along - back).abs() < 1e-6, "{along} {back}");
+    let (_, car_back) = car.route(g(0, 2), g(0, 0)).unwrap();
+    assert!(
+        car_back > 2.0 * back,
+        "cars take the detour: {car_back} vs {back}"
+    );
+    assert!(
+        !moto.has_node(g(6, 0)) && !car.has_node(g(6, 0)),
+        "the hydrofoil carries neither"
+    );
+}
+
 /// A street `motor_vehicle=destination` (way 2) between two open streets, and an
 /// open detour round it (way 4).
 fn destination_street(value: &str) -> hexmatrix_osm::fixture::FixtureBuilder {
