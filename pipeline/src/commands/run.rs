@@ -320,14 +320,12 @@ impl Version {
             ("max_duration_s", max_duration.clone()),
         ];
         // The routing model is part of the result: a graph.ch format change (2: the
-        // edge-based graph with turn costs, issue 15) gives new durations for the
-        // same region, so it must give a new version and new cache keys.
+        // edge-based graph with turn costs, issue 15) or a changed rule or profile
+        // table gives new durations for the same region, so it must give a new
+        // version and new cache keys.
         let mut hashed = vec![
             ("region_sha256", region.sha256.clone()),
-            (
-                "graph_format",
-                hexmatrix_graph::CH_FORMAT_VERSION.to_string(),
-            ),
+            ("graph_rules", graph_rules(ds)),
         ];
         hashed.extend(parameters.iter().cloned());
         let name = version_string(&ds.name, &hashed);
@@ -340,6 +338,11 @@ impl Version {
             max_duration,
         }
     }
+}
+
+/// SHA-256 of [`hexmatrix_graph::rules_fingerprint`] for the dataset's profile.
+fn graph_rules(ds: &Dataset) -> String {
+    crate::version::sha256_str(&hexmatrix_graph::rules_fingerprint(ds.profile))
 }
 
 /// crop, graph and matrix, each skipped when its output is complete for the same
@@ -378,10 +381,7 @@ fn build(
         key: key(&[
             ("city_sha256", input_file(&city)?.sha256),
             ("profile", ds.profile.name.to_owned()),
-            (
-                "graph_format",
-                hexmatrix_graph::CH_FORMAT_VERSION.to_string(),
-            ),
+            ("graph_rules", graph_rules(ds)),
         ]),
     };
     stages.push(graph.execute(&v.records, args.force, || {

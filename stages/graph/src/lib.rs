@@ -71,9 +71,56 @@ mod weight;
 
 pub use ch::{ChEdge, ChHeader, ChQuery, ContractionHierarchy};
 pub use chfile::FORMAT_VERSION as CH_FORMAT_VERSION;
+
+/// Revision of the code that reads tags into a graph (access, oneways, ferries,
+/// turn and signal costs, and constants outside the profile tables such as the
+/// gate delay): bumped whenever a change gives another graph for the same PBF
+/// and profile tables, so that `hexmatrix run` builds a new version
+/// instead of reusing a graph, matrix and cache made by the old rules.
+pub const RULES_REVISION: u32 = 1;
+
+/// What decides the graph built from a PBF with `profile`, as text to hash:
+/// [`RULES_REVISION`], [`CH_FORMAT_VERSION`] and every table of the profile (its
+/// `Debug` text, plain data), so that a changed speed or turn cost is a new graph.
+#[must_use]
+pub fn rules_fingerprint(profile: &Profile) -> String {
+    format!("rules={RULES_REVISION}\nformat={CH_FORMAT_VERSION}\n{profile:?}")
+}
 pub use error::{Error, Result};
 pub use extract::haversine_m;
 pub use parquet::{GraphNodes, read_nodes};
 pub use profile::{DrivingSide, Profile};
 pub use restriction::RestrictionCounts;
 pub use stage::{GraphOptions, GraphSummary, run};
+
+#[cfg(test)]
+mod tests {
+    use super::{Profile, rules_fingerprint};
+    use crate::profile::{CAR, MOTORCYCLE, TurnCosts};
+
+    #[test]
+    fn the_rules_fingerprint_follows_every_table() {
+        let car = rules_fingerprint(&CAR);
+        assert_eq!(car, rules_fingerprint(&CAR));
+        assert_ne!(car, rules_fingerprint(&MOTORCYCLE));
+        let slower = Profile {
+            max_speed_kmh: CAR.max_speed_kmh - 1.0,
+            ..CAR
+        };
+        assert_ne!(car, rules_fingerprint(&slower));
+        let dearer_signals = Profile {
+            turns: TurnCosts {
+                traffic_signal_s: CAR.turns.traffic_signal_s + 0.5,
+                ..CAR.turns
+            },
+            ..CAR
+        };
+        assert_ne!(car, rules_fingerprint(&dearer_signals));
+        // Regional tables (motorcycles in Vietnam) are part of the profile's text.
+        assert!(
+            rules_fingerprint(&MOTORCYCLE).contains("Vietnam"),
+            "{}",
+            rules_fingerprint(&MOTORCYCLE)
+        );
+    }
+}
