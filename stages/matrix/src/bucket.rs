@@ -220,10 +220,12 @@ impl Slots {
     };
 
     /// Takes, lane by lane, the route through `from` and an entry `duration_ms` and
-    /// `distance_m` away if it is faster, or as fast and shorter in metres. Written
-    /// without branches over the lanes so that it compiles to vector compares and
-    /// blends (an improvement is rare, but then usually in several lanes at once).
+    /// `distance_m` away if it is faster, or as fast and shorter in metres.
     #[inline]
+    #[expect(
+        clippy::needless_bitwise_bool,
+        reason = "`&` keeps the lanes free of branches, so they compile to vector compares"
+    )]
     fn improve(&mut self, from: &Self, duration_ms: u32, distance_m: f32) {
         // First whether any lane gets a route at least as fast, in straight-line code
         // over the lanes (vector compares); that is rare, and only then the exact
