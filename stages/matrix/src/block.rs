@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::bucket::Buckets;
+use crate::bucket::{BATCH, Batch, Buckets};
 use crate::chunk::DestChunks;
 use crate::error::Result;
 use crate::hierarchy::Hierarchy;
@@ -63,6 +63,8 @@ pub struct BlockRows {
 pub struct Scratch {
     duration: Vec<u32>,
     distance: Vec<f32>,
+    /// The shared bucket scans' arrays.
+    batch: Batch,
     /// The part writer's buffers.
     pub part: PartBuffers,
 }
@@ -119,19 +121,27 @@ pub fn compute<H: Hierarchy>(
     let mut distance = std::mem::take(&mut scratch.distance);
     distance.resize(origins * n, 0.0);
     pool.with(|state| {
-        let rows = duration.chunks_mut(n).zip(distance.chunks_mut(n));
-        for (k, (dur, dist)) in rows.enumerate() {
-            let i = first + k;
-            buckets.one_to_many(h, state, ends.sources[i], limit_ms, dur, dist);
-            dur[i] = 0;
-            dist[i] = 0.0;
-            if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
-                for &j in same {
-                    dur[j as usize] = 0;
-                    dist[j as usize] = 0.0;
+        // Origins go through the buckets [`BATCH`] at a time: consecutive cells are
+        // near each other, so their searches share most of the buckets they read.
+        let rows = duration
+            .chunks_mut(n * BATCH)
+            .zip(distance.chunks_mut(n * BATCH));
+        for (b, (dur, dist)) in rows.enumerate() {
+            let at = first + b * BATCH;
+            let sources = &ends.sources[at..at + dur.len() / n];
+            buckets.many_to_many(h, state, &mut scratch.batch, sources, limit_ms, dur, dist);
+            let rows = dur.chunks_mut(n).zip(dist.chunks_mut(n));
+            for (i, (dur, dist)) in (at..).zip(rows) {
+                dur[i] = 0;
+                dist[i] = 0.0;
+                if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
+                    for &j in same {
+                        dur[j as usize] = 0;
+                        dist[j as usize] = 0.0;
+                    }
                 }
             }
-            pairs.fetch_add(n as u64, Ordering::Relaxed);
+            pairs.fetch_add((sources.len() * n) as u64, Ordering::Relaxed);
         }
     });
     BlockRows {

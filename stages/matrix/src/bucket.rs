@@ -122,6 +122,7 @@ impl Buckets {
     /// Fastest durations (ms) and their distances from CH node `source` to every
     /// target, written into `duration` (`u32::MAX` = not reached within `limit_ms`)
     /// and `distance`, both with one slot per target the buckets were built for.
+    #[cfg(test)]
     pub fn one_to_many<H: Hierarchy>(
         &self,
         h: &H,
@@ -131,27 +132,168 @@ impl Buckets {
         duration: &mut [u32],
         distance: &mut [f32],
     ) {
-        debug_assert_eq!(duration.len(), self.targets);
-        duration.fill(u32::MAX);
-        distance.fill(0.0);
-        state.upward(h, &[source], Direction::Forward, limit_ms, |node, d, m| {
+        let mut batch = Batch::default();
+        self.many_to_many(
+            h,
+            state,
+            &mut batch,
+            &[source],
+            limit_ms,
+            duration,
+            distance,
+        );
+    }
+
+    /// [`Self::one_to_many`] for up to [`BATCH`] sources at once: row `k` of
+    /// `duration` and `distance` (`k * targets..(k + 1) * targets`) is source
+    /// `sources[k]`'s. The sources' forward searches run first; then each bucket of a
+    /// node any of them settled is read once for all of them, and each entry updates
+    /// the sources' slots of its target side by side, in one cache line (nearby
+    /// sources settle mostly the same nodes near the top of the hierarchy, whose
+    /// buckets are the largest).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the hierarchy, the reusable states and the output rows"
+    )]
+    pub fn many_to_many<H: Hierarchy>(
+        &self,
+        h: &H,
+        state: &mut SearchState,
+        batch: &mut Batch,
+        sources: &[u32],
+        limit_ms: u32,
+        duration: &mut [u32],
+        distance: &mut [f32],
+    ) {
+        debug_assert!(sources.len() <= BATCH);
+        debug_assert_eq!(duration.len(), self.targets * sources.len());
+        batch.start(h.node_count());
+        for (lane, &source) in sources.iter().enumerate() {
+            state.upward(h, &[source], Direction::Forward, limit_ms, |node, d, m| {
+                batch.settle(node, lane, d, m);
+            });
+        }
+        let best = &mut batch.best;
+        best.clear();
+        best.resize(self.targets, Slots::UNREACHED);
+        for (&node, from) in batch.nodes.iter().zip(&batch.lanes) {
             for e in self.of(node) {
-                let t = e.target as usize;
-                let total = d.saturating_add(e.duration_ms);
-                let metres = m + e.distance_m;
-                if total < duration[t] || (total == duration[t] && metres < distance[t]) {
-                    duration[t] = total;
-                    distance[t] = metres;
-                }
-            }
-        });
-        // Pairs found through a meeting node may exceed the limit: leave them out.
-        for (d, m) in duration.iter_mut().zip(distance.iter_mut()) {
-            if *d > limit_ms {
-                *d = u32::MAX;
-                *m = 0.0;
+                best[e.target as usize].improve(from, e.duration_ms, e.distance_m);
             }
         }
+        // One pass over the targets, each source's slot to its row: the slots of a
+        // target share a cache line.
+        let n = self.targets;
+        for (t, b) in best.iter().enumerate() {
+            for lane in 0..sources.len() {
+                // Pairs found through a meeting node may exceed the limit: leave them out.
+                let (d, m) = if b.duration[lane] > limit_ms {
+                    (u32::MAX, 0.0)
+                } else {
+                    (b.duration[lane], b.distance[lane])
+                };
+                duration[lane * n + t] = d;
+                distance[lane * n + t] = m;
+            }
+        }
+    }
+}
+
+/// Sources whose bucket scans are shared ([`Buckets::many_to_many`]): eight `u32`
+/// durations and eight `f32` distances fill one 64-byte cache line per target.
+pub const BATCH: usize = 8;
+
+/// What each source of a batch knows of one node or target: durations (`u32::MAX`:
+/// not reached) and distances, one lane per source.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+pub struct Slots {
+    duration: [u32; BATCH],
+    distance: [f32; BATCH],
+}
+
+impl Slots {
+    /// Nothing reached.
+    const UNREACHED: Self = Self {
+        duration: [u32::MAX; BATCH],
+        distance: [0.0; BATCH],
+    };
+
+    /// Takes, lane by lane, the route through `from` and an entry `duration_ms` and
+    /// `distance_m` away if it is faster, or as fast and shorter in metres.
+    #[inline]
+    #[expect(
+        clippy::needless_bitwise_bool,
+        reason = "`&` keeps the lanes free of branches, so they compile to vector compares"
+    )]
+    fn improve(&mut self, from: &Self, duration_ms: u32, distance_m: f32) {
+        // First whether any lane gets a route at least as fast, in straight-line code
+        // over the lanes (vector compares); that is rare, and only then the exact
+        // per-lane rule.
+        let mut hit = false;
+        for k in 0..BATCH {
+            let via = from.duration[k];
+            let d = via.wrapping_add(duration_ms);
+            // `d >= via`: no overflow (an unreached lane is `u32::MAX` and overflows).
+            hit |= (d >= via) & (d <= self.duration[k]) & (d != u32::MAX);
+        }
+        if !hit {
+            return;
+        }
+        for k in 0..BATCH {
+            let d = from.duration[k].saturating_add(duration_ms);
+            let m = from.distance[k] + distance_m;
+            let (cd, cm) = (self.duration[k], self.distance[k]);
+            if d != u32::MAX && (d < cd || (d == cd && m < cm)) {
+                self.duration[k] = d;
+                self.distance[k] = m;
+            }
+        }
+    }
+}
+
+/// The reusable arrays of [`Buckets::many_to_many`], one per worker.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Per CH node, the generation that last saw it and its index in `nodes`.
+    seen: Vec<(u32, u32)>,
+    generation: u32,
+    /// The nodes settled by any source of the batch, in first-settled order.
+    nodes: Vec<u32>,
+    /// Per node of `nodes`, each source's duration and distance to it.
+    lanes: Vec<Slots>,
+    /// Per target, each source's best so far.
+    best: Vec<Slots>,
+}
+
+impl Batch {
+    /// Starts a batch on a hierarchy of `node_count` nodes.
+    fn start(&mut self, node_count: usize) {
+        if self.seen.len() != node_count {
+            self.seen = vec![(0, 0); node_count];
+            self.generation = 0;
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.seen.fill((0, 0));
+            self.generation = 1;
+        }
+        self.nodes.clear();
+        self.lanes.clear();
+    }
+
+    /// Records that source `lane` settled `node` at `duration_ms` and `distance_m`.
+    #[inline]
+    fn settle(&mut self, node: u32, lane: usize, duration_ms: u32, distance_m: f32) {
+        let seen = &mut self.seen[node as usize];
+        if seen.0 != self.generation {
+            *seen = (self.generation, self.nodes.len() as u32);
+            self.nodes.push(node);
+            self.lanes.push(Slots::UNREACHED);
+        }
+        let slots = &mut self.lanes[seen.1 as usize];
+        slots.duration[lane] = duration_ms;
+        slots.distance[lane] = distance_m;
     }
 }
 
@@ -215,6 +357,39 @@ mod tests {
         let g = TestGraph::random(120, 5, 42);
         check(&g, 90_000);
         check(&g, 20_000);
+    }
+
+    /// Batches of 1 to [`BATCH`] sources, reused from batch to batch, give each
+    /// source the row its own search gives, which the tests above hold to Dijkstra.
+    #[test]
+    fn batched_sources_get_the_rows_of_single_sources() {
+        for (seed, copies, limit_ms) in [(5, 0, u32::MAX), (6, 12, u32::MAX), (7, 8, 40_000)] {
+            let g = TestGraph::random(150, copies, seed);
+            let n = g.graph_nodes as u32;
+            let targets: Vec<Vec<u32>> = (0..n).map(|t| g.targets_of(t).to_vec()).collect();
+            let pool = StatePool::new(g.node_count());
+            let buckets = Buckets::build(&g, &targets, limit_ms, &pool);
+            let sources: Vec<u32> = (0..n).map(|s| g.source_of(s)).collect();
+            let n = n as usize;
+            let mut batch = Batch::default();
+            pool.with(|state| {
+                for size in [1, 3, BATCH] {
+                    for chunk in sources.chunks(size) {
+                        let mut dur = vec![7; n * chunk.len()];
+                        let mut dist = vec![7.0; n * chunk.len()];
+                        buckets.many_to_many(
+                            &g, state, &mut batch, chunk, limit_ms, &mut dur, &mut dist,
+                        );
+                        let (mut one, mut one_m) = (vec![0; n], vec![0.0; n]);
+                        for (k, &s) in chunk.iter().enumerate() {
+                            buckets.one_to_many(&g, state, s, limit_ms, &mut one, &mut one_m);
+                            assert_eq!(dur[k * n..(k + 1) * n], one[..], "{seed} {size} {s}");
+                            assert_eq!(dist[k * n..(k + 1) * n], one_m[..], "{seed} {size} {s}");
+                        }
+                    }
+                }
+            });
+        }
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //! How it runs: the bbox is covered with H3 cells and each cell centre snapped to
 //! the nearest road of the main component; backward searches from every `ok` cell
 //! fill one flat, sorted bucket array; origin blocks are then searched forward in
-//! parallel, each written as one part.
+//! parallel, eight origins at a time sharing one read of each bucket, each block
+//! written as one part.
 //!
 //! ```no_run
 //! use hexmatrix_contract::Context;
