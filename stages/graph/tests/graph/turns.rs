@@ -1,6 +1,6 @@
 //! The turn model and via-way restrictions on hand-made junctions (PROFILES.md,
 //! "Turns"): U-turns only at dead ends (or where `only_u_turn` says), turn costs by side of the
-//! road, traffic signals, via-way `no_*` and `only_*`. Every route is computed by
+//! road, traffic signals and stop and give-way signs by direction, via-way `no_*` and `only_*`. Every route is computed by
 //! the CH and the oracle, which must agree (`Built::route`).
 
 use hexmatrix_osm::fixture::{FixtureBuilder, MemberType};
