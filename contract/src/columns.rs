@@ -115,9 +115,9 @@ pub mod turns {
     pub const ANGLE_DEG: &str = "angle_deg";
     /// `continue`, `straight`, `right`, `left` or `u_turn`, `Utf8`.
     pub const KIND: &str = "kind";
-    /// Whether the node has traffic signals, `Boolean`.
+    /// Whether a traffic signal at the node binds this turn's approach, `Boolean`.
     pub const SIGNAL: &str = "signal";
-    /// What the turn adds to a route, seconds (signal delay included), `Float64`.
+    /// What the turn adds to a route, seconds (signal, sign and gate delays included), `Float64`.
     pub const DURATION_S: &str = "duration_s";
 }
 

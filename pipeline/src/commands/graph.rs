@@ -102,7 +102,7 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
         "[graph] {} nodes, {} edges, main component {:.1}% ({} of {} components); \
          restrictions {} applied ({} via-way), {} excepted/conditional, {} not routable, {} malformed; \
          anomalies: {} missing node refs in {} ways, {} absurd + {} unparsed maxspeed, {} blocking barriers; \
-         {} turns, {} traffic signals, driving side {}, {} rules; CH {} nodes, {} edges (edge-based); {:.2} s (read {:.2}, graph {:.2}, contract {:.2}, write {:.2}), peak RSS {peak}",
+         {} turns, {} traffic signals, {} stop and {} give-way signs, driving side {}, {} rules; CH {} nodes, {} edges (edge-based); {:.2} s (read {:.2}, graph {:.2}, contract {:.2}, write {:.2}), peak RSS {peak}",
         summary.nodes,
         summary.edges,
         100.0 * summary.main_share(),
@@ -120,6 +120,8 @@ fn log_summary(summary: &GraphSummary, started: Instant) {
         summary.blocked_nodes,
         summary.turns,
         summary.signal_nodes,
+        summary.stop_nodes,
+        summary.give_way_nodes,
         summary.driving_side.map_or("unknown", hexmatrix_graph::DrivingSide::as_str),
         summary.region.as_deref().unwrap_or("default"),
         summary.ch_nodes,

@@ -23,6 +23,9 @@ pub(crate) struct RoadEdge {
     pub local_only: bool,
     /// The way is a roundabout (`tags::is_roundabout`).
     pub roundabout: bool,
+    /// The edge runs in the way's node order (`false`: against it); a sign or
+    /// signal tagged `direction=forward|backward` applies by this.
+    pub forward: bool,
 }
 
 /// The directed road graph before contraction.
@@ -137,7 +140,7 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
                 Some(total_s) if total_m > 0.0 => total_s * dist / total_m,
                 _ => dist / (kmh / 3.6),
             };
-            let mut push = |from, to, kmh| {
+            let mut push = |from, to, kmh, forward: bool| {
                 g.edges.push(RoadEdge {
                     from,
                     to,
@@ -145,15 +148,20 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
                     class,
                     distance_m: dist,
                     duration_s: duration(kmh),
-                    local_only: way.rule.local_only,
+                    local_only: if forward {
+                        way.rule.local_only_forward
+                    } else {
+                        way.rule.local_only_backward
+                    },
+                    forward,
                     roundabout: way.rule.roundabout,
                 });
             };
             if let Some(kmh) = way.rule.forward_kmh {
-                push(a, b, kmh);
+                push(a, b, kmh, true);
             }
             if let Some(kmh) = way.rule.backward_kmh {
-                push(b, a, kmh);
+                push(b, a, kmh, false);
             }
         }
     }

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use crate::Result;
 use crate::profile::{OPENED_BARRIERS, Profile};
-use crate::tags::{self, WayRule};
+use crate::tags::{self, NodeControl, WayRule};
 
 /// A routable way: its node ids and how it is driven.
 #[derive(Debug, Clone)]
@@ -66,8 +66,9 @@ pub(crate) struct OsmData {
     pub node_lon: Vec<i32>,
     /// Ids of nodes whose tags block the vehicle, ascending.
     pub blocking: Vec<i64>,
-    /// Ids of nodes tagged `highway=traffic_signals`, ascending.
-    pub signals: Vec<i64>,
+    /// Nodes with a traffic signal, stop or give-way sign and the direction it
+    /// applies to (`tags::node_control`), ascending by id.
+    pub controls: Vec<(i64, NodeControl)>,
     /// Ids of nodes with a barrier that is opened to pass (gate, lift gate),
     /// ascending.
     pub gates: Vec<i64>,
@@ -123,8 +124,8 @@ pub(crate) fn read(path: &Path, profile: &Profile, bytes_read: &AtomicU64) -> Re
     }
     out.blocking.sort_unstable();
     out.blocking.dedup();
-    out.signals.sort_unstable();
-    out.signals.dedup();
+    out.controls.sort_unstable_by_key(|c| c.0);
+    out.controls.dedup_by_key(|c| c.0);
     out.gates.sort_unstable();
     out.gates.dedup();
     out.ways.sort_by_key(|w| w.id);
@@ -197,7 +198,7 @@ fn merge(out: &mut OsmData, block: OsmData) {
     out.node_lat.extend_from_slice(&block.node_lat);
     out.node_lon.extend_from_slice(&block.node_lon);
     out.blocking.extend_from_slice(&block.blocking);
-    out.signals.extend_from_slice(&block.signals);
+    out.controls.extend_from_slice(&block.controls);
     out.gates.extend_from_slice(&block.gates);
     let base = out.refs.len();
     out.refs.extend_from_slice(&block.refs);
@@ -235,8 +236,8 @@ fn push_node<'a>(
     if !tag_buf.is_empty() && tags::node_blocks(profile, tag_buf) {
         d.blocking.push(id);
     }
-    if tags::tag(tag_buf, "highway") == Some("traffic_signals") {
-        d.signals.push(id);
+    if let Some(control) = tags::node_control(tag_buf) {
+        d.controls.push((id, control));
     }
     if tags::tag(tag_buf, "barrier").is_some_and(|b| OPENED_BARRIERS.contains(&b)) {
         d.gates.push(id);

@@ -15,6 +15,7 @@ use hexmatrix_contract::{Context, Counter, Unit, hex, sha256_file_digest};
 use crate::ch::{self, ChHeader};
 use crate::profile::{DrivingSide, Profile};
 use crate::restriction::RestrictionCounts;
+use crate::tags::{ControlKind, NodeControl};
 use crate::{Error, Result, component, expand, extract, parquet, read, restriction, turn_table};
 
 /// The stage's name in progress lines and cancellation errors.
@@ -65,6 +66,10 @@ pub struct GraphSummary {
     pub turns: u64,
     /// Graph nodes tagged `highway=traffic_signals`.
     pub signal_nodes: u64,
+    /// Graph nodes tagged `highway=stop`.
+    pub stop_nodes: u64,
+    /// Graph nodes tagged `highway=give_way`.
+    pub give_way_nodes: u64,
     /// Nodes of the edge-based graph: edge states (one per edge, plus copies for
     /// via-way restrictions) and one source node per graph node.
     pub expanded_nodes: u64,
@@ -220,15 +225,15 @@ fn build_into(
     s.nodes = g.osm_id.len() as u64;
     s.edges = g.edges.len() as u64;
     let resolved = restriction::resolve(&data, &g);
-    let signal = flagged(&data.signals, &g);
+    let control = controls(&data.controls, &g);
     let gate = flagged(&data.gates, &g);
     drop(data);
     s.restrictions = resolved.counts;
-    s.signal_nodes = signal.iter().filter(|x| **x).count() as u64;
+    [s.signal_nodes, s.stop_nodes, s.give_way_nodes] = count_controls(&control);
     let side = driving_side(&g);
     s.driving_side = Some(side);
     let mandated = mandated_u_turns(&g, &resolved.paths);
-    let turns = turn_table::turns(&g, &signal, &gate, profile, side, &mandated);
+    let turns = turn_table::turns(&g, &control, &gate, profile, side, &mandated);
     s.turns = turns.len() as u64;
     let tg = expand::expand(&g, &turns, &resolved.paths);
     s.expanded_nodes = tg.node_count as u64;
@@ -296,7 +301,25 @@ fn mandated_u_turns(
     out
 }
 
-/// Per graph node: whether its OSM id is in `ids` (traffic signals, gates).
+/// Per graph node: its traffic signal or sign, if `controls` lists its OSM id.
+fn controls(controls: &[(i64, NodeControl)], g: &extract::RoadGraph) -> Vec<Option<NodeControl>> {
+    let mut out = vec![None; g.osm_id.len()];
+    for (v, c) in controls
+        .iter()
+        .filter_map(|(id, c)| Some((g.node_of(*id)?, *c)))
+    {
+        out[v as usize] = Some(c);
+    }
+    out
+}
+
+/// Graph nodes with a traffic signal, a stop sign, a give-way sign.
+fn count_controls(control: &[Option<NodeControl>]) -> [u64; 3] {
+    [ControlKind::Signal, ControlKind::Stop, ControlKind::GiveWay]
+        .map(|kind| control.iter().flatten().filter(|c| c.kind == kind).count() as u64)
+}
+
+/// Per graph node: whether its OSM id is in `ids` (gates).
 fn flagged(ids: &[i64], g: &extract::RoadGraph) -> Vec<bool> {
     let mut flag = vec![false; g.osm_id.len()];
     for v in ids.iter().filter_map(|id| g.node_of(*id)) {

@@ -51,13 +51,6 @@ pub fn access(profile: &Profile, tags: &[(&str, &str)]) -> Option<bool> {
     deciding_value(profile, tags).map(|v| ALLOWED.contains(&v))
 }
 
-/// Whether the most specific tagged access key admits the vehicle only to reach
-/// or leave the road (`destination`, `customers`, `delivery`): no through traffic.
-#[must_use]
-pub fn local_only(profile: &Profile, tags: &[(&str, &str)]) -> bool {
-    deciding_value(profile, tags).is_some_and(|v| LOCAL_ONLY.contains(&v))
-}
-
 /// The value of the most specific access key tagged with a known value.
 fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a str> {
     profile
@@ -73,22 +66,33 @@ fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a
 /// lane tagged `motor_vehicle:backward=no` closes that direction to cars.
 #[must_use]
 pub fn directed_access(profile: &Profile, tags: &[(&str, &str)], direction: &str) -> Option<bool> {
+    directed_deciding_value(profile, tags, direction).map(|v| ALLOWED.contains(&v))
+}
+
+/// Whether travel along (`"forward"`) or against (`"backward"`) the way's node
+/// order is admitted only to reach or leave the way, read as [`directed_access`]:
+/// `motor_vehicle:forward=destination` closes that direction to through traffic.
+#[must_use]
+pub fn directed_local_only(profile: &Profile, tags: &[(&str, &str)], direction: &str) -> bool {
+    directed_deciding_value(profile, tags, direction).is_some_and(|v| LOCAL_ONLY.contains(&v))
+}
+
+/// The value that decides access in `direction`: the most specific access key
+/// with a known value, its directional form before the key itself.
+fn directed_deciding_value<'a>(
+    profile: &Profile,
+    tags: &[(&str, &'a str)],
+    direction: &str,
+) -> Option<&'a str> {
     let known = |v: &&str| ALLOWED.contains(v) || DENIED.contains(v);
-    profile
-        .access_keys
-        .iter()
-        .rev()
-        .find_map(|key| {
-            let directed = tags
-                .iter()
-                .find(|(k, _)| {
-                    k.strip_prefix(key).and_then(|r| r.strip_prefix(':')) == Some(direction)
-                })
-                .map(|(_, v)| *v)
-                .filter(known);
-            directed.or_else(|| tag(tags, key).filter(known))
-        })
-        .map(|v| ALLOWED.contains(&v))
+    profile.access_keys.iter().rev().find_map(|key| {
+        let directed = tags
+            .iter()
+            .find(|(k, _)| k.strip_prefix(key).and_then(|r| r.strip_prefix(':')) == Some(direction))
+            .map(|(_, v)| *v)
+            .filter(known);
+        directed.or_else(|| tag(tags, key).filter(known))
+    })
 }
 
 /// Travel directions along a way's node order.
@@ -151,8 +155,11 @@ pub struct WayRule {
     pub backward_kmh: Option<f64>,
     /// Total crossing time of a ferry with a `duration` tag, seconds.
     pub ferry_duration_s: Option<f64>,
-    /// Access only to reach or leave the way, no through traffic (`destination`, …).
-    pub local_only: bool,
+    /// Travel in node order is admitted only to reach or leave the way, no
+    /// through traffic (`destination`, …, or `motor_vehicle:forward=destination`).
+    pub local_only_forward: bool,
+    /// The same against node order.
+    pub local_only_backward: bool,
     /// `junction=roundabout` / `circular`: traffic on it runs one way round, so a
     /// turn onto or off it crosses no oncoming lane (`turn_table`).
     pub roundabout: bool,
@@ -232,7 +239,8 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: forward,
         backward_kmh: backward,
         ferry_duration_s: None,
-        local_only: local_only(profile, tags),
+        local_only_forward: directed_local_only(profile, tags, "forward"),
+        local_only_backward: directed_local_only(profile, tags, "backward"),
         roundabout: is_roundabout(tags),
         anomalies,
     })
@@ -277,7 +285,8 @@ fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         forward_kmh: (dir != Direction::Backward).then_some(kmh),
         backward_kmh: (dir != Direction::Forward).then_some(kmh),
         ferry_duration_s: tag(tags, "duration").and_then(parse_duration_s),
-        local_only: false,
+        local_only_forward: false,
+        local_only_backward: false,
         roundabout: false,
         anomalies: SpeedAnomalies::default(),
     })
@@ -337,6 +346,64 @@ pub fn node_blocks(profile: &Profile, tags: &[(&str, &str)]) -> bool {
         verdict == Some(false)
     } else {
         verdict != Some(true)
+    }
+}
+
+/// A traffic control on a node: what the driver must do there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlKind {
+    /// `highway=traffic_signals`: wait through part of a cycle on average.
+    Signal,
+    /// `highway=stop`: a full stop, whatever the traffic.
+    Stop,
+    /// `highway=give_way`: slow down enough to yield.
+    GiveWay,
+}
+
+/// A traffic signal or sign on a node and the travel it applies to, relative to
+/// the node order of the way the vehicle arrives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeControl {
+    /// What the control requires.
+    pub kind: ControlKind,
+    /// [`Direction::Forward`]: only traffic arriving in node order;
+    /// [`Direction::Backward`]: only traffic arriving against it;
+    /// [`Direction::Both`]: every approach (no direction tagged).
+    pub applies: Direction,
+}
+
+/// The traffic control a node's tags map, if any. The direction comes from
+/// `traffic_signals:direction` (signals) or `stop:direction` (stops) before
+/// `direction`; only `forward` and `backward` restrict it (OSM wiki,
+/// `Key:stop:direction`); no tag, `both`, or a compass value (which says where
+/// a sign beside the road faces, not a way direction) applies to every approach.
+#[must_use]
+pub fn node_control(tags: &[(&str, &str)]) -> Option<NodeControl> {
+    let (kind, own_key) = match tag(tags, "highway")? {
+        "traffic_signals" => (ControlKind::Signal, Some("traffic_signals:direction")),
+        "stop" => (ControlKind::Stop, Some("stop:direction")),
+        "give_way" => (ControlKind::GiveWay, None),
+        _ => return None,
+    };
+    let tagged = own_key.and_then(|k| tag(tags, k));
+    let applies = match tagged.or_else(|| tag(tags, "direction")) {
+        Some("forward") => Direction::Forward,
+        Some("backward") => Direction::Backward,
+        _ => Direction::Both,
+    };
+    Some(NodeControl { kind, applies })
+}
+
+impl NodeControl {
+    /// Whether the control applies to a vehicle arriving along an edge that runs
+    /// in (`forward`) or against its way's node order.
+    #[must_use]
+    pub fn applies_to(self, forward: bool) -> bool {
+        match self.applies {
+            Direction::Both => true,
+            Direction::Forward => forward,
+            Direction::Backward => !forward,
+        }
     }
 }
 

@@ -378,18 +378,61 @@ fn oneway_for_the_vehicle_overrides_oneway() {
 
 #[test]
 fn destination_customers_and_delivery_are_local_only() {
-    assert!(local_only(&CAR, &[("motor_vehicle", "destination")]));
-    assert!(local_only(&CAR, &[("access", "customers")]));
-    assert!(local_only(&CAR, &[("vehicle", "delivery")]));
+    let local_only = |tags: &[(&str, &str)]| directed_local_only(&CAR, tags, "forward");
+    assert!(local_only(&[("motor_vehicle", "destination")]));
+    assert!(local_only(&[("access", "customers")]));
+    assert!(local_only(&[("vehicle", "delivery")]));
     // The most specific known key decides.
-    assert!(!local_only(
-        &CAR,
-        &[("access", "destination"), ("motorcar", "yes")]
-    ));
-    assert!(!local_only(&CAR, &[("access", "yes")]));
-    assert!(!local_only(&CAR, &[]));
+    assert!(!local_only(&[
+        ("access", "destination"),
+        ("motorcar", "yes")
+    ]));
+    assert!(!local_only(&[("access", "yes")]));
+    assert!(!local_only(&[]));
     let r = rule(&[("highway", "residential"), ("access", "destination")]).unwrap();
-    assert!(r.local_only);
+    assert!(r.local_only_forward && r.local_only_backward);
+}
+
+#[test]
+fn directional_destination_closes_one_direction_to_through_traffic() {
+    let local =
+        |tags: &[(&str, &str)]| rule(tags).map(|r| (r.local_only_forward, r.local_only_backward));
+    // Open both ways, through traffic barred against node order only.
+    assert_eq!(
+        local(&[
+            ("highway", "residential"),
+            ("motor_vehicle:backward", "destination")
+        ]),
+        Some((false, true))
+    );
+    // The directional form is more specific than the plain key, either way round.
+    assert_eq!(
+        local(&[
+            ("highway", "residential"),
+            ("access", "destination"),
+            ("motor_vehicle:forward", "yes")
+        ]),
+        Some((false, true))
+    );
+    // A less specific directional key does not override a more specific plain one.
+    assert_eq!(
+        local(&[
+            ("highway", "residential"),
+            ("vehicle:forward", "destination"),
+            ("motorcar", "yes")
+        ]),
+        Some((false, false))
+    );
+    assert!(directed_local_only(
+        &CAR,
+        &[("motorcar:forward", "delivery")],
+        "forward"
+    ));
+    assert!(!directed_local_only(
+        &CAR,
+        &[("motorcar:forward", "delivery")],
+        "backward"
+    ));
 }
 
 #[test]
@@ -444,4 +487,49 @@ fn directional_access_closes_one_direction() {
         directed_access(&CAR, &[("vehicle:forwardx", "no")], "forward"),
         None
     );
+}
+
+#[test]
+fn node_controls_read_their_kind_and_direction() {
+    use crate::tags::{ControlKind as K, Direction as D};
+    let read = |tags: &[(&str, &str)]| node_control(tags).map(|c| (c.kind, c.applies));
+    assert_eq!(
+        read(&[("highway", "traffic_signals")]),
+        Some((K::Signal, D::Both))
+    );
+    assert_eq!(
+        read(&[("highway", "traffic_signals"), ("direction", "backward")]),
+        Some((K::Signal, D::Backward))
+    );
+    // The signal's own key wins over `direction`.
+    assert_eq!(
+        read(&[
+            ("highway", "traffic_signals"),
+            ("traffic_signals:direction", "forward"),
+            ("direction", "backward")
+        ]),
+        Some((K::Signal, D::Forward))
+    );
+    assert_eq!(
+        read(&[("highway", "stop"), ("stop:direction", "backward")]),
+        Some((K::Stop, D::Backward))
+    );
+    assert_eq!(
+        read(&[("highway", "stop"), ("stop", "all")]),
+        Some((K::Stop, D::Both))
+    );
+    assert_eq!(
+        read(&[("highway", "give_way"), ("direction", "forward")]),
+        Some((K::GiveWay, D::Forward))
+    );
+    // A compass direction says where a sign beside the road faces, not a way
+    // direction: every approach.
+    assert_eq!(
+        read(&[("highway", "stop"), ("direction", "NE")]),
+        Some((K::Stop, D::Both))
+    );
+    assert_eq!(read(&[("highway", "crossing")]), None);
+    assert_eq!(read(&[("barrier", "gate")]), None);
+    let c = node_control(&[("highway", "give_way"), ("direction", "forward")]).unwrap();
+    assert!(c.applies_to(true) && !c.applies_to(false));
 }

@@ -8,11 +8,15 @@
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
 //! nowhere else unless an `only_*` restriction mandates it: a route that must
 //! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
-//! node tagged `highway=traffic_signals` adds the signal delay. Turn restrictions
-//! are not applied here (see `expand`).
+//! traffic signal adds the signal delay; a stop or give-way sign makes the node
+//! cost at least the time lost to a full stop or to slowing down to yield, which
+//! holds the slowdown for the turn. A signal or sign applies to the direction
+//! of arrival its tags say (`tags::node_control`). Turn restrictions are not
+//! applied here (see `expand`).
 
 use crate::extract::RoadGraph;
 use crate::profile::{DrivingSide, GATE_DELAY_S, Profile};
+use crate::tags::{ControlKind, NodeControl};
 
 /// What a turn is, by geometry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +54,7 @@ pub(crate) struct Turn {
     /// Deviation from straight on, degrees, positive to the right (-180..=180).
     pub angle_deg: f64,
     pub kind: TurnKind,
-    /// Whether the node has traffic signals.
+    /// Whether a traffic signal at the node applies to this turn's approach.
     pub signal: bool,
     /// What the turn adds to the route's duration, seconds.
     pub cost_s: f64,
@@ -88,13 +92,13 @@ fn neighbour_counts(g: &RoadGraph) -> Vec<u32> {
 }
 
 /// Every allowed turn of `g` for `profile` in traffic keeping to `side`, sorted by
-/// (from edge, to edge); `signal[v]` says whether graph node `v` has traffic signals.
+/// (from edge, to edge); `control[v]` is graph node `v`'s traffic signal or sign,
 /// `gate[v]` whether it has a barrier that is opened to pass ([`GATE_DELAY_S`]).
 /// `mandated` lists `(from edge, to edge)` U-turns that an `only_*` restriction
 /// requires (`only_u_turn`), sorted: they are kept where a U-turn is otherwise not.
 pub(crate) fn turns(
     g: &RoadGraph,
-    signal: &[bool],
+    control: &[Option<NodeControl>],
     gate: &[bool],
     profile: &Profile,
     side: DrivingSide,
@@ -108,7 +112,22 @@ pub(crate) fn turns(
         let start = g.edges.partition_point(|x| x.from < v);
         let end = g.edges.partition_point(|x| x.from <= v);
         let degree = neighbours[v as usize];
-        let signal = signal.get(v as usize).copied().unwrap_or(false);
+        // A sign or signal tagged for one direction binds only traffic arriving
+        // that way along the way it stands on.
+        let control = control
+            .get(v as usize)
+            .copied()
+            .flatten()
+            .filter(|c| c.applies_to(edge.forward));
+        let kind_here = control.map(|c| c.kind);
+        let signal = kind_here == Some(ControlKind::Signal);
+        // A full stop or a yield takes at least this long, and its slowdown
+        // includes the one for the turn: the node costs the larger of the two.
+        let floor = match kind_here {
+            Some(ControlKind::Stop) => costs.stop_s,
+            Some(ControlKind::GiveWay) => costs.give_way_s,
+            Some(ControlKind::Signal) | None => 0.0,
+        };
         let delay = if signal { costs.traffic_signal_s } else { 0.0 }
             + if gate.get(v as usize).copied().unwrap_or(false) {
                 GATE_DELAY_S
@@ -119,15 +138,15 @@ pub(crate) fn turns(
         for f in start..end {
             let next = &g.edges[f];
             let angle_deg = deviation(b_in, bearing(g, v, next.to));
-            let (kind, cost) = if next.to == edge.from {
+            let (kind, cost, crossing) = if next.to == edge.from {
                 // Only where the road ends: at a junction a U-turn crosses every
                 // lane of it, and signs that forbid one are rarely mapped.
                 if degree > 1 && mandated.binary_search(&(e as u32, f as u32)).is_err() {
                     continue;
                 }
-                (TurnKind::UTurn, costs.u_turn_s)
+                (TurnKind::UTurn, costs.u_turn_s, 0.0)
             } else if degree <= 2 {
-                (TurnKind::Continue, 0.0)
+                (TurnKind::Continue, 0.0, 0.0)
             } else {
                 let kind = if angle_deg.abs() <= 30.0 {
                     TurnKind::Straight
@@ -143,7 +162,7 @@ pub(crate) fn turns(
                 } else {
                     costs.crossing(angle_deg, side)
                 };
-                (kind, costs.by_deviation(angle_deg, side) + crossing)
+                (kind, costs.by_deviation(angle_deg, side), crossing)
             };
             out.push(Turn {
                 from_edge: e as u32,
@@ -151,7 +170,7 @@ pub(crate) fn turns(
                 angle_deg,
                 kind,
                 signal,
-                cost_s: cost + delay,
+                cost_s: cost.max(floor) + crossing + delay,
             });
         }
     }
@@ -163,6 +182,7 @@ mod tests {
     use super::*;
     use crate::extract::RoadEdge;
     use crate::profile::CAR;
+    use crate::tags::Direction;
 
     /// A T junction at node 0: a street from the west (1) and east (2), a side
     /// street to the north (3); node 4 lies beyond 3, a dead end.
@@ -185,6 +205,7 @@ mod tests {
                     duration_s: 10.0,
                     local_only: false,
                     roundabout: false,
+                    forward: from == a,
                 });
             }
         }
@@ -210,8 +231,8 @@ mod tests {
     #[test]
     fn u_turns_at_dead_ends_only_and_costs_by_side() {
         let g = tee();
-        let right = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
-        let left = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Left, &[]);
+        let right = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+        let left = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Left, &[]);
         // Node 3 has two neighbours, node 0 is a junction: no U-turn there; node 4
         // is a dead end.
         assert!(find(&g, &right, [0, 3, 0]).is_none());
@@ -223,7 +244,7 @@ mod tests {
         let (e10, e01) = (edge(1, 0).unwrap() as u32, edge(0, 1).unwrap() as u32);
         let kept = turns(
             &g,
-            &[false; 5],
+            &[None; 5],
             &[false; 5],
             &CAR,
             DrivingSide::Right,
@@ -259,7 +280,7 @@ mod tests {
         for e in &mut g.edges {
             e.roundabout = e.from != 3 && e.to != 3 && e.from != 4 && e.to != 4;
         }
-        let t = turns(&g, &[false; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+        let t = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
         let onto_side = find(&g, &t, [1, 0, 3]).unwrap();
         assert!(
             (onto_side.cost_s - 5.4).abs() < 0.01,
@@ -276,11 +297,15 @@ mod tests {
         assert!((find(&g, &t, [3, 0, 1]).unwrap().cost_s - 2.1).abs() < 0.01);
     }
 
+    fn control(kind: ControlKind, applies: Direction) -> NodeControl {
+        NodeControl { kind, applies }
+    }
+
     #[test]
     fn signals_and_gates_add_their_delay_to_every_turn_through_the_node() {
         let g = tee();
-        let mut signal = [false; 5];
-        signal[0] = true;
+        let mut signal = [None; 5];
+        signal[0] = Some(control(ControlKind::Signal, Direction::Both));
         let mut gate = [false; 5];
         gate[3] = true;
         let t = turns(&g, &signal, &gate, &CAR, DrivingSide::Right, &[]);
@@ -290,5 +315,64 @@ mod tests {
         let through_gate = find(&g, &t, [0, 3, 4]).unwrap();
         assert!(!through_gate.signal);
         assert!((through_gate.cost_s - GATE_DELAY_S).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_directed_signal_binds_only_traffic_arriving_its_way() {
+        let g = tee();
+        // Node 3 lies mid-way on the side street, whose edges run 0 -> 3 -> 4 in
+        // node order: `forward` binds traffic arriving from 0.
+        for (applies, from_0, from_4) in [
+            (Direction::Forward, true, false),
+            (Direction::Backward, false, true),
+            (Direction::Both, true, true),
+        ] {
+            let mut c = [None; 5];
+            c[3] = Some(control(ControlKind::Signal, applies));
+            let t = turns(&g, &c, &[false; 5], &CAR, DrivingSide::Right, &[]);
+            let up = find(&g, &t, [0, 3, 4]).unwrap();
+            let down = find(&g, &t, [4, 3, 0]).unwrap();
+            assert_eq!((up.signal, down.signal), (from_0, from_4), "{applies:?}");
+            let want = |on: bool| if on { CAR.turns.traffic_signal_s } else { 0.0 };
+            assert!((up.cost_s - want(from_0)).abs() < 1e-9);
+            assert!((down.cost_s - want(from_4)).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn stop_and_give_way_cost_at_least_their_slowdown() {
+        let g = tee();
+        let costs = CAR.turns;
+        for (kind, floor) in [
+            (ControlKind::Stop, costs.stop_s),
+            (ControlKind::GiveWay, costs.give_way_s),
+        ] {
+            // At the junction, for every approach (no direction tagged).
+            let mut c = [None; 5];
+            c[0] = Some(control(kind, Direction::Both));
+            let t = turns(&g, &c, &[false; 5], &CAR, DrivingSide::Right, &[]);
+            let plain = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+            for path in [[1, 0, 2], [1, 0, 3], [2, 0, 3], [3, 0, 1], [3, 0, 2]] {
+                let (with, without) =
+                    (find(&g, &t, path).unwrap(), find(&g, &plain, path).unwrap());
+                // The slowdown for the turn is part of the stop's; the wait for
+                // a gap comes on top.
+                let crossing = costs.crossing(with.angle_deg, DrivingSide::Right);
+                let angle = without.cost_s - crossing;
+                let want = angle.max(floor) + crossing;
+                assert!((with.cost_s - want).abs() < 1e-9, "{kind:?} {path:?}");
+                assert!(with.cost_s >= without.cost_s && !with.signal);
+            }
+            // Straight on through a stop costs the whole stop.
+            assert!((find(&g, &t, [1, 0, 2]).unwrap().cost_s - floor).abs() < 1e-9);
+            // Mid-way, tagged `direction=backward`: only traffic arriving from 4.
+            let mut c = [None; 5];
+            c[3] = Some(control(kind, Direction::Backward));
+            let t = turns(&g, &c, &[false; 5], &CAR, DrivingSide::Right, &[]);
+            assert!(find(&g, &t, [0, 3, 4]).unwrap().cost_s.abs() < 1e-9);
+            assert!((find(&g, &t, [4, 3, 0]).unwrap().cost_s - floor).abs() < 1e-9);
+        }
+        // A full stop loses more than a yield, and both more than going straight on.
+        assert!(costs.stop_s > costs.give_way_s && costs.give_way_s > 0.0);
     }
 }

@@ -89,6 +89,12 @@ pub const CAR: Profile = Profile {
         ],
         u_turn_s: 20.0,
         traffic_signal_s: 2.0,
+        // From 25 km/h (the residential default: signs stand on minor
+        // approaches), braking at 2.5 m/s² and accelerating at 2 m/s² lose
+        // 1.4 + 1.7 s against driving on, plus about 1 s at a standstill; a yield
+        // slows to 10 km/h and back, 1.1 s (PROFILES.md, "Stop and give-way signs").
+        stop_s: 4.0,
+        give_way_s: 1.0,
     },
     closed_classes: &[],
     oneway_keys: &[],

@@ -35,8 +35,16 @@ pub struct TurnCosts {
     /// A U-turn (back along the edge just driven) where one is allowed: at a dead
     /// end or at a junction; never at a node where the road just continues.
     pub u_turn_s: f64,
-    /// Passing a node tagged `highway=traffic_signals`, in any direction.
+    /// Passing a traffic signal (`highway=traffic_signals`) in a direction it
+    /// applies to: an average over its phases.
     pub traffic_signal_s: f64,
+    /// Least time a node with a stop sign (`highway=stop`) costs in a direction
+    /// it applies to: braking to a standstill, standing, accelerating again.
+    /// The node costs the larger of this and the turn's angle cost.
+    pub stop_s: f64,
+    /// Least time a node with a give-way sign (`highway=give_way`) costs:
+    /// slowing down enough to yield and speeding up again, as for `stop_s`.
+    pub give_way_s: f64,
 }
 
 impl TurnCosts {

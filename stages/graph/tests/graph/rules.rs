@@ -423,13 +423,18 @@ fn saigon_motorcycles_ride_against_car_oneways_and_keep_off_passenger_boats() {
 /// A street `motor_vehicle=destination` (way 2) between two open streets, and an
 /// open detour round it (way 4).
 fn destination_street(value: &str) -> hexmatrix_osm::fixture::FixtureBuilder {
+    destination_street_keyed("motor_vehicle", value)
+}
+
+/// [`destination_street`] with the access tag `key=value` on way 2.
+fn destination_street_keyed(key: &str, value: &str) -> hexmatrix_osm::fixture::FixtureBuilder {
     let mut f = grid();
     let road = [("highway", "residential")];
     f.way(1, &[g(0, 0), g(0, 1)], &road);
     f.way(
         2,
         &[g(0, 1), g(0, 2), g(0, 3)],
-        &[("highway", "residential"), ("motor_vehicle", value)],
+        &[("highway", "residential"), (key, value)],
     );
     f.way(3, &[g(0, 3), g(0, 4)], &road);
     f.way(4, &[g(0, 1), g(3, 1), g(3, 3), g(0, 3)], &road);
@@ -453,4 +458,24 @@ fn issue_15_destination_access_admits_no_through_traffic() {
     assert_eq!(b.summary.main_nodes, b.summary.nodes);
     let edges = b.edges();
     assert!(edges.iter().any(|e| e.way == 2));
+}
+
+#[test]
+fn issue_15_directional_destination_bars_through_traffic_one_way_only() {
+    // Way 2 runs (0,1) -> (0,3): `forward` is eastbound.
+    let b = build(
+        &destination_street_keyed("motor_vehicle:forward", "destination"),
+        "car",
+    );
+    let open = build(&destination_street("yes"), "car");
+    let (east, _) = b.route(g(0, 0), g(0, 4)).unwrap();
+    let (east_open, _) = open.route(g(0, 0), g(0, 4)).unwrap();
+    assert!(east > east_open + 60.0, "{east} vs {east_open}");
+    let (west, _) = b.route(g(0, 4), g(0, 0)).unwrap();
+    let (west_open, _) = open.route(g(0, 4), g(0, 0)).unwrap();
+    assert!((west - west_open).abs() < 0.002, "{west} vs {west_open}");
+    // Eastbound to a point on the street is still allowed.
+    let (to, _) = b.route(g(0, 0), g(0, 2)).unwrap();
+    let (to_open, _) = open.route(g(0, 0), g(0, 2)).unwrap();
+    assert!((to - to_open).abs() < 0.002, "{to} vs {to_open}");
 }

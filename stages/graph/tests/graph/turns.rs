@@ -1,6 +1,6 @@
 //! The turn model and via-way restrictions on hand-made junctions (PROFILES.md,
 //! "Turns"): U-turns only at dead ends (or where `only_u_turn` says), turn costs by side of the
-//! road, traffic signals, via-way `no_*` and `only_*`. Every route is computed by
+//! road, traffic signals and stop and give-way signs by direction, via-way `no_*` and `only_*`. Every route is computed by
 //! the CH and the oracle, which must agree (`Built::route`).
 
 use hexmatrix_osm::fixture::{FixtureBuilder, MemberType};
@@ -276,4 +276,68 @@ fn only_u_turn_at_a_junction_is_honoured() {
     // entered from the junction but never left (a trap, out of the main component).
     assert!(b.route(g(0, 3), g(3, 0)).is_none());
     assert!(b.route(g(3, 0), g(0, 3)).is_some());
+}
+
+/// A straight street west to east through (3,3), way 1 in node order
+/// (eastbound is `forward`), with `tags` on node (3,3), and a side street north
+/// from (3,3) (way 2), in Monaco (right-hand traffic).
+fn signed_tee(tags: &[(&str, &str)]) -> crate::fixture::Built {
+    let mut f = tee(grid_at(43.73, 7.42));
+    let (lat, lon) = (43.73 + 3.0 * 0.001, 7.42 + 3.0 * 0.001);
+    f.node(g(3, 3), lat, lon, tags);
+    build(&f, "car")
+}
+
+/// Extra seconds `b` takes over `plain` for each route, west to east, east to
+/// west, side street to west, side street to east.
+fn extra(b: &crate::fixture::Built, plain: &crate::fixture::Built) -> [f64; 4] {
+    [
+        (g(3, 0), g(3, 6)),
+        (g(3, 6), g(3, 0)),
+        (g(6, 3), g(3, 0)),
+        (g(6, 3), g(3, 6)),
+    ]
+    .map(|(s, t)| b.route(s, t).unwrap().0 - plain.route(s, t).unwrap().0)
+}
+
+fn assert_extra(got: [f64; 4], want: [f64; 4], what: &str) {
+    for (x, y) in got.iter().zip(want) {
+        assert!((x - y).abs() < 0.002, "{what}: {got:?} vs {want:?}");
+    }
+}
+
+#[test]
+fn issue_15_a_directed_signal_delays_only_traffic_arriving_its_way() {
+    let plain = signed_tee(&[]);
+    let both = signed_tee(&[("highway", "traffic_signals")]);
+    assert_extra(extra(&both, &plain), [2.0; 4], "no direction");
+    let fwd = signed_tee(&[
+        ("highway", "traffic_signals"),
+        ("traffic_signals:direction", "forward"),
+    ]);
+    // Way 2 runs north from (3,3): arriving from the side street is against
+    // its node order, so `forward` does not bind it.
+    assert_extra(extra(&fwd, &plain), [2.0, 0.0, 0.0, 0.0], "forward");
+    let back = signed_tee(&[("highway", "traffic_signals"), ("direction", "backward")]);
+    assert_extra(extra(&back, &plain), [0.0, 2.0, 2.0, 2.0], "backward");
+}
+
+#[test]
+fn issue_15_stop_and_give_way_signs_cost_what_the_turn_does_not_already() {
+    let plain = signed_tee(&[]);
+    // From the side street (south-bound), west is a right turn (near side, 2.1
+    // s in the angle table), east a left turn (far side, 5.4 s + 1.9 s wait).
+    let stop = signed_tee(&[("highway", "stop"), ("stop", "all")]);
+    assert_extra(
+        extra(&stop, &plain),
+        [4.0, 4.0, 4.0 - 2.1, 0.0],
+        "all-way stop",
+    );
+    let give_way = signed_tee(&[("highway", "give_way")]);
+    assert_extra(extra(&give_way, &plain), [1.0, 1.0, 0.0, 0.0], "give way");
+    // A stop for eastbound traffic only (`direction=forward` on way 1).
+    let east = signed_tee(&[("highway", "stop"), ("direction", "forward")]);
+    assert_extra(extra(&east, &plain), [4.0, 0.0, 0.0, 0.0], "forward");
+    assert_eq!(stop.summary.stop_nodes, 1);
+    assert_eq!(give_way.summary.give_way_nodes, 1);
 }
