@@ -183,7 +183,7 @@ pub(crate) fn locate(path: &Path) -> Result<Option<(f64, f64)>> {
 }
 
 /// The median of `v` (reordered), `None` if empty.
-fn median(v: &mut [f64]) -> Option<f64> {
+pub(crate) fn median(v: &mut [f64]) -> Option<f64> {
     let mid = v.len() / 2;
     if v.is_empty() {
         return None;

@@ -272,12 +272,7 @@ fn build_into(
 /// city is small enough for one side, and the median ignores the far ends of
 /// the ways a crop keeps whole (a ferry to another country).
 fn driving_side(g: &extract::RoadGraph) -> DrivingSide {
-    let median = |v: &[f64]| {
-        let mut v = v.to_vec();
-        let mid = v.len() / 2;
-        v.select_nth_unstable_by(mid, f64::total_cmp);
-        v.get(mid).copied().unwrap_or(0.0)
-    };
+    let median = |v: &[f64]| read::median(&mut v.to_vec()).unwrap_or(0.0);
     DrivingSide::at(median(&g.lat), median(&g.lon))
 }
 

@@ -48,16 +48,7 @@ pub fn tag<'a>(tags: &[(&str, &'a str)], key: &str) -> Option<&'a str> {
 /// `Some(false)` denied, `None` when no key with a known value is tagged.
 #[must_use]
 pub fn access(profile: &Profile, tags: &[(&str, &str)]) -> Option<bool> {
-    deciding_value(profile, tags).map(|v| ALLOWED.contains(&v))
-}
-
-/// The value of the most specific access key tagged with a known value.
-fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a str> {
-    profile
-        .access_keys
-        .iter()
-        .rev()
-        .find_map(|key| tag(tags, key).filter(|v| ALLOWED.contains(v) || DENIED.contains(v)))
+    deciding_value(profile, tags, None).map(|v| ALLOWED.contains(&v))
 }
 
 /// The access verdict for travel along (`"forward"`) or against (`"backward"`)
@@ -66,7 +57,7 @@ fn deciding_value<'a>(profile: &Profile, tags: &[(&str, &'a str)]) -> Option<&'a
 /// lane tagged `motor_vehicle:backward=no` closes that direction to cars.
 #[must_use]
 pub fn directed_access(profile: &Profile, tags: &[(&str, &str)], direction: &str) -> Option<bool> {
-    directed_deciding_value(profile, tags, direction).map(|v| ALLOWED.contains(&v))
+    deciding_value(profile, tags, Some(direction)).map(|v| ALLOWED.contains(&v))
 }
 
 /// Whether travel along (`"forward"`) or against (`"backward"`) the way's node
@@ -74,25 +65,33 @@ pub fn directed_access(profile: &Profile, tags: &[(&str, &str)], direction: &str
 /// `motor_vehicle:forward=destination` closes that direction to through traffic.
 #[must_use]
 pub fn directed_local_only(profile: &Profile, tags: &[(&str, &str)], direction: &str) -> bool {
-    directed_deciding_value(profile, tags, direction).is_some_and(|v| LOCAL_ONLY.contains(&v))
+    deciding_value(profile, tags, Some(direction)).is_some_and(|v| LOCAL_ONLY.contains(&v))
 }
 
-/// The value that decides access in `direction`: the most specific access key
-/// with a known value, its directional form before the key itself.
-fn directed_deciding_value<'a>(
+/// The value that decides access (in `direction`, when given): the most specific
+/// access key with a known value, its directional form before the key itself.
+fn deciding_value<'a>(
     profile: &Profile,
     tags: &[(&str, &'a str)],
-    direction: &str,
+    direction: Option<&str>,
 ) -> Option<&'a str> {
     let known = |v: &&str| ALLOWED.contains(v) || DENIED.contains(v);
     profile.access_keys.iter().rev().find_map(|key| {
-        let directed = tags
-            .iter()
-            .find(|(k, _)| k.strip_prefix(key).and_then(|r| r.strip_prefix(':')) == Some(direction))
-            .map(|(_, v)| *v)
-            .filter(known);
+        let directed = direction.and_then(|direction| {
+            tags.iter()
+                .find(|(k, _)| {
+                    k.strip_prefix(key).and_then(|r| r.strip_prefix(':')) == Some(direction)
+                })
+                .map(|(_, v)| *v)
+                .filter(known)
+        });
         directed.or_else(|| tag(tags, key).filter(known))
     })
+}
+
+/// Whether `key` is tagged with a value that lets the vehicle on.
+fn allows(tags: &[(&str, &str)], key: &str) -> bool {
+    tag(tags, key).is_some_and(|v| ALLOWED.contains(&v))
 }
 
 /// Travel directions along a way's node order.
@@ -249,11 +248,7 @@ pub fn way_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
 /// Whether the vehicle's own access key (`motorcycle=yes`, not `access=yes`)
 /// lets it on: only that reopens a class the law closes to it.
 fn own_key_allows(profile: &Profile, tags: &[(&str, &str)]) -> bool {
-    profile
-        .access_keys
-        .last()
-        .and_then(|k| tag(tags, k))
-        .is_some_and(|v| ALLOWED.contains(&v))
+    profile.access_keys.last().is_some_and(|k| allows(tags, k))
 }
 
 /// Access keys that, allowed on a ferry, say it carries cars (and so any smaller
@@ -267,12 +262,8 @@ fn ferry_rule(profile: &Profile, tags: &[(&str, &str)]) -> Option<WayRule> {
         // No verdict for this vehicle: a ferry that carries no motor vehicle but is
         // tagged for people or bicycles is a passenger boat (PROFILES.md, "Ferries").
         None => {
-            let carries_vehicles = VEHICLE_FERRY_KEYS
-                .iter()
-                .any(|k| tag(tags, k).is_some_and(|v| ALLOWED.contains(&v)));
-            let for_passengers = ["foot", "bicycle"]
-                .iter()
-                .any(|k| tag(tags, k).is_some_and(|v| ALLOWED.contains(&v)));
+            let carries_vehicles = VEHICLE_FERRY_KEYS.iter().any(|k| allows(tags, k));
+            let for_passengers = ["foot", "bicycle"].iter().any(|k| allows(tags, k));
             if for_passengers && !carries_vehicles {
                 return None;
             }

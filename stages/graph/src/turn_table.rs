@@ -3,8 +3,8 @@
 //! A turn is a pair of edges `u -> v -> w`. At a **junction** (a node with three
 //! or more neighbours) it costs the profile's angle table for its deviation and
 //! side of the road, plus, on the far side, the wait for a gap in the traffic it
-//! crosses unless either road is a roundabout; where the road only bends (two neighbours) it is free, as a
-//! bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
+//! crosses unless either road is a roundabout; where the road only bends (two
+//! neighbours) it is free, as a bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
 //! nowhere else unless an `only_*` restriction mandates it: a route that must
 //! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
