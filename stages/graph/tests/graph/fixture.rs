@@ -113,6 +113,20 @@ impl Built {
         }
     }
 
+    /// OSM ids of the graph nodes in the main component (nodes.parquet), ascending.
+    pub fn main_ids(&self) -> Vec<i64> {
+        let nodes = read_nodes(&self.graph()).unwrap();
+        let mut main: Vec<i64> = nodes
+            .osm_id
+            .iter()
+            .zip(&nodes.in_main)
+            .filter(|(_, m)| **m)
+            .map(|(id, _)| *id)
+            .collect();
+        main.sort_unstable();
+        main
+    }
+
     /// Whether the OSM node is a graph node.
     pub fn has_node(&self, osm_id: i64) -> bool {
         self.index.contains_key(&osm_id)

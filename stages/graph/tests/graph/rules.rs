@@ -298,15 +298,7 @@ fn only_the_largest_component_is_main() {
         (b.summary.nodes, b.summary.main_nodes, b.summary.components),
         (6, 4, 2)
     );
-    let nodes = hexmatrix_graph::read_nodes(&b.graph()).unwrap();
-    let main: Vec<i64> = nodes
-        .osm_id
-        .iter()
-        .zip(&nodes.in_main)
-        .filter(|(_, m)| **m)
-        .map(|(id, _)| *id)
-        .collect();
-    assert_eq!(main, vec![g(0, 0), g(0, 1), g(0, 2), g(0, 3)]);
+    assert_eq!(b.main_ids(), vec![g(0, 0), g(0, 1), g(0, 2), g(0, 3)]);
     assert!(b.route(g(0, 0), g(6, 1)).is_none());
 }
 
