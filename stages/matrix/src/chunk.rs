@@ -434,6 +434,25 @@ impl FloatColumn {
         self.capacity = values;
     }
 
+    /// [`Self::encode`] the staged rows as the next column of `group` ([`Chunk::append`]),
+    /// with the page buffer `page` taken for the page and given back after it.
+    ///
+    /// # Errors
+    /// As [`Self::encode`] and [`Chunk::append`].
+    pub fn encode_into<W: Write + Send>(
+        &mut self,
+        descr: ColumnDescPtr,
+        zstd: &mut zstd::bulk::Compressor<'_>,
+        level: parquet::basic::ZstdLevel,
+        page: &mut Vec<u8>,
+        group: &mut SerializedRowGroupWriter<'_, W>,
+    ) -> Result<()> {
+        let chunk = self.encode(descr, zstd, level, std::mem::take(page))?;
+        chunk.append(group)?;
+        *page = chunk.into_buffer();
+        Ok(())
+    }
+
     /// Encodes the staged rows as column `descr` (one data page v2: definition levels
     /// RLE, values `BYTE_STREAM_SPLIT` compressed by `zstd` at `level`) and empties it.
     /// `page` is a buffer to reuse for the page; it comes back from
@@ -707,11 +726,9 @@ mod tests {
                         None => measure.push_nulls(1),
                     }
                 }
-                let chunk = measure
-                    .encode(c.clone(), &mut zstd, level, std::mem::take(&mut page))
+                measure
+                    .encode_into(c.clone(), &mut zstd, level, &mut page, &mut g)
                     .unwrap();
-                chunk.append(&mut g).unwrap();
-                page = chunk.into_buffer();
             }
             g.close().unwrap();
         }
@@ -849,11 +866,9 @@ mod tests {
             for c in &columns[2..] {
                 measure.expect(rows);
                 measure.extend((0..rows).map(|i| i as f32));
-                let chunk = measure
-                    .encode(c.clone(), &mut zstd, level, std::mem::take(&mut page))
+                measure
+                    .encode_into(c.clone(), &mut zstd, level, &mut page, &mut g)
                     .unwrap();
-                chunk.append(&mut g).unwrap();
-                page = chunk.into_buffer();
             }
             g.close().unwrap();
             for _ in 0..*times {

@@ -338,16 +338,15 @@ impl<'a> PartWriter<'a> {
             .as_mut()
             .ok_or_else(|| err(ParquetError::General("no zstd context".to_owned())))?;
         for (i, values) in [&mut b.distance, &mut b.duration].into_iter().enumerate() {
-            let chunk = values
-                .encode(
+            values
+                .encode_into(
                     self.columns[i + 2].clone(),
                     zstd,
                     level,
-                    std::mem::take(&mut b.page),
+                    &mut b.page,
+                    &mut group,
                 )
                 .map_err(&err)?;
-            chunk.append(&mut group).map_err(&err)?;
-            b.page = chunk.into_buffer();
         }
         group.close().map_err(&err)?;
         self.origins.clear();
