@@ -72,10 +72,12 @@ pub fn render_svg_with(
     let height = TITLE_H + proj.height + LEGEND_H + 2.0 * MARGIN;
     let ranks = Ranks::of(cells);
     let outline = cell_outline(&shapes, &proj);
-    let hexagons: Vec<String> = shapes
+    // Each cell with its hexagon as path data: the same in every panel.
+    let drawn: Vec<(&CellInfo, String)> = shapes
         .iter()
-        .map(|(_, ring)| hexagon_path(ring, &proj))
+        .map(|(cell, ring)| (*cell, hexagon_path(ring, &proj)))
         .collect();
+    let bar = ScaleBar::fit(proj.metres_per_px(), PANEL_W);
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -89,7 +91,7 @@ pub fn render_svg_with(
         escape(title)
     );
     let classes = roads.map_or(0, |roads| underlay_defs(&mut svg, roads, &proj));
-    let shared_grey = no_road_defs(&mut svg, &shapes, &hexagons);
+    let shared_grey = no_road_defs(&mut svg, &drawn);
     let reach_heading = format!("share of the ok cells reached within {reach_min} min");
     for (panel, heading) in [
         (0, "cell status"),
@@ -118,7 +120,7 @@ pub fn render_svg_with(
         if shared_grey {
             let _ = writeln!(svg, r##"<use href="#{NO_ROAD_ID}"/>"##);
         }
-        for (fill, d) in panel_paths(&shapes, &hexagons, |cell| match panel {
+        for (fill, d) in panel_paths(&drawn, |cell| match panel {
             0 => status_colour(cell.status).to_owned(),
             1 => time_colour(cell, &ranks),
             _ => reach_colour(cell),
@@ -127,7 +129,7 @@ pub fn render_svg_with(
         }
         let _ = writeln!(svg, "</g>");
         let ly = y0 + proj.height + 18.0;
-        if let Some(bar) = ScaleBar::fit(proj.metres_per_px(), PANEL_W) {
+        if let Some(bar) = &bar {
             svg.push_str(&bar.svg(x0 + PANEL_W, ly + 6.0));
         }
         match panel {
@@ -209,15 +211,10 @@ impl std::fmt::Display for Tenths {
 }
 
 /// Defines the `no_road` cells once (see [`NO_ROAD_ID`]); false when there are none.
-fn no_road_defs(
-    svg: &mut String,
-    shapes: &[(&CellInfo, Vec<(f64, f64)>)],
-    hexagons: &[String],
-) -> bool {
-    let d: String = shapes
+fn no_road_defs(svg: &mut String, drawn: &[(&CellInfo, String)]) -> bool {
+    let d: String = drawn
         .iter()
-        .zip(hexagons)
-        .filter(|((cell, _), _)| cell.status == Some(CellStatus::NoRoad))
+        .filter(|(cell, _)| cell.status == Some(CellStatus::NoRoad))
         .map(|(_, hex)| hex.as_str())
         .collect();
     if d.is_empty() {
@@ -234,13 +231,12 @@ fn no_road_defs(
 /// path per fill colour, in the order the colours first appear: a path element
 /// per cell cost more bytes than the hexagon itself.
 fn panel_paths(
-    shapes: &[(&CellInfo, Vec<(f64, f64)>)],
-    hexagons: &[String],
+    drawn: &[(&CellInfo, String)],
     fill: impl Fn(&CellInfo) -> String,
 ) -> Vec<(String, String)> {
     let mut paths: Vec<(String, String)> = Vec::new();
     let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for ((cell, _), hex) in shapes.iter().zip(hexagons) {
+    for (cell, hex) in drawn {
         if cell.status == Some(CellStatus::NoRoad) {
             continue;
         }
