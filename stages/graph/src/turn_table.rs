@@ -3,8 +3,10 @@
 //! A turn is a pair of edges `u -> v -> w`. At a **junction** (a node with three
 //! or more neighbours) it costs the profile's angle table for its deviation and
 //! side of the road, plus, on the far side, the wait for a gap in the traffic it
-//! crosses unless either road is a roundabout; where the road only bends (two
-//! neighbours) it is free, as a bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
+//! crosses unless either road is a roundabout; the deviation is that of the
+//! roads' directions over the profile's lookahead along each, not of the first
+//! mapped segments. Where the road only bends (two neighbours) going on is free,
+//! as a bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
 //! nowhere else unless an `only_*` restriction mandates it: a route that must
 //! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
@@ -60,14 +62,8 @@ pub(crate) struct Turn {
     pub cost_s: f64,
 }
 
-/// Compass bearing (degrees clockwise from north) from point `a` to point `b`,
-/// on a local flat projection: edges are tens of metres long.
-fn bearing(g: &RoadGraph, a: u32, b: u32) -> f64 {
-    let (a, b) = (a as usize, b as usize);
-    let dx = (g.lon[b] - g.lon[a]) * g.lat[a].to_radians().cos();
-    let dy = g.lat[b] - g.lat[a];
-    dx.atan2(dy).to_degrees()
-}
+/// Metres per degree of latitude on the mean Earth sphere (radius 6,371,008.8 m).
+const METRES_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
 
 /// Deviation of `b2` from `b1`, in (-180, 180], positive clockwise (to the right).
 pub(crate) fn deviation(b1: f64, b2: f64) -> f64 {
@@ -75,20 +71,99 @@ pub(crate) fn deviation(b1: f64, b2: f64) -> f64 {
     if d > 180.0 { d - 360.0 } else { d }
 }
 
-/// Number of distinct neighbours of every node, over edges in both directions.
-fn neighbour_counts(g: &RoadGraph) -> Vec<u32> {
-    let mut pairs: Vec<(u32, u32)> = g
-        .edges
-        .iter()
-        .flat_map(|e| [(e.from, e.to), (e.to, e.from)])
-        .collect();
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut count = vec![0u32; g.osm_id.len()];
-    for (a, _) in pairs {
-        count[a as usize] += 1;
+/// The distinct neighbours of every node over edges in both directions, in
+/// compressed rows: node `v`'s are `list[first[v]..first[v + 1]]`.
+struct Neighbours {
+    first: Vec<usize>,
+    list: Vec<u32>,
+}
+
+impl Neighbours {
+    fn of(g: &RoadGraph) -> Self {
+        let mut pairs: Vec<(u32, u32)> = g
+            .edges
+            .iter()
+            .flat_map(|e| [(e.from, e.to), (e.to, e.from)])
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut first = vec![0usize; g.osm_id.len() + 1];
+        for &(a, _) in &pairs {
+            first[a as usize + 1] += 1;
+        }
+        for v in 0..g.osm_id.len() {
+            first[v + 1] += first[v];
+        }
+        Self {
+            first,
+            list: pairs.into_iter().map(|(_, b)| b).collect(),
+        }
     }
-    count
+
+    fn of_node(&self, v: u32) -> &[u32] {
+        let v = v as usize;
+        self.list
+            .get(self.first[v]..self.first[v + 1])
+            .unwrap_or(&[])
+    }
+}
+
+/// The point `metres` along the road that leaves node `v` towards its neighbour
+/// `next`, as (east, north) metres from `v` on a local flat projection. The walk
+/// goes on through nodes with two neighbours (the road only bends there) and
+/// stops early at a junction, a dead end or back at `v`.
+fn point_along(g: &RoadGraph, nb: &Neighbours, v: u32, next: u32, metres: f64) -> (f64, f64) {
+    let vi = v as usize;
+    let scale_x = g.lat[vi].to_radians().cos() * METRES_PER_DEGREE;
+    let at = |n: u32| {
+        let n = n as usize;
+        (
+            (g.lon[n] - g.lon[vi]) * scale_x,
+            (g.lat[n] - g.lat[vi]) * METRES_PER_DEGREE,
+        )
+    };
+    let (mut prev, mut cur) = (v, next);
+    let (mut here, mut walked) = ((0.0, 0.0), 0.0);
+    loop {
+        let there = at(cur);
+        let step = (there.0 - here.0).hypot(there.1 - here.1);
+        if walked + step >= metres && step > 0.0 {
+            let f = (metres - walked) / step;
+            return (
+                here.0 + f * (there.0 - here.0),
+                here.1 + f * (there.1 - here.1),
+            );
+        }
+        walked += step;
+        here = there;
+        let around = nb.of_node(cur);
+        let onward = match around {
+            [a, b] if *a == prev => *b,
+            [a, b] if *b == prev => *a,
+            _ => return here,
+        };
+        if onward == v {
+            return here;
+        }
+        (prev, cur) = (cur, onward);
+    }
+}
+
+/// For every edge, the compass bearing (degrees clockwise from north) at which
+/// it arrives at its head and at which it leaves its tail, each taken over the
+/// profile's angle lookahead along the road (`TurnCosts::angle_lookahead_m`).
+fn edge_bearings(g: &RoadGraph, nb: &Neighbours, metres: f64) -> (Vec<f64>, Vec<f64>) {
+    // At zero metres the point would be the node itself, with no direction.
+    let metres = metres.max(0.01);
+    let bearing = |(east, north): (f64, f64)| east.atan2(north).to_degrees();
+    g.edges
+        .iter()
+        .map(|e| {
+            let (bx, by) = point_along(g, nb, e.to, e.from, metres);
+            let leave = point_along(g, nb, e.from, e.to, metres);
+            (bearing((-bx, -by)), bearing(leave))
+        })
+        .unzip()
 }
 
 /// Every allowed turn of `g` for `profile` in traffic keeping to `side`, sorted by
@@ -104,14 +179,15 @@ pub(crate) fn turns(
     side: DrivingSide,
     mandated: &[(u32, u32)],
 ) -> Vec<Turn> {
-    let neighbours = neighbour_counts(g);
+    let neighbours = Neighbours::of(g);
     let costs = &profile.turns;
+    let (arrive, leave) = edge_bearings(g, &neighbours, costs.angle_lookahead_m);
     let mut out = Vec::with_capacity(g.edges.len() * 3);
     for (e, edge) in g.edges.iter().enumerate() {
         let v = edge.to;
         let start = g.edges.partition_point(|x| x.from < v);
         let end = g.edges.partition_point(|x| x.from <= v);
-        let degree = neighbours[v as usize];
+        let degree = neighbours.of_node(v).len();
         // A sign or signal tagged for one direction binds only traffic arriving
         // that way along the way it stands on.
         let control = control
@@ -134,10 +210,13 @@ pub(crate) fn turns(
             } else {
                 0.0
             };
-        let b_in = bearing(g, edge.from, v);
-        for f in start..end {
-            let next = &g.edges[f];
-            let angle_deg = deviation(b_in, bearing(g, v, next.to));
+        for (f, (next, &leaving)) in g.edges[start..end]
+            .iter()
+            .zip(&leave[start..end])
+            .enumerate()
+            .map(|(i, x)| (start + i, x))
+        {
+            let angle_deg = deviation(arrive[e], leaving);
             let (kind, cost, crossing) = if next.to == edge.from {
                 // Only where the road ends: at a junction a U-turn crosses every
                 // lane of it, and signs that forbid one are rarely mapped.
@@ -229,6 +308,43 @@ mod tests {
     }
 
     #[test]
+    fn a_turn_angle_is_the_roads_direction_across_the_junction() {
+        // The side street leaves the junction with a stub of 2.8 m to the
+        // north-east, then runs north: eastbound, turning into it is a left turn
+        // of about 78 degrees, not the stub's 45.
+        let m = 1.0 / METRES_PER_DEGREE;
+        let mut g = tee();
+        (g.lat[3], g.lon[3]) = (2.0 * m, 2.0 * m);
+        (g.lat[4], g.lon[4]) = (100.0 * m, 2.0 * m);
+        let t = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
+        // The lookahead along: the 2.8 m stub, then north of node 3.
+        let ahead = CAR.turns.angle_lookahead_m;
+        let along = 2.0f64.atan2(2.0 + ahead - 8.0f64.sqrt()).to_degrees();
+        let onto = find(&g, &t, [1, 0, 3]).unwrap();
+        assert!(
+            (onto.angle_deg - (along - 90.0)).abs() < 0.01,
+            "{}",
+            onto.angle_deg
+        );
+        let want = CAR.turns.by_deviation(onto.angle_deg, DrivingSide::Right)
+            + CAR.turns.crossing(onto.angle_deg, DrivingSide::Right);
+        assert!((onto.cost_s - want).abs() < 1e-9 && onto.cost_s > 5.0);
+        // The walk stops at a junction: arriving at node 3 from node 0, the road
+        // behind is the stub alone.
+        assert!((find(&g, &t, [0, 3, 4]).unwrap().angle_deg + 45.0).abs() < 0.01);
+        // Measured on the first segments, as before the lookahead, it is 45.
+        let short = Profile {
+            turns: crate::profile::TurnCosts {
+                angle_lookahead_m: 1.0,
+                ..CAR.turns
+            },
+            ..CAR
+        };
+        let t = turns(&g, &[None; 5], &[false; 5], &short, DrivingSide::Right, &[]);
+        assert!((find(&g, &t, [1, 0, 3]).unwrap().angle_deg + 45.0).abs() < 0.01);
+    }
+
+    #[test]
     fn u_turns_at_dead_ends_only_and_costs_by_side() {
         let g = tee();
         let right = turns(&g, &[None; 5], &[false; 5], &CAR, DrivingSide::Right, &[]);
@@ -274,9 +390,9 @@ mod tests {
 
     #[test]
     fn no_wait_for_a_gap_onto_or_off_a_roundabout() {
-        let mut g = tee();
         // The east-west street becomes a roundabout: the side street's far-side
         // turns onto it and off it cross no oncoming lane.
+        let mut g = tee();
         for e in &mut g.edges {
             e.roundabout = e.from != 3 && e.to != 3 && e.from != 4 && e.to != 4;
         }

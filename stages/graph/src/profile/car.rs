@@ -87,6 +87,9 @@ pub const CAR: Profile = Profile {
             (150.0, 7.2, 7.5, 2.0),
             (180.0, 7.5, 7.5, 2.0),
         ],
+        // OSRM's lookahead for roads without lane counts, past small mapping
+        // errors at the junction node (PROFILES.md, "Turns").
+        angle_lookahead_m: 10.0,
         u_turn_s: 20.0,
         traffic_signal_s: 2.0,
         // From 25 km/h (the residential default: signs stand on minor

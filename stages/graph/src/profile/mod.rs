@@ -32,6 +32,11 @@ pub struct TurnCosts {
     /// the wait for a gap in it, added to far-side turns where neither road is a
     /// roundabout ([`TurnCosts::crossing`]).
     pub by_angle: &'static [(f64, f64, f64, f64)],
+    /// Metres along each road from a junction between which a turn's deviation
+    /// is measured: the direction the roads take across the junction, not that
+    /// of the first mapped segment, which is often a short stub or the start of
+    /// a bend.
+    pub angle_lookahead_m: f64,
     /// A U-turn (back along the edge just driven) where one is allowed: at a dead
     /// end or at a junction; never at a node where the road just continues.
     pub u_turn_s: f64,
