@@ -62,28 +62,27 @@ impl Buckets {
                 })
             })
             .collect();
-        // Counting sort by node; parts are in target order, so each bucket is too.
+        // Counting sort by node, filled from the back: `start[node]` counts down from the
+        // end of the node's bucket to its start. Parts are in target order, so each
+        // bucket is too.
         let n = h.node_count();
         let mut start = vec![0usize; n + 1];
         for &(node, _) in parts.iter().flatten() {
-            start[node as usize + 1] += 1;
+            start[node as usize] += 1;
         }
-        for i in 0..n {
-            start[i + 1] += start[i];
+        for i in 1..=n {
+            start[i] += start[i - 1];
         }
-        let mut fill = start[..n].to_vec();
         let blank = Entry {
             target: 0,
             duration_ms: 0,
             distance_m: 0.0,
         };
         let mut entries = vec![blank; start[n]];
-        for part in parts {
-            for (node, e) in part {
-                let slot = &mut fill[node as usize];
-                entries[*slot] = e;
-                *slot += 1;
-            }
+        for &(node, e) in parts.iter().rev().flat_map(|p| p.iter().rev()) {
+            let slot = &mut start[node as usize];
+            *slot -= 1;
+            entries[*slot] = e;
         }
         Self {
             start,
