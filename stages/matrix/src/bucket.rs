@@ -227,8 +227,9 @@ impl Slots {
     )]
     fn improve(&mut self, from: &Self, duration_ms: u32, distance_m: f32) {
         // First whether any lane gets a route at least as fast, in straight-line code
-        // over the lanes (vector compares); that is rare, and only then the exact
-        // per-lane rule.
+        // over the lanes (vector compares); that is rare (a fifth of the entries on
+        // whole Malta), and only then the exact per-lane rule, also without branches
+        // (a branch per lane made the scans of whole Malta res 9 30% slower).
         let mut hit = false;
         for k in 0..BATCH {
             let via = from.duration[k];
@@ -240,13 +241,15 @@ impl Slots {
             return;
         }
         for k in 0..BATCH {
-            let d = from.duration[k].saturating_add(duration_ms);
+            let via = from.duration[k];
+            let d = via.wrapping_add(duration_ms);
             let m = from.distance[k] + distance_m;
             let (cd, cm) = (self.duration[k], self.distance[k]);
-            if d != u32::MAX && (d < cd || (d == cd && m < cm)) {
-                self.duration[k] = d;
-                self.distance[k] = m;
-            }
+            let better = (d >= via) & (d != u32::MAX) & ((d < cd) | ((d == cd) & (m < cm)));
+            // All ones where the lane takes the new route, a select without a branch.
+            let take = u32::from(better).wrapping_neg();
+            self.duration[k] = (d & take) | (cd & !take);
+            self.distance[k] = f32::from_bits((m.to_bits() & take) | (cm.to_bits() & !take));
         }
     }
 }
