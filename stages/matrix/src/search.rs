@@ -29,7 +29,7 @@ struct Slot {
     distance: f32,
 }
 
-/// The arrays of one search, reused across searches: a generation stamp marks which
+/// The arrays of one search, reused across searches: a mark per search tells which
 /// entries belong to the current search, so nothing is cleared between searches.
 #[derive(Debug)]
 pub struct SearchState {
