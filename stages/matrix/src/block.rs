@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 use crate::bucket::{BATCH, Batch, Buckets};
 use crate::chunk::DestChunks;
@@ -13,8 +14,8 @@ use crate::hierarchy::Hierarchy;
 use crate::search::StatePool;
 use crate::writer::{PartBuffers, PartWriter};
 
-/// Most rows a block holds when its size is chosen automatically: 2 Mi rows take
-/// 16 MiB of search results, whatever the number of cells.
+/// Most rows a block (a part file) holds when its size is chosen automatically,
+/// whatever the number of cells.
 pub const TARGET_BLOCK_ROWS: usize = 1 << 21;
 
 /// Fewest blocks a matrix is cut into when its size is chosen automatically, so that
@@ -43,22 +44,9 @@ pub struct Endpoints<'a> {
     pub nodes: &'a [u32],
 }
 
-/// The computed rows of one block: `duration[k * n + j]` (ms, `u32::MAX` = no route
-/// within the limit) and `distance[k * n + j]` from origin `first + k` to cell `j`.
-pub struct BlockRows {
-    /// Index of the block's first origin.
-    pub first: usize,
-    /// Number of origins.
-    pub origins: usize,
-    /// Durations, milliseconds.
-    pub duration: Vec<u32>,
-    /// Distances, metres.
-    pub distance: Vec<f32>,
-}
-
-/// Buffers a worker reuses from block to block: a block's results (16 MiB at the
-/// default block size) and its part writer's staging, which allocated afresh per block
-/// cost more in page faults than their use.
+/// Buffers a worker reuses from block to block: the rows of one batch of origins, the
+/// shared bucket scans' arrays and the part writer's staging, which allocated afresh
+/// per block cost more in page faults than their use.
 #[derive(Default)]
 pub struct Scratch {
     duration: Vec<u32>,
@@ -66,15 +54,7 @@ pub struct Scratch {
     /// The shared bucket scans' arrays.
     batch: Batch,
     /// The part writer's buffers.
-    pub part: PartBuffers,
-}
-
-impl Scratch {
-    /// Takes back the arrays of a written block.
-    pub fn recycle(&mut self, rows: BlockRows) {
-        self.duration = rows.duration;
-        self.distance = rows.distance;
-    }
+    part: PartBuffers,
 }
 
 /// A pool of values that workers take, use and give back.
@@ -94,61 +74,114 @@ impl<T: Default> Pool<T> {
     }
 }
 
-/// Computes block `block` of `size` origins, one origin after the other on the
-/// calling thread (blocks are the unit of parallelism), into the arrays of
-/// `scratch`; adds each origin's pairs to `pairs` as it goes.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the block's inputs, all borrowed"
-)]
-pub fn compute<H: Hierarchy>(
-    h: &H,
-    buckets: &Buckets,
-    ends: &Endpoints<'_>,
-    pool: &StatePool,
-    block: usize,
-    size: usize,
-    limit_ms: u32,
-    pairs: &AtomicU64,
-    scratch: &mut Scratch,
-) -> BlockRows {
-    let n = ends.cells.len();
-    let first = block * size;
-    let origins = size.min(n - first);
-    // Each origin's search fills its whole row, so reused arrays are not cleared.
-    let mut duration = std::mem::take(&mut scratch.duration);
-    duration.resize(origins * n, u32::MAX);
-    let mut distance = std::mem::take(&mut scratch.distance);
-    distance.resize(origins * n, 0.0);
-    pool.with(|state| {
-        // Origins go through the buckets [`BATCH`] at a time: consecutive cells are
-        // near each other, so their searches share most of the buckets they read.
-        let rows = duration
-            .chunks_mut(n * BATCH)
-            .zip(distance.chunks_mut(n * BATCH));
-        for (b, (dur, dist)) in rows.enumerate() {
-            let at = first + b * BATCH;
-            let sources = &ends.sources[at..at + dur.len() / n];
-            buckets.many_to_many(h, state, &mut scratch.batch, sources, limit_ms, dur, dist);
-            let rows = dur.chunks_mut(n).zip(dist.chunks_mut(n));
-            for (i, (dur, dist)) in (at..).zip(rows) {
-                dur[i] = 0;
-                dist[i] = 0.0;
-                if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
-                    for &j in same {
-                        dur[j as usize] = 0;
-                        dist[j as usize] = 0.0;
+/// What every block reads: the hierarchy and its buckets, the cells, the shared `dest`
+/// chunks and the run's settings.
+pub struct Blocks<'a, H> {
+    /// The hierarchy searched.
+    pub h: &'a H,
+    /// The targets' buckets.
+    pub buckets: &'a Buckets,
+    /// The routable cells.
+    pub ends: &'a Endpoints<'a>,
+    /// The search states the workers share.
+    pub states: &'a StatePool,
+    /// The `dest` chunks of the matrix.
+    pub dests: &'a DestChunks,
+    /// Origins per block.
+    pub size: usize,
+    /// The duration limit in milliseconds (`u32::MAX`: none).
+    pub limit_ms: u32,
+    /// Whether a duration limit was set: pairs without a route are then left out.
+    pub limited: bool,
+    /// Pairs computed so far (progress).
+    pub pairs: &'a AtomicU64,
+}
+
+/// One written block: its origins, its part's counts, and the thread-seconds of its
+/// search and of its encoding and writing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockDone {
+    /// Origins of the block.
+    pub origins: usize,
+    /// Counts of the part.
+    pub counts: PartCounts,
+    /// Seconds of searching.
+    pub search_s: f64,
+    /// Seconds of encoding and writing.
+    pub write_s: f64,
+}
+
+impl<H: Hierarchy> Blocks<'_, H> {
+    /// Computes block `block` on the calling thread (blocks are the unit of
+    /// parallelism) and writes it as the part file `path`. Origins go through the
+    /// buckets [`BATCH`] at a time (consecutive cells are near each other, so their
+    /// searches share most of the buckets they read), and each batch's rows go to the
+    /// part writer at once: they are read back while still in the cache, and a block's
+    /// rows are never held whole. Adds each batch's pairs to `pairs` as it goes.
+    ///
+    /// # Errors
+    /// As [`PartWriter`].
+    pub fn run(&self, block: usize, path: &Path, scratch: &mut Scratch) -> Result<BlockDone> {
+        let ends = self.ends;
+        let n = ends.cells.len();
+        let first = block * self.size;
+        let origins = self.size.min(n - first);
+        let Scratch {
+            duration,
+            distance,
+            batch,
+            part,
+        } = scratch;
+        // Each origin's search fills its whole row, so reused arrays are not cleared.
+        duration.resize(BATCH * n, u32::MAX);
+        distance.resize(BATCH * n, 0.0);
+        let started = Instant::now();
+        let mut w = PartWriter::create(path, origins * n, self.dests, self.limited, part)?;
+        let mut done = BlockDone {
+            origins,
+            counts: PartCounts {
+                rows: 0,
+                sha256: String::new(),
+                unreachable: 0,
+                beyond_limit: 0,
+            },
+            search_s: 0.0,
+            write_s: started.elapsed().as_secs_f64(),
+        };
+        self.states.with(|state| -> Result<()> {
+            for at in (first..first + origins).step_by(BATCH) {
+                let t = Instant::now();
+                let sources = &ends.sources[at..(at + BATCH).min(first + origins)];
+                let rows = sources.len() * n;
+                let (dur, dist) = (&mut duration[..rows], &mut distance[..rows]);
+                self.buckets
+                    .many_to_many(self.h, state, batch, sources, self.limit_ms, dur, dist);
+                for (i, (dur, dist)) in (at..).zip(dur.chunks_mut(n).zip(dist.chunks_mut(n))) {
+                    dur[i] = 0;
+                    dist[i] = 0.0;
+                    if let Some(same) = ends.same_node.get(&ends.nodes[i]) {
+                        for &j in same {
+                            dur[j as usize] = 0;
+                            dist[j as usize] = 0.0;
+                        }
                     }
                 }
+                self.pairs.fetch_add(rows as u64, Ordering::Relaxed);
+                let searched = Instant::now();
+                done.search_s += (searched - t).as_secs_f64();
+                for (i, (dur, dist)) in (at..).zip(dur.chunks(n).zip(dist.chunks(n))) {
+                    let (nulls, left_out) = w.push_origin(ends.cells[i], ends.cells, dur, dist)?;
+                    done.counts.unreachable += nulls;
+                    done.counts.beyond_limit += left_out;
+                }
+                done.write_s += searched.elapsed().as_secs_f64();
             }
-            pairs.fetch_add((sources.len() * n) as u64, Ordering::Relaxed);
-        }
-    });
-    BlockRows {
-        first,
-        origins,
-        duration,
-        distance,
+            Ok(())
+        })?;
+        let t = Instant::now();
+        (done.counts.rows, done.counts.sha256) = w.finish()?;
+        done.write_s += t.elapsed().as_secs_f64();
+        Ok(done)
     }
 }
 
@@ -163,43 +196,6 @@ pub struct PartCounts {
     pub unreachable: u64,
     /// Pairs left out because slower than the duration limit.
     pub beyond_limit: u64,
-}
-
-/// Writes a block's rows to the part file `path`, with `dests` the shared `dest`
-/// chunks of the matrix whose cells are `cells`. Unreached pairs are null rows
-/// without a duration limit, and left out with one (a miss then means "further").
-///
-/// # Errors
-/// As [`PartWriter`].
-pub fn write(
-    path: &Path,
-    rows: &BlockRows,
-    dests: &DestChunks,
-    cells: &[u64],
-    limited: bool,
-    buffers: &mut PartBuffers,
-) -> Result<PartCounts> {
-    let n = cells.len();
-    let mut w = PartWriter::create(path, rows.origins * n, dests, limited, buffers)?;
-    let mut counts = PartCounts {
-        rows: 0,
-        sha256: String::new(),
-        unreachable: 0,
-        beyond_limit: 0,
-    };
-    for k in 0..rows.origins {
-        let span = k * n..(k + 1) * n;
-        let (nulls, left_out) = w.push_origin(
-            cells[rows.first + k],
-            cells,
-            &rows.duration[span.clone()],
-            &rows.distance[span],
-        )?;
-        counts.unreachable += nulls;
-        counts.beyond_limit += left_out;
-    }
-    (counts.rows, counts.sha256) = w.finish()?;
-    Ok(counts)
 }
 
 #[cfg(test)]

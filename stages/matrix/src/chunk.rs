@@ -609,6 +609,24 @@ fn index_bits(len: usize) -> u32 {
 /// runs). `count` is a multiple of 8, so the values end on a byte boundary.
 fn bit_pack_cycle(out: &mut Vec<u8>, n: usize, count: usize, bits: u32) {
     debug_assert!(count.is_multiple_of(8) && bits <= 32);
+    // The packed bytes repeat once whole cycles end on a byte boundary, after at most
+    // 8 cycles: those are packed value by value and the rest copied (a row group's
+    // `dest` is a megabyte of indexes, a millisecond value by value).
+    let cycles = (1..8)
+        .find(|&c| (n * bits as usize * c).is_multiple_of(8))
+        .unwrap_or(8);
+    let start = out.len();
+    bit_pack_values(out, n, count.min(cycles * n), bits);
+    let total = count * bits as usize / 8;
+    while out.len() - start < total {
+        // What is there is whole periods, so a copy of its start continues them.
+        let have = out.len() - start;
+        out.extend_from_within(start..start + have.min(total - have));
+    }
+}
+
+/// [`bit_pack_cycle`] value by value.
+fn bit_pack_values(out: &mut Vec<u8>, n: usize, count: usize, bits: u32) {
     let (mut acc, mut filled, mut j) = (0_u64, 0_u32, 0_u64);
     let n = n as u64;
     for _ in 0..count {
@@ -895,6 +913,31 @@ mod tests {
             d.extend(col.values().iter().copied());
         }
         assert_eq!(d, dests);
+    }
+
+    /// Copied periods give the bits of setting every value's bits one by one, for
+    /// cycles whose bits end on a byte boundary after 1, 2, 4 and 8 cycles, and runs
+    /// shorter and longer than that.
+    #[test]
+    fn cycles_copied_by_period_hold_every_value() {
+        for n in [1, 2, 3, 5, 6, 12, 300, 2308, 2324] {
+            let bits = index_bits(n) as usize;
+            for count in [0, 8, 16, 64, 8 * n, 8 * n + 8, 24 * n + 40, 1000 * 8] {
+                let mut packed = vec![7];
+                bit_pack_cycle(&mut packed, n, count, bits as u32);
+                let mut expected = vec![0_u8; count * bits / 8];
+                for i in 0..count {
+                    for b in 0..bits {
+                        if (i % n) >> b & 1 == 1 {
+                            let at = i * bits + b;
+                            expected[at / 8] |= 1 << (at % 8);
+                        }
+                    }
+                }
+                assert_eq!(packed[0], 7);
+                assert_eq!(packed[1..], expected[..], "{n} cells, {count} values");
+            }
+        }
     }
 
     #[test]

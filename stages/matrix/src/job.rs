@@ -12,7 +12,7 @@ use hexmatrix_contract::{Context, DurationLimit, ShardSpec};
 use hexmatrix_osm::Bbox;
 use rayon::prelude::*;
 
-use crate::block::{self, Endpoints, PartCounts, Pool, Scratch};
+use crate::block::{self, Blocks, Endpoints, PartCounts, Pool, Scratch};
 use crate::bucket::Buckets;
 use crate::cells::{self, CellStatus};
 use crate::chunk::DestChunks;
@@ -289,7 +289,6 @@ impl<G: RoutingGraph> Prepared<G> {
             nodes: &nodes,
         };
         let limit_ms = self.limit_ms();
-        let limited = self.opts.max_duration.is_some();
         let pool = StatePool::new(g.node_count());
         let bucket_started = Instant::now();
         let buckets = Buckets::build(g, &targets, limit_ms, &pool);
@@ -299,56 +298,52 @@ impl<G: RoutingGraph> Prepared<G> {
         let size = self.block_size(n);
         let blocks_total = n.div_ceil(size);
         let dests = DestChunks::new(&cells);
+        let blocks = Blocks {
+            h: g,
+            buckets: &buckets,
+            ends: &ends,
+            states: &pool,
+            dests: &dests,
+            size,
+            limit_ms,
+            limited: self.opts.max_duration.is_some(),
+            pairs: &counters.pairs,
+        };
         let scratch = Pool::<Scratch>::default();
-        let blocks: Vec<usize> = match shard {
+        let picked: Vec<usize> = match shard {
             None => (0..blocks_total).collect(),
             // A block's work is its origins times every destination: its rows.
             Some(spec) => spec.pick(&block_rows(n, size)),
         };
         // Blocks are the unit of parallelism: each rayon task searches one block and
-        // writes its part, so at most one block per worker thread is in memory.
-        let mut parts = blocks
+        // writes its part.
+        let mut parts = picked
             .into_par_iter()
             .map(|b| -> Result<PartDone> {
                 ctx.check(STAGE)?;
                 scratch.with(|scratch| {
-                    let t = Instant::now();
-                    let rows = block::compute(
-                        g,
-                        &buckets,
-                        &ends,
-                        &pool,
-                        b,
-                        size,
-                        limit_ms,
-                        &counters.pairs,
-                        scratch,
-                    );
-                    let search_s = t.elapsed().as_secs_f64();
-                    let t = Instant::now();
                     let file = hexmatrix_contract::part_name(b as u64);
                     let target = dir.join(&file);
-                    let part = &mut scratch.part;
-                    let counts = if shard.is_some() {
+                    let done = if shard.is_some() {
                         let tmp = ctx.output().temp_for(&target);
-                        let counts = block::write(&tmp, &rows, &dests, &cells, limited, part)?;
+                        let mut done = blocks.run(b, &tmp, scratch)?;
+                        let t = Instant::now();
                         ctx.output()
                             .commit_file(&tmp, &target)
                             .map_err(Error::io(&target))?;
-                        counts
+                        done.write_s += t.elapsed().as_secs_f64();
+                        done
                     } else {
-                        block::write(&target, &rows, &dests, &cells, limited, part)?
+                        blocks.run(b, &target, scratch)?
                     };
-                    let write_s = t.elapsed().as_secs_f64();
                     let entry = PartEntry {
                         file,
                         block: b as u64,
-                        origins: rows.origins as u64,
-                        rows: counts.rows,
-                        sha256: Some(counts.sha256.clone()),
+                        origins: done.origins as u64,
+                        rows: done.counts.rows,
+                        sha256: Some(done.counts.sha256.clone()),
                     };
-                    scratch.recycle(rows);
-                    Ok((entry, counts, [search_s, write_s]))
+                    Ok((entry, done.counts, [done.search_s, done.write_s]))
                 })
             })
             .collect::<Result<Vec<_>>>()?;

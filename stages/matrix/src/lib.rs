@@ -25,7 +25,7 @@
 //! the nearest road of the main component; backward searches from every `ok` cell
 //! fill one flat, sorted bucket array; origin blocks are then searched forward in
 //! parallel, eight origins at a time sharing one read of each bucket, each block
-//! written as one part.
+//! written as one part, each batch of eight origins appended to it as it is searched.
 //!
 //! ```no_run
 //! use hexmatrix_contract::Context;
