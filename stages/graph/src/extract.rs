@@ -6,7 +6,7 @@ use crate::read::OsmData;
 use crate::tags::FERRY_CLASS;
 
 /// Mean Earth radius (m), as in IUGG and the `geo` crate.
-const EARTH_RADIUS_M: f64 = 6_371_008.8;
+pub(crate) const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// One directed road segment.
 #[derive(Debug, Clone, Copy, PartialEq)]

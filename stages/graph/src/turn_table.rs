@@ -16,7 +16,7 @@
 //! of arrival its tags say (`tags::node_control`). Turn restrictions are not
 //! applied here (see `expand`).
 
-use crate::extract::RoadGraph;
+use crate::extract::{EARTH_RADIUS_M, RoadGraph};
 use crate::profile::{DrivingSide, GATE_DELAY_S, Profile};
 use crate::tags::{ControlKind, NodeControl};
 
@@ -62,8 +62,8 @@ pub(crate) struct Turn {
     pub cost_s: f64,
 }
 
-/// Metres per degree of latitude on the mean Earth sphere (radius 6,371,008.8 m).
-const METRES_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+/// Metres per degree of latitude on the sphere of the edges' haversine lengths.
+const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 
 /// Deviation of `b2` from `b1`, in (-180, 180], positive clockwise (to the right).
 pub(crate) fn deviation(b1: f64, b2: f64) -> f64 {
@@ -210,13 +210,8 @@ pub(crate) fn turns(
             } else {
                 0.0
             };
-        for (f, (next, &leaving)) in g.edges[start..end]
-            .iter()
-            .zip(&leave[start..end])
-            .enumerate()
-            .map(|(i, x)| (start + i, x))
-        {
-            let angle_deg = deviation(arrive[e], leaving);
+        for (f, next) in (start..end).zip(&g.edges[start..end]) {
+            let angle_deg = deviation(arrive[e], leave[f]);
             let (kind, cost, crossing) = if next.to == edge.from {
                 // Only where the road ends: at a junction a U-turn crosses every
                 // lane of it, and signs that forbid one are rarely mapped.
