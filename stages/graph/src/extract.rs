@@ -38,12 +38,23 @@ pub(crate) struct RoadGraph {
     pub edges: Vec<RoadEdge>,
     /// Highway class names, indexed by [`RoadEdge::class`].
     pub classes: Vec<&'static str>,
+    /// Named ways driven one way only, as (way id, name hash), sorted: the
+    /// carriageways of a divided road (`turn_table`).
+    pub carriageways: Vec<(i64, u64)>,
 }
 
 impl RoadGraph {
     /// The graph node of an OSM node id.
     pub fn node_of(&self, osm_id: i64) -> Option<u32> {
         self.osm_id.binary_search(&osm_id).ok().map(|i| i as u32)
+    }
+
+    /// The name hash of way `way_id` if it is a one-way named carriageway.
+    pub fn carriageway_name(&self, way_id: i64) -> Option<u64> {
+        self.carriageways
+            .binary_search_by_key(&way_id, |c| c.0)
+            .ok()
+            .map(|i| self.carriageways[i].1)
     }
 }
 
@@ -116,6 +127,11 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
         let nodes = &idx[cursor..cursor + len];
         cursor += len;
         let class = class_index(&mut g.classes, way.rule.class);
+        if let Some(name) = way.name
+            && way.rule.forward_kmh.is_some() != way.rule.backward_kmh.is_some()
+        {
+            g.carriageways.push((way.id, name));
+        }
         let segments: Vec<(u32, u32, f64)> = nodes
             .windows(2)
             .filter_map(|pair| match *pair {
@@ -166,6 +182,7 @@ pub(crate) fn extract(d: &OsmData) -> (RoadGraph, ExtractCounts) {
         }
     }
     g.edges.sort_by_key(|x| (x.from, x.to, x.way_id));
+    g.carriageways.sort_unstable();
     (g, counts)
 }
 

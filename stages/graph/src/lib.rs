@@ -77,7 +77,7 @@ pub use chfile::FORMAT_VERSION as CH_FORMAT_VERSION;
 /// gate delay): bumped whenever a change gives another graph for the same PBF
 /// and profile tables, so that `hexmatrix run` builds a new version
 /// instead of reusing a graph, matrix and cache made by the old rules.
-pub const RULES_REVISION: u32 = 2;
+pub const RULES_REVISION: u32 = 3;
 
 /// What decides the graph built from a PBF with `profile`, as text to hash:
 /// [`RULES_REVISION`], [`CH_FORMAT_VERSION`] and every table of the profile (its

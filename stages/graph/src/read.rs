@@ -7,6 +7,7 @@
 //! ([`hexmatrix_osm::OrderCheck`]): unsorted input is refused with
 //! [`hexmatrix_osm::Error::Unsorted`], as the crop refuses it.
 
+use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +27,9 @@ pub(crate) struct RawWay {
     /// Start and end of its node ids in [`OsmData::refs`].
     pub refs: (usize, usize),
     pub rule: WayRule,
+    /// A hash of its `name` tag, if it has one: two ways carry the same name
+    /// when their hashes are equal (`turn_table` compares carriageways by it).
+    pub name: Option<u64>,
 }
 
 /// A restriction relation that concerns the profile, not yet checked.
@@ -218,6 +222,13 @@ fn merge(out: &mut OsmData, block: OsmData) {
     a.restrictions_conditional += b.restrictions_conditional;
 }
 
+/// A name's hash: fixed keys, so equal names hash equally in every run.
+fn name_hash(name: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
 /// Records one node (dense or not: osmpbf gives them different types) and whether
 /// its tags block the profile's vehicles.
 fn push_node<'a>(
@@ -299,6 +310,7 @@ fn decode(
                         id: w.id(),
                         refs: (start, d.refs.len()),
                         rule,
+                        name: tags::tag(&tag_buf, "name").map(name_hash),
                     });
                 }
             }

@@ -9,14 +9,17 @@
 //! as a bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
 //! nowhere else unless an `only_*` restriction mandates it: a route that must
-//! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Passing a
+//! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Where a
+//! road's two directions are mapped as one-way carriageways of the same name, a
+//! turn from one onto the other that heads back within 30 degrees of the way
+//! the vehicle came is a U-turn too, and costs one. Passing a
 //! traffic signal adds the signal delay; a stop or give-way sign makes the node
 //! cost at least the time lost to a full stop or to slowing down to yield, which
 //! holds the slowdown for the turn. A signal or sign applies to the direction
 //! of arrival its tags say (`tags::node_control`). Turn restrictions are not
 //! applied here (see `expand`).
 
-use crate::extract::{EARTH_RADIUS_M, RoadGraph};
+use crate::extract::{EARTH_RADIUS_M, RoadEdge, RoadGraph};
 use crate::profile::{DrivingSide, GATE_DELAY_S, Profile};
 use crate::tags::{ControlKind, NodeControl};
 
@@ -25,13 +28,14 @@ use crate::tags::{ControlKind, NodeControl};
 pub(crate) enum TurnKind {
     /// Through a node with two neighbours: the road goes on.
     Continue,
-    /// At a junction, within 30 degrees of straight on.
+    /// At a junction, within [`STRAIGHT_DEG`] of straight on.
     Straight,
     /// At a junction, to the right.
     Right,
     /// At a junction, to the left.
     Left,
-    /// Back to the node just left.
+    /// Back to the node just left, or onto the other carriageway of the same
+    /// road, heading back.
     UTurn,
 }
 
@@ -61,6 +65,10 @@ pub(crate) struct Turn {
     /// What the turn adds to the route's duration, seconds.
     pub cost_s: f64,
 }
+
+/// A turn within this many degrees of straight on goes straight; one within
+/// this many of straight back reverses.
+const STRAIGHT_DEG: f64 = 30.0;
 
 /// Metres per degree of latitude on the sphere of the edges' haversine lengths.
 const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
@@ -149,6 +157,62 @@ fn point_along(g: &RoadGraph, nb: &Neighbours, v: u32, next: u32, metres: f64) -
     }
 }
 
+/// The vehicle's whole change of heading, degrees, positive to the right, from
+/// edge `arriving` onto the road that leaves along `leaving`, followed for
+/// `metres` or to its next junction or dead end: the sum of the deviations
+/// between successive segments, so a road curving back counts in full.
+fn heading_change(
+    g: &RoadGraph,
+    nb: &Neighbours,
+    arriving: &RoadEdge,
+    leaving: &RoadEdge,
+    metres: f64,
+) -> f64 {
+    let segment = |a: u32, b: u32| {
+        let (a, b) = (a as usize, b as usize);
+        let east = (g.lon[b] - g.lon[a]) * g.lat[a].to_radians().cos();
+        let north = g.lat[b] - g.lat[a];
+        (
+            east.atan2(north).to_degrees(),
+            east.hypot(north) * METRES_PER_DEGREE,
+        )
+    };
+    let v = leaving.from;
+    let (mut heading, _) = segment(arriving.from, v);
+    let (mut prev, mut cur) = (v, leaving.to);
+    let (mut total, mut walked) = (0.0, 0.0);
+    loop {
+        let (bearing, length) = segment(prev, cur);
+        total += deviation(heading, bearing);
+        heading = bearing;
+        walked += length;
+        let onward = match nb.of_node(cur) {
+            [a, b] if *a == prev => *b,
+            [a, b] if *b == prev => *a,
+            _ => return total,
+        };
+        if walked >= metres || onward == v {
+            return total;
+        }
+        (prev, cur) = (cur, onward);
+    }
+}
+
+/// Whether the turn from `arriving` onto `leaving` goes from one carriageway of
+/// a named road onto the other, heading back (see the module doc).
+fn reverses_onto_other_carriageway(
+    g: &RoadGraph,
+    nb: &Neighbours,
+    arriving: &RoadEdge,
+    leaving: &RoadEdge,
+    metres: f64,
+) -> bool {
+    arriving.way_id != leaving.way_id
+        && g.carriageway_name(arriving.way_id)
+            .is_some_and(|name| g.carriageway_name(leaving.way_id) == Some(name))
+        && heading_change(g, nb, arriving, leaving, metres).abs() >= 180.0 - STRAIGHT_DEG
+}
+
 /// For every edge, the compass bearing (degrees clockwise from north) at which
 /// it arrives at its head and at which it leaves its tail, each taken over the
 /// profile's angle lookahead along the road (`TurnCosts::angle_lookahead_m`).
@@ -221,8 +285,16 @@ pub(crate) fn turns(
                 (TurnKind::UTurn, costs.u_turn_s, 0.0)
             } else if degree <= 2 {
                 (TurnKind::Continue, 0.0, 0.0)
+            } else if reverses_onto_other_carriageway(
+                g,
+                &neighbours,
+                edge,
+                next,
+                costs.reversal_lookahead_m,
+            ) {
+                (TurnKind::UTurn, costs.u_turn_s, 0.0)
             } else {
-                let kind = if angle_deg.abs() <= 30.0 {
+                let kind = if angle_deg.abs() <= STRAIGHT_DEG {
                     TurnKind::Straight
                 } else if angle_deg > 0.0 {
                     TurnKind::Right
@@ -254,7 +326,6 @@ pub(crate) fn turns(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::RoadEdge;
     use crate::profile::CAR;
     use crate::tags::Direction;
 
@@ -292,6 +363,137 @@ mod tests {
             let (a, b) = (&g.edges[x.from_edge as usize], &g.edges[x.to_edge as usize]);
             [a.from, a.to, b.to] == path
         })
+    }
+
+    /// Nodes at (east, north) metres from the origin, and roads through them as
+    /// (way id, nodes, both directions); `names` gives the ways' name hashes.
+    fn roads(
+        points: &[(f64, f64)],
+        ways: &[(i64, &[u32], bool)],
+        names: &[(i64, u64)],
+    ) -> RoadGraph {
+        let m = 1.0 / METRES_PER_DEGREE;
+        let mut g = RoadGraph {
+            osm_id: (0..points.len() as i64).collect(),
+            lat: points.iter().map(|p| p.1 * m).collect(),
+            lon: points.iter().map(|p| p.0 * m).collect(),
+            classes: vec!["primary"],
+            ..RoadGraph::default()
+        };
+        for &(way_id, nodes, both) in ways {
+            for pair in nodes.windows(2) {
+                let forward = [(pair[0], pair[1], true), (pair[1], pair[0], false)];
+                for (from, to, forward) in forward.into_iter().take(if both { 2 } else { 1 }) {
+                    g.edges.push(RoadEdge {
+                        from,
+                        to,
+                        way_id,
+                        class: 0,
+                        distance_m: 10.0,
+                        duration_s: 1.0,
+                        local_only: false,
+                        roundabout: false,
+                        forward,
+                    });
+                }
+            }
+            if !both && let Some(&(_, name)) = names.iter().find(|n| n.0 == way_id) {
+                g.carriageways.push((way_id, name));
+            }
+        }
+        g.edges.sort_by_key(|x| (x.from, x.to, x.way_id));
+        g.carriageways.sort_unstable();
+        g
+    }
+
+    #[test]
+    fn onto_the_other_carriageway_heading_back_is_a_u_turn() {
+        // A divided road ends at junction 0, where a two-way street goes on west
+        // to 3: the westbound carriageway (way 1) arrives from 1, 6 m north of
+        // the eastbound one (way 2), which leaves towards 2.
+        let points = [(0.0, 0.0), (100.0, 3.0), (100.0, -3.0), (-100.0, 0.0)];
+        let ways: [(i64, &[u32], bool); 3] =
+            [(1, &[1, 0], false), (2, &[0, 2], false), (3, &[0, 3], true)];
+        let same = roads(&points, &ways, &[(1, 7), (2, 7)]);
+        let t = turns(
+            &same,
+            &[None; 4],
+            &[false; 4],
+            &CAR,
+            DrivingSide::Right,
+            &[],
+        );
+        let u = find(&same, &t, [1, 0, 2]).unwrap();
+        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
+        // Going on west is still straight on.
+        assert_eq!(find(&same, &t, [1, 0, 3]).unwrap().kind, TurnKind::Straight);
+        // Two roads of different names: a sharp left turn at its angle's cost.
+        let other = roads(&points, &ways, &[(1, 7), (2, 8)]);
+        let t = turns(
+            &other,
+            &[None; 4],
+            &[false; 4],
+            &CAR,
+            DrivingSide::Right,
+            &[],
+        );
+        let sharp = find(&other, &t, [1, 0, 2]).unwrap();
+        assert_eq!(sharp.kind, TurnKind::Left);
+        assert!(
+            sharp.angle_deg < -170.0 && sharp.cost_s < CAR.turns.u_turn_s,
+            "{sharp:?}"
+        );
+        // Unnamed, the same.
+        let unnamed = roads(&points, &ways, &[]);
+        let t = turns(
+            &unnamed,
+            &[None; 4],
+            &[false; 4],
+            &CAR,
+            DrivingSide::Right,
+            &[],
+        );
+        assert_eq!(find(&unnamed, &t, [1, 0, 2]).unwrap().kind, TurnKind::Left);
+    }
+
+    #[test]
+    fn a_carriageway_that_curves_back_counts_in_full() {
+        // The eastbound carriageway leaves junction 0 to the south-west and bends
+        // round to the east within 20 m (nodes 4, 5, 6, then 2): the turn onto it
+        // from the westbound one deviates 45 degrees over the angle lookahead but
+        // heads back. Past the reversal lookahead the same bend is a plain turn.
+        let ways: [(i64, &[u32], bool); 3] = [
+            (1, &[1, 0], false),
+            (2, &[0, 4, 5, 6, 2], false),
+            (3, &[0, 3], true),
+        ];
+        let names = [(1, 7), (2, 7)];
+        let bend = |start: f64| {
+            vec![
+                (0.0, 0.0),
+                (100.0, 0.0),
+                (100.0, -12.0 - start),
+                (-100.0, 0.0),
+                (-start / 2f64.sqrt(), -start / 2f64.sqrt()),
+                (-start / 2f64.sqrt() - 3.0, -start / 2f64.sqrt() - 8.0),
+                (-start / 2f64.sqrt() + 3.0, -12.0 - start),
+            ]
+        };
+        let near = roads(&bend(6.0), &ways, &names);
+        let t = turns(
+            &near,
+            &[None; 7],
+            &[false; 7],
+            &CAR,
+            DrivingSide::Right,
+            &[],
+        );
+        let u = find(&near, &t, [1, 0, 4]).unwrap();
+        assert_eq!(u.kind, TurnKind::UTurn, "{u:?}");
+        assert!(u.angle_deg.abs() < 90.0, "{u:?}");
+        let far = roads(&bend(40.0), &ways, &names);
+        let t = turns(&far, &[None; 7], &[false; 7], &CAR, DrivingSide::Right, &[]);
+        assert_eq!(find(&far, &t, [1, 0, 4]).unwrap().kind, TurnKind::Left);
     }
 
     #[test]

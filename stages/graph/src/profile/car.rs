@@ -90,6 +90,10 @@ pub const CAR: Profile = Profile {
         // OSRM's lookahead for roads without lane counts, past small mapping
         // errors at the junction node (PROFILES.md, "Turns").
         angle_lookahead_m: 10.0,
+        // A car turns round in a circle of about 11 m: half of it is 17 m of
+        // road, and an island between the carriageways adds to it
+        // (PROFILES.md, "Turns").
+        reversal_lookahead_m: 30.0,
         u_turn_s: 20.0,
         traffic_signal_s: 2.0,
         // From 25 km/h (the residential default: signs stand on minor

@@ -37,8 +37,14 @@ pub struct TurnCosts {
     /// of the first mapped segment, which is often a short stub or the start of
     /// a bend.
     pub angle_lookahead_m: f64,
-    /// A U-turn (back along the edge just driven) where one is allowed: at a dead
-    /// end or at a junction; never at a node where the road just continues.
+    /// Metres along the road a turn leads onto over which its whole change of
+    /// heading is summed to tell a reversal: from one carriageway of a named
+    /// road onto the other, back the way the vehicle came, is a U-turn even
+    /// where the second carriageway only curves round within these metres.
+    pub reversal_lookahead_m: f64,
+    /// A U-turn where one is allowed: back along the edge just driven at a dead
+    /// end (or where `only_u_turn` says), or onto the other carriageway of the
+    /// same road; never at a node where the road just continues.
     pub u_turn_s: f64,
     /// Passing a traffic signal (`highway=traffic_signals`) in a direction it
     /// applies to: an average over its phases.

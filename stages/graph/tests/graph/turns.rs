@@ -1,5 +1,6 @@
 //! The turn model and via-way restrictions on hand-made junctions (PROFILES.md,
-//! "Turns"): U-turns only at dead ends (or where `only_u_turn` says), turn costs by side of the
+//! "Turns"): U-turns only at dead ends (or where `only_u_turn` says) and onto the other
+//! carriageway of a named road, turn costs by side of the
 //! road, traffic signals and stop and give-way signs by direction, via-way `no_*` and `only_*`. Every route is computed by
 //! the CH and the oracle, which must agree (`Built::route`).
 
@@ -128,6 +129,52 @@ fn turning_onto_or_off_a_roundabout_waits_for_no_gap() {
         ring.route(g(3, 0), g(6, 3)).unwrap(),
     );
     assert!((c.0 - d.0 - 1.9).abs() < 0.002, "{c:?} {d:?}");
+}
+
+/// A divided road ends at junction (3,3) in Monaco, where a two-way street goes
+/// on west: the westbound carriageway comes in from (3,6) through a node 3 m
+/// north of the junction's row, the eastbound one leaves through nodes 3 m south
+/// of it. The carriageways carry `names`.
+fn divided_road_end(names: [&str; 2]) -> crate::fixture::Built {
+    let mut f = grid_at(43.73, 7.42);
+    let (lat, lon) = (43.733, 7.423);
+    // 3 m of latitude and 24 m and 200 m of longitude there.
+    let (north, east, far) = (0.000_027, 0.000_3, 0.002_5);
+    f.node(901, lat + north, lon + east, &[]);
+    f.node(902, lat - north, lon + east, &[]);
+    f.node(903, lat - north, lon + far, &[]);
+    let carriageway = |name| [("highway", "primary"), ("oneway", "yes"), ("name", name)];
+    f.way(11, &[g(3, 6), 901, g(3, 3)], &carriageway(names[0]));
+    f.way(12, &[g(3, 3), 902, 903], &carriageway(names[1]));
+    f.way(13, &[g(3, 3), g(3, 0)], &ROAD);
+    build(&f, "car")
+}
+
+#[test]
+fn issue_15_onto_the_other_carriageway_of_the_same_road_is_a_u_turn() {
+    let same = divided_road_end(["Boulevard", "Boulevard"]);
+    let other = divided_road_end(["Boulevard", "Avenue"]);
+    let turn = |b: &crate::fixture::Built| {
+        b.turns()
+            .into_iter()
+            .find(|t| (t.0, t.1, t.2) == (901, g(3, 3), 902))
+            .map(|t| (t.3, t.4))
+            .unwrap()
+    };
+    assert_eq!(turn(&same), ("u_turn".into(), 20.0));
+    // Between two roads it is a left turn of about 173 degrees across the
+    // traffic: 7.5 s and 2.0 s waiting for a gap.
+    let (kind, secs) = turn(&other);
+    assert_eq!(kind, "left");
+    assert!((secs - 9.5).abs() < 0.01, "{secs}");
+    // Turning round there beats the dead end 270 m west, so both routes take
+    // it; they differ by the two turns' costs.
+    let (a, b) = (
+        same.route(g(3, 6), 903).unwrap(),
+        other.route(g(3, 6), 903).unwrap(),
+    );
+    assert!((a.1 - b.1).abs() < 0.01, "same path: {a:?} {b:?}");
+    assert!((a.0 - b.0 - (20.0 - secs)).abs() < 0.002, "{a:?} {b:?}");
 }
 
 #[test]
