@@ -114,6 +114,17 @@ impl Neighbours {
             .get(self.first[v]..self.first[v + 1])
             .unwrap_or(&[])
     }
+
+    /// Where the road goes on from `cur`, arrived at from `prev`: its other
+    /// neighbour if it has exactly two (the road only bends there), `None` at a
+    /// junction or a dead end.
+    fn onward(&self, prev: u32, cur: u32) -> Option<u32> {
+        match self.of_node(cur) {
+            [a, b] if *a == prev => Some(*b),
+            [a, b] if *b == prev => Some(*a),
+            _ => None,
+        }
+    }
 }
 
 /// The point `metres` along the road that leaves node `v` towards its neighbour
@@ -144,16 +155,10 @@ fn point_along(g: &RoadGraph, nb: &Neighbours, v: u32, next: u32, metres: f64) -
         }
         walked += step;
         here = there;
-        let around = nb.of_node(cur);
-        let onward = match around {
-            [a, b] if *a == prev => *b,
-            [a, b] if *b == prev => *a,
+        match nb.onward(prev, cur) {
+            Some(onward) if onward != v => (prev, cur) = (cur, onward),
             _ => return here,
-        };
-        if onward == v {
-            return here;
         }
-        (prev, cur) = (cur, onward);
     }
 }
 
@@ -186,15 +191,10 @@ fn heading_change(
         total += deviation(heading, bearing);
         heading = bearing;
         walked += length;
-        let onward = match nb.of_node(cur) {
-            [a, b] if *a == prev => *b,
-            [a, b] if *b == prev => *a,
+        match nb.onward(prev, cur) {
+            Some(onward) if walked < metres && onward != v => (prev, cur) = (cur, onward),
             _ => return total,
-        };
-        if walked >= metres || onward == v {
-            return total;
         }
-        (prev, cur) = (cur, onward);
     }
 }
 
@@ -406,6 +406,19 @@ mod tests {
         g
     }
 
+    /// The turns of `g` in right-hand traffic, without signals, signs or gates.
+    fn right_hand(g: &RoadGraph) -> Vec<Turn> {
+        let n = g.osm_id.len();
+        turns(
+            g,
+            &vec![None; n],
+            &vec![false; n],
+            &CAR,
+            DrivingSide::Right,
+            &[],
+        )
+    }
+
     #[test]
     fn onto_the_other_carriageway_heading_back_is_a_u_turn() {
         // A divided road ends at junction 0, where a two-way street goes on west
@@ -415,28 +428,14 @@ mod tests {
         let ways: [(i64, &[u32], bool); 3] =
             [(1, &[1, 0], false), (2, &[0, 2], false), (3, &[0, 3], true)];
         let same = roads(&points, &ways, &[(1, 7), (2, 7)]);
-        let t = turns(
-            &same,
-            &[None; 4],
-            &[false; 4],
-            &CAR,
-            DrivingSide::Right,
-            &[],
-        );
+        let t = right_hand(&same);
         let u = find(&same, &t, [1, 0, 2]).unwrap();
         assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
         // Going on west is still straight on.
         assert_eq!(find(&same, &t, [1, 0, 3]).unwrap().kind, TurnKind::Straight);
         // Two roads of different names: a sharp left turn at its angle's cost.
         let other = roads(&points, &ways, &[(1, 7), (2, 8)]);
-        let t = turns(
-            &other,
-            &[None; 4],
-            &[false; 4],
-            &CAR,
-            DrivingSide::Right,
-            &[],
-        );
+        let t = right_hand(&other);
         let sharp = find(&other, &t, [1, 0, 2]).unwrap();
         assert_eq!(sharp.kind, TurnKind::Left);
         assert!(
@@ -445,14 +444,7 @@ mod tests {
         );
         // Unnamed, the same.
         let unnamed = roads(&points, &ways, &[]);
-        let t = turns(
-            &unnamed,
-            &[None; 4],
-            &[false; 4],
-            &CAR,
-            DrivingSide::Right,
-            &[],
-        );
+        let t = right_hand(&unnamed);
         assert_eq!(find(&unnamed, &t, [1, 0, 2]).unwrap().kind, TurnKind::Left);
     }
 
@@ -480,19 +472,12 @@ mod tests {
             ]
         };
         let near = roads(&bend(6.0), &ways, &names);
-        let t = turns(
-            &near,
-            &[None; 7],
-            &[false; 7],
-            &CAR,
-            DrivingSide::Right,
-            &[],
-        );
+        let t = right_hand(&near);
         let u = find(&near, &t, [1, 0, 4]).unwrap();
         assert_eq!(u.kind, TurnKind::UTurn, "{u:?}");
         assert!(u.angle_deg.abs() < 90.0, "{u:?}");
         let far = roads(&bend(40.0), &ways, &names);
-        let t = turns(&far, &[None; 7], &[false; 7], &CAR, DrivingSide::Right, &[]);
+        let t = right_hand(&far);
         assert_eq!(find(&far, &t, [1, 0, 4]).unwrap().kind, TurnKind::Left);
     }
 
