@@ -38,8 +38,9 @@ pub(crate) struct RoadGraph {
     pub edges: Vec<RoadEdge>,
     /// Highway class names, indexed by [`RoadEdge::class`].
     pub classes: Vec<&'static str>,
-    /// Named ways driven one way only, as (way id, name hash), sorted: the
-    /// carriageways of a divided road (`turn_table`).
+    /// Named ways driven one way only, as (way id, name hash), sorted: one-way
+    /// streets, roundabouts and the carriageways of divided roads alike;
+    /// `turn_table` tells a turn onto the other carriageway by them.
     pub carriageways: Vec<(i64, u64)>,
 }
 

@@ -73,11 +73,11 @@ pub use ch::{ChEdge, ChHeader, ChQuery, ContractionHierarchy};
 pub use chfile::FORMAT_VERSION as CH_FORMAT_VERSION;
 
 /// Revision of the code that reads tags into a graph (access, oneways, ferries,
-/// turn and signal costs, and constants outside the profile tables such as the
+/// turn and signal costs, carriageways by `name`, and constants outside the profile tables such as the
 /// gate delay): bumped whenever a change gives another graph for the same PBF
 /// and profile tables, so that `hexmatrix run` builds a new version
 /// instead of reusing a graph, matrix and cache made by the old rules.
-pub const RULES_REVISION: u32 = 3;
+pub const RULES_REVISION: u32 = 4;
 
 /// What decides the graph built from a PBF with `profile`, as text to hash:
 /// [`RULES_REVISION`], [`CH_FORMAT_VERSION`] and every table of the profile (its

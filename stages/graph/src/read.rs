@@ -222,7 +222,9 @@ fn merge(out: &mut OsmData, block: OsmData) {
     a.restrictions_conditional += b.restrictions_conditional;
 }
 
-/// A name's hash: fixed keys, so equal names hash equally in every run.
+/// A name's hash. Blocks are decoded in parallel, so every thread must hash a
+/// name alike: `DefaultHasher::new` uses fixed keys. Its output may differ
+/// between Rust releases, which is harmless as the hash is never stored.
 fn name_hash(name: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     name.hash(&mut h);

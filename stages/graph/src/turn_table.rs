@@ -8,11 +8,14 @@
 //! mapped segments. Where the road only bends (two neighbours) going on is free,
 //! as a bend is already in the edge speeds. A **U-turn** (`w = u`) is allowed at a dead
 //! end (one neighbour: the road ends there), at the profile's U-turn cost, and
-//! nowhere else unless an `only_*` restriction mandates it: a route that must
-//! reverse goes round a block or to a dead end (PROFILES.md, "Turns"). Where a
-//! road's two directions are mapped as one-way carriageways of the same name, a
-//! turn from one onto the other that heads back within 30 degrees of the way
-//! the vehicle came is a U-turn too, and costs one. Passing a
+//! at no other junction unless an `only_*` restriction mandates it: a route that
+//! must reverse goes round a block or to a dead end (PROFILES.md, "Turns"). The
+//! exception is a road whose two directions are mapped as one-way carriageways of
+//! one name: a turn from one onto the other is a U-turn, at the same cost, when
+//! the heading it changes, summed over the turn and the profile's reversal
+//! lookahead along the road it leads onto, is within 30 degrees of straight back
+//! (a carriageway that curves round an island heads back though its angle over
+//! the short lookahead is small). Passing a
 //! traffic signal adds the signal delay; a stop or give-way sign makes the node
 //! cost at least the time lost to a full stop or to slowing down to yield, which
 //! holds the slowdown for the turn. A signal or sign applies to the direction
@@ -163,13 +166,15 @@ fn point_along(g: &RoadGraph, nb: &Neighbours, v: u32, next: u32, metres: f64) -
 }
 
 /// The vehicle's whole change of heading, degrees, positive to the right, from
-/// edge `arriving` onto the road that leaves along `leaving`, followed for
-/// `metres` or to its next junction or dead end: the sum of the deviations
-/// between successive segments, so a road curving back counts in full.
+/// compass bearing `arriving` (the arriving road's over the angle lookahead)
+/// onto the road that leaves along `leaving`, followed while it has walked less
+/// than `metres` and only bends: the sum of the deviations between successive
+/// segments, so a road curving back counts in full. A segment of zero length
+/// (two nodes at one point) has no direction and adds nothing.
 fn heading_change(
     g: &RoadGraph,
     nb: &Neighbours,
-    arriving: &RoadEdge,
+    arriving: f64,
     leaving: &RoadEdge,
     metres: f64,
 ) -> f64 {
@@ -183,14 +188,18 @@ fn heading_change(
         )
     };
     let v = leaving.from;
-    let (mut heading, _) = segment(arriving.from, v);
+    let mut heading = arriving;
     let (mut prev, mut cur) = (v, leaving.to);
     let (mut total, mut walked) = (0.0, 0.0);
     loop {
         let (bearing, length) = segment(prev, cur);
-        total += deviation(heading, bearing);
-        heading = bearing;
-        walked += length;
+        if length > 0.0 {
+            total += deviation(heading, bearing);
+            heading = bearing;
+            walked += length;
+        }
+        // Back at `v` the road has come round to the junction: the walk ends
+        // there as at any other.
         match nb.onward(prev, cur) {
             Some(onward) if walked < metres && onward != v => (prev, cur) = (cur, onward),
             _ => return total,
@@ -198,19 +207,24 @@ fn heading_change(
     }
 }
 
-/// Whether the turn from `arriving` onto `leaving` goes from one carriageway of
-/// a named road onto the other, heading back (see the module doc).
+/// Whether the turn from `arriving` (bearing `arriving_deg` over the angle
+/// lookahead) onto `leaving` goes from one carriageway of a named road onto the
+/// other, heading back (see the module doc).
 fn reverses_onto_other_carriageway(
     g: &RoadGraph,
     nb: &Neighbours,
-    arriving: &RoadEdge,
+    (arriving, arriving_deg): (&RoadEdge, f64),
     leaving: &RoadEdge,
     metres: f64,
 ) -> bool {
-    arriving.way_id != leaving.way_id
+    // Going on round a roundabout mapped as several ways of one name is not a
+    // reversal, however small the ring; nor is a closed way coming back onto itself.
+    !arriving.roundabout
+        && !leaving.roundabout
+        && arriving.way_id != leaving.way_id
         && g.carriageway_name(arriving.way_id)
             .is_some_and(|name| g.carriageway_name(leaving.way_id) == Some(name))
-        && heading_change(g, nb, arriving, leaving, metres).abs() >= 180.0 - STRAIGHT_DEG
+        && heading_change(g, nb, arriving_deg, leaving, metres).abs() >= 180.0 - STRAIGHT_DEG
 }
 
 /// For every edge, the compass bearing (degrees clockwise from north) at which
@@ -288,7 +302,7 @@ pub(crate) fn turns(
             } else if reverses_onto_other_carriageway(
                 g,
                 &neighbours,
-                edge,
+                (edge, arrive[e]),
                 next,
                 costs.reversal_lookahead_m,
             ) {
@@ -382,8 +396,8 @@ mod tests {
         };
         for &(way_id, nodes, both) in ways {
             for pair in nodes.windows(2) {
-                let forward = [(pair[0], pair[1], true), (pair[1], pair[0], false)];
-                for (from, to, forward) in forward.into_iter().take(if both { 2 } else { 1 }) {
+                let directions = [(pair[0], pair[1], true), (pair[1], pair[0], false)];
+                for (from, to, forward) in directions.into_iter().take(if both { 2 } else { 1 }) {
                     g.edges.push(RoadEdge {
                         from,
                         to,
@@ -446,14 +460,39 @@ mod tests {
         let unnamed = roads(&points, &ways, &[]);
         let t = right_hand(&unnamed);
         assert_eq!(find(&unnamed, &t, [1, 0, 2]).unwrap().kind, TurnKind::Left);
+        // Two arms of a roundabout mapped as two ways of one name: going on
+        // round is never a reversal.
+        let mut ring = roads(&points, &ways, &[(1, 7), (2, 7)]);
+        for edge in &mut ring.edges {
+            edge.roundabout = edge.way_id != 3;
+        }
+        assert_eq!(
+            find(&ring, &right_hand(&ring), [1, 0, 2]).unwrap().kind,
+            TurnKind::Left
+        );
+        // Mirrored, in left-hand traffic: the vehicle turns round clockwise.
+        let mirrored: Vec<(f64, f64)> = points.iter().map(|p| (-p.0, p.1)).collect();
+        let malta = roads(&mirrored, &ways, &[(1, 7), (2, 7)]);
+        let t = turns(
+            &malta,
+            &[None; 4],
+            &[false; 4],
+            &CAR,
+            DrivingSide::Left,
+            &[],
+        );
+        let u = find(&malta, &t, [1, 0, 2]).unwrap();
+        assert!(u.angle_deg > 170.0, "{u:?}");
+        assert_eq!((u.kind, u.cost_s), (TurnKind::UTurn, CAR.turns.u_turn_s));
     }
 
     #[test]
     fn a_carriageway_that_curves_back_counts_in_full() {
         // The eastbound carriageway leaves junction 0 to the south-west and bends
-        // round to the east within 20 m (nodes 4, 5, 6, then 2): the turn onto it
-        // from the westbound one deviates 45 degrees over the angle lookahead but
-        // heads back. Past the reversal lookahead the same bend is a plain turn.
+        // round to the east within 23 m (nodes 4, 5, 6, then 2): the turn onto it
+        // from the westbound one deviates about 55 degrees over the angle
+        // lookahead but heads back. Past the reversal lookahead the same bend is a
+        // plain turn.
         let ways: [(i64, &[u32], bool); 3] = [
             (1, &[1, 0], false),
             (2, &[0, 4, 5, 6, 2], false),

@@ -134,8 +134,8 @@ fn turning_onto_or_off_a_roundabout_waits_for_no_gap() {
 /// A divided road ends at junction (3,3) in Monaco, where a two-way street goes
 /// on west: the westbound carriageway comes in from (3,6) through a node 3 m
 /// north of the junction's row, the eastbound one leaves through nodes 3 m south
-/// of it. The carriageways carry `names`.
-fn divided_road_end(names: [&str; 2]) -> crate::fixture::Built {
+/// of it. The carriageways carry `names`; `oneway` says whether each is one way.
+fn divided_road_end(names: [&str; 2], oneway: &str) -> crate::fixture::Built {
     let mut f = grid_at(43.73, 7.42);
     let (lat, lon) = (43.733, 7.423);
     // 3 m of latitude and 24 m and 200 m of longitude there.
@@ -143,7 +143,7 @@ fn divided_road_end(names: [&str; 2]) -> crate::fixture::Built {
     f.node(901, lat + north, lon + east, &[]);
     f.node(902, lat - north, lon + east, &[]);
     f.node(903, lat - north, lon + far, &[]);
-    let carriageway = |name| [("highway", "primary"), ("oneway", "yes"), ("name", name)];
+    let carriageway = |name| [("highway", "primary"), ("oneway", oneway), ("name", name)];
     f.way(11, &[g(3, 6), 901, g(3, 3)], &carriageway(names[0]));
     f.way(12, &[g(3, 3), 902, 903], &carriageway(names[1]));
     f.way(13, &[g(3, 3), g(3, 0)], &ROAD);
@@ -152,8 +152,8 @@ fn divided_road_end(names: [&str; 2]) -> crate::fixture::Built {
 
 #[test]
 fn issue_15_onto_the_other_carriageway_of_the_same_road_is_a_u_turn() {
-    let same = divided_road_end(["Boulevard", "Boulevard"]);
-    let other = divided_road_end(["Boulevard", "Avenue"]);
+    let same = divided_road_end(["Boulevard", "Boulevard"], "yes");
+    let other = divided_road_end(["Boulevard", "Avenue"], "yes");
     let turn = |b: &crate::fixture::Built| {
         b.turns()
             .into_iter()
@@ -162,12 +162,15 @@ fn issue_15_onto_the_other_carriageway_of_the_same_road_is_a_u_turn() {
             .unwrap()
     };
     assert_eq!(turn(&same), ("u_turn".into(), 20.0));
-    // Between two roads it is a left turn of about 173 degrees across the
+    // Between two roads it is a left turn of about 166 degrees across the
     // traffic: 7.5 s and 2.0 s waiting for a gap.
     let (kind, secs) = turn(&other);
     assert_eq!(kind, "left");
     assert!((secs - 9.5).abs() < 0.01, "{secs}");
-    // Turning round there beats the dead end 270 m west, so both routes take
+    // Two two-way roads of one name are not carriageways: the same left turn.
+    let two_way = divided_road_end(["Boulevard", "Boulevard"], "no");
+    assert_eq!(turn(&two_way), ("left".into(), secs));
+    // Turning round there beats the dead end 241 m west, so both routes take
     // it; they differ by the two turns' costs.
     let (a, b) = (
         same.route(g(3, 6), 903).unwrap(),
