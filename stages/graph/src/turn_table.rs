@@ -130,24 +130,50 @@ impl Neighbours {
     }
 }
 
+/// A flat projection around one node: edges are tens of metres long.
+struct Flat {
+    lat: f64,
+    lon: f64,
+    /// Metres per degree of longitude at the node.
+    scale_x: f64,
+}
+
+impl Flat {
+    /// The projection around node `origin`.
+    fn at(g: &RoadGraph, origin: u32) -> Self {
+        let (lat, lon) = (g.lat[origin as usize], g.lon[origin as usize]);
+        Self {
+            lat,
+            lon,
+            scale_x: lat.to_radians().cos() * METRES_PER_DEGREE,
+        }
+    }
+
+    /// Where node `n` lies, as (east, north) metres from the origin.
+    fn offset(&self, g: &RoadGraph, n: u32) -> (f64, f64) {
+        let n = n as usize;
+        (
+            (g.lon[n] - self.lon) * self.scale_x,
+            (g.lat[n] - self.lat) * METRES_PER_DEGREE,
+        )
+    }
+}
+
+/// Compass bearing (degrees clockwise from north) of an (east, north) offset.
+fn compass((east, north): (f64, f64)) -> f64 {
+    east.atan2(north).to_degrees()
+}
+
 /// The point `metres` along the road that leaves node `v` towards its neighbour
 /// `next`, as (east, north) metres from `v` on a local flat projection. The walk
 /// goes on through nodes with two neighbours (the road only bends there) and
 /// stops early at a junction, a dead end or back at `v`.
 fn point_along(g: &RoadGraph, nb: &Neighbours, v: u32, next: u32, metres: f64) -> (f64, f64) {
-    let vi = v as usize;
-    let scale_x = g.lat[vi].to_radians().cos() * METRES_PER_DEGREE;
-    let at = |n: u32| {
-        let n = n as usize;
-        (
-            (g.lon[n] - g.lon[vi]) * scale_x,
-            (g.lat[n] - g.lat[vi]) * METRES_PER_DEGREE,
-        )
-    };
+    let flat = Flat::at(g, v);
     let (mut prev, mut cur) = (v, next);
     let (mut here, mut walked) = ((0.0, 0.0), 0.0);
     loop {
-        let there = at(cur);
+        let there = flat.offset(g, cur);
         let step = (there.0 - here.0).hypot(there.1 - here.1);
         if walked + step >= metres && step > 0.0 {
             let f = (metres - walked) / step;
@@ -178,21 +204,13 @@ fn heading_change(
     leaving: &RoadEdge,
     metres: f64,
 ) -> f64 {
-    let segment = |a: u32, b: u32| {
-        let (a, b) = (a as usize, b as usize);
-        let east = (g.lon[b] - g.lon[a]) * g.lat[a].to_radians().cos();
-        let north = g.lat[b] - g.lat[a];
-        (
-            east.atan2(north).to_degrees(),
-            east.hypot(north) * METRES_PER_DEGREE,
-        )
-    };
     let v = leaving.from;
     let mut heading = arriving;
     let (mut prev, mut cur) = (v, leaving.to);
     let (mut total, mut walked) = (0.0, 0.0);
     loop {
-        let (bearing, length) = segment(prev, cur);
+        let step = Flat::at(g, prev).offset(g, cur);
+        let (bearing, length) = (compass(step), step.0.hypot(step.1));
         if length > 0.0 {
             total += deviation(heading, bearing);
             heading = bearing;
@@ -233,13 +251,12 @@ fn reverses_onto_other_carriageway(
 fn edge_bearings(g: &RoadGraph, nb: &Neighbours, metres: f64) -> (Vec<f64>, Vec<f64>) {
     // At zero metres the point would be the node itself, with no direction.
     let metres = metres.max(0.01);
-    let bearing = |(east, north): (f64, f64)| east.atan2(north).to_degrees();
     g.edges
         .iter()
         .map(|e| {
             let (bx, by) = point_along(g, nb, e.to, e.from, metres);
             let leave = point_along(g, nb, e.from, e.to, metres);
-            (bearing((-bx, -by)), bearing(leave))
+            (compass((-bx, -by)), compass(leave))
         })
         .unzip()
 }
